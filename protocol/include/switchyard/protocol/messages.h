@@ -1,0 +1,90 @@
+// The messages agents and the hub exchange (docs/protocol.md), as typed
+// values. Everything past the JSON codecs works on these; nothing else in the
+// project sees the wire form.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace switchyard::protocol {
+
+// A local service is one that runs in the reporting cluster; a mirror is the
+// copy Linkerd multicluster makes of a remote cluster's service, whose ready
+// endpoints say whether that cluster's gateway is reachable from here.
+enum class ServiceRole { Local, Mirror };
+
+[[nodiscard]] const char* to_string(ServiceRole role);
+
+struct ServiceKey {
+  std::string namespace_name;
+  std::string name;
+  ServiceRole role = ServiceRole::Local;
+
+  auto operator<=>(const ServiceKey&) const = default;
+  bool operator==(const ServiceKey&) const = default;
+};
+
+// What one agent measured of one service in its cluster.
+struct ServiceHealth {
+  ServiceKey key;
+  bool exists = false;
+  std::uint32_t ready_endpoints = 0;
+  std::uint32_t total_endpoints = 0;
+
+  bool operator==(const ServiceHealth&) const = default;
+};
+
+// The assignment revision an agent last applied, and what went wrong applying
+// it (empty when it applied cleanly).
+struct AppliedState {
+  std::int64_t revision = 0;
+  std::vector<std::string> errors;
+
+  bool operator==(const AppliedState&) const = default;
+};
+
+// PUT /v1/clusters/{cluster}/report. `agent_id` is random per agent process
+// start and `seq` grows by one per report from it, so the hub can tell a gap
+// or a restart and ask for a full snapshot (409). A delta (`full == false`)
+// carries only the services that changed.
+struct Report {
+  std::string agent_id;
+  std::uint64_t seq = 0;
+  bool full = false;
+  std::string agent_version;
+  std::vector<ServiceHealth> services;
+  AppliedState applied;
+
+  bool operator==(const Report&) const = default;
+};
+
+// One TrafficSplit the hub wants in the agent's cluster. The identity fields
+// are typed so the agent can diff and collect garbage; `object_json` is the
+// complete object (compact JSON) the agent applies as is.
+struct DesiredTrafficSplit {
+  std::string api_version;
+  std::string namespace_name;
+  std::string name;
+  std::map<std::string, std::string> labels;
+  std::string object_json;
+
+  bool operator==(const DesiredTrafficSplit&) const = default;
+};
+
+// GET /v1/clusters/{cluster}/assignment: the complete desired state for one
+// cluster, so an agent that missed anything converges from one answer.
+struct Assignment {
+  std::int64_t revision = 0;
+  std::vector<ServiceKey> watch;
+  std::vector<DesiredTrafficSplit> traffic_splits;
+
+  bool operator==(const Assignment&) const = default;
+};
+
+// Bodies larger than this are refused with 413 before they are parsed.
+inline constexpr std::size_t kMaxBodyBytes = 1 << 20;
+
+}  // namespace switchyard::protocol

@@ -1,0 +1,155 @@
+#include <set>
+
+#include "names.h"
+#include "service_key_json.h"
+#include "switchyard/protocol/codec.h"
+
+namespace switchyard::protocol {
+namespace {
+
+using detail::FieldReader;
+
+constexpr std::string_view kSmiGroupPrefix = "split.smi-spec.io/";
+
+std::string compact(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  value.Accept(out);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::optional<std::map<std::string, std::string>> read_labels(const rapidjson::Value* labels,
+                                                             const std::string& path,
+                                                             std::vector<FieldError>& errors) {
+  std::map<std::string, std::string> result;
+  if (labels == nullptr) return result;
+  bool ok = true;
+  for (const auto& label : labels->GetObject()) {
+    const std::string key(label.name.GetString(), label.name.GetStringLength());
+    if (!label.value.IsString()) {
+      errors.push_back({path + "." + key, "label values must be strings"});
+      ok = false;
+      continue;
+    }
+    result.emplace(key, std::string(label.value.GetString(), label.value.GetStringLength()));
+  }
+  if (!ok) return std::nullopt;
+  return result;
+}
+
+std::optional<DesiredTrafficSplit> read_traffic_split(const rapidjson::Value& value,
+                                                      const std::string& path,
+                                                      std::vector<FieldError>& errors) {
+  if (!value.IsObject()) {
+    errors.push_back({path, "must be an object"});
+    return std::nullopt;
+  }
+  const auto before = errors.size();
+  FieldReader fields(value, path, errors);
+  DesiredTrafficSplit split;
+  if (auto api_version = fields.required_string("apiVersion")) {
+    if (api_version->rfind(kSmiGroupPrefix, 0) != 0) {
+      fields.error("apiVersion", "must be in group split.smi-spec.io, got \"" + *api_version + "\"");
+    }
+    split.api_version = std::move(*api_version);
+  }
+  if (auto kind = fields.required_string("kind"); kind && *kind != "TrafficSplit") {
+    fields.error("kind", "must be TrafficSplit, got \"" + *kind + "\"");
+  }
+  fields.object("spec", true);
+  if (const auto* metadata = fields.object("metadata", true)) {
+    FieldReader meta(*metadata, fields.path_of("metadata"), errors);
+    if (auto name = meta.required_string("name")) {
+      if (auto problem = detail::dns1123_subdomain_problem(*name)) meta.error("name", *problem);
+      split.name = std::move(*name);
+    }
+    if (auto namespace_name = meta.required_string("namespace")) {
+      if (auto problem = detail::dns1123_label_problem(*namespace_name)) {
+        meta.error("namespace", *problem);
+      }
+      split.namespace_name = std::move(*namespace_name);
+    }
+    if (auto labels = read_labels(meta.object("labels", false), meta.path_of("labels"), errors)) {
+      split.labels = std::move(*labels);
+    }
+  }
+  if (errors.size() != before) return std::nullopt;
+  split.object_json = compact(value);
+  return split;
+}
+
+}  // namespace
+
+Decoded<Assignment> decode_assignment(std::string_view body) {
+  Decoded<Assignment> result;
+  rapidjson::Document document;
+  if (!detail::parse_body(body, document, result.errors)) return result;
+
+  FieldReader fields(document, "", result.errors);
+  Assignment assignment;
+  if (auto revision = fields.required_uint("revision", INT64_MAX)) {
+    assignment.revision = static_cast<std::int64_t>(*revision);
+  }
+  if (const auto* watch = fields.array("watch", true)) {
+    std::set<ServiceKey> seen;
+    for (rapidjson::SizeType i = 0; i < watch->Size(); ++i) {
+      const auto path = detail::indexed("watch", i);
+      const auto& entry = (*watch)[i];
+      if (!entry.IsObject()) {
+        result.errors.push_back({path, "must be an object"});
+        continue;
+      }
+      FieldReader entry_fields(entry, path, result.errors);
+      auto key = detail::read_service_key(entry_fields);
+      if (!key) continue;
+      if (!seen.insert(*key).second) {
+        result.errors.push_back({path, "lists " + key->namespace_name + "/" + key->name + " twice"});
+        continue;
+      }
+      assignment.watch.push_back(std::move(*key));
+    }
+  }
+  if (const auto* splits = fields.array("trafficSplits", true)) {
+    std::set<std::pair<std::string, std::string>> seen;
+    for (rapidjson::SizeType i = 0; i < splits->Size(); ++i) {
+      const auto path = detail::indexed("trafficSplits", i);
+      auto split = read_traffic_split((*splits)[i], path, result.errors);
+      if (!split) continue;
+      if (!seen.emplace(split->namespace_name, split->name).second) {
+        result.errors.push_back(
+            {path, "lists TrafficSplit " + split->namespace_name + "/" + split->name + " twice"});
+        continue;
+      }
+      assignment.traffic_splits.push_back(std::move(*split));
+    }
+  }
+  if (result.errors.empty()) result.value = std::move(assignment);
+  return result;
+}
+
+std::string encode_assignment(const Assignment& assignment) {
+  rapidjson::StringBuffer buffer;
+  detail::JsonWriter out(buffer);
+  out.StartObject();
+  out.Key("revision");
+  out.Int64(assignment.revision);
+  out.Key("watch");
+  out.StartArray();
+  for (const auto& key : assignment.watch) {
+    out.StartObject();
+    detail::write_service_key_fields(out, key);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("trafficSplits");
+  out.StartArray();
+  for (const auto& split : assignment.traffic_splits) {
+    // Already a complete, compact object: written through unchanged.
+    out.RawValue(split.object_json.data(), split.object_json.size(), rapidjson::kObjectType);
+  }
+  out.EndArray();
+  out.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace switchyard::protocol

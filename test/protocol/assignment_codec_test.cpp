@@ -1,0 +1,88 @@
+#include <catch2/catch.hpp>
+
+#include "switchyard/protocol/codec.h"
+
+using namespace switchyard::protocol;
+
+namespace {
+
+constexpr const char* kSplit =
+    R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit",)"
+    R"("metadata":{"name":"web-svc","namespace":"emojivoto","labels":{)"
+    R"("app.kubernetes.io/managed-by":"switchyard","switchyard.io/failover-service":"emojivoto.web-svc"}},)"
+    R"("spec":{"service":"web-svc","backends":[{"service":"web-svc","weight":0},)"
+    R"({"service":"web-svc-east","weight":1}]}})";
+
+std::string assignment_with_splits(const std::string& splits) {
+  return R"({"revision":8,"watch":[{"namespace":"emojivoto","name":"web-svc","role":"local"}],)"
+         R"("trafficSplits":[)" + splits + "]}";
+}
+
+}  // namespace
+
+TEST_CASE("an assignment decodes into typed identity and the object as sent", "[protocol]") {
+  const auto decoded = decode_assignment(assignment_with_splits(kSplit));
+  REQUIRE(decoded.ok());
+  const auto& assignment = *decoded.value;
+  CHECK(assignment.revision == 8);
+  REQUIRE(assignment.watch.size() == 1);
+  CHECK(assignment.watch[0] == ServiceKey{"emojivoto", "web-svc", ServiceRole::Local});
+  REQUIRE(assignment.traffic_splits.size() == 1);
+  const auto& split = assignment.traffic_splits[0];
+  CHECK(split.api_version == "split.smi-spec.io/v1alpha2");
+  CHECK(split.namespace_name == "emojivoto");
+  CHECK(split.name == "web-svc");
+  CHECK(split.labels.at("app.kubernetes.io/managed-by") == "switchyard");
+  CHECK(split.object_json == kSplit);
+}
+
+TEST_CASE("an assignment survives encode then decode unchanged", "[protocol]") {
+  const auto first = decode_assignment(assignment_with_splits(kSplit));
+  REQUIRE(first.ok());
+  const auto again = decode_assignment(encode_assignment(*first.value));
+  REQUIRE(again.ok());
+  CHECK(*again.value == *first.value);
+}
+
+TEST_CASE("an empty assignment is valid: nothing to watch, nothing to apply", "[protocol]") {
+  Assignment empty;
+  empty.revision = 0;
+  const auto decoded = decode_assignment(encode_assignment(empty));
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value->watch.empty());
+  CHECK(decoded.value->traffic_splits.empty());
+}
+
+TEST_CASE("bad assignments name the field", "[protocol]") {
+  SECTION("a split of another API group") {
+    const auto decoded = decode_assignment(assignment_with_splits(
+        R"({"apiVersion":"v1","kind":"TrafficSplit","metadata":{"name":"a","namespace":"b"},"spec":{}})"));
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "trafficSplits[0].apiVersion: must be in group split.smi-spec.io, got \"v1\"");
+  }
+  SECTION("a split without a namespace or spec, of the wrong kind") {
+    const auto decoded = decode_assignment(assignment_with_splits(
+        R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"Service","metadata":{"name":"a"}})"));
+    REQUIRE_FALSE(decoded.ok());
+    CHECK_THAT(decoded.message(), Catch::Contains("trafficSplits[0].kind: must be TrafficSplit, got \"Service\""));
+    CHECK_THAT(decoded.message(), Catch::Contains("trafficSplits[0].spec: required"));
+    CHECK_THAT(decoded.message(), Catch::Contains("trafficSplits[0].metadata.namespace: required"));
+  }
+  SECTION("the same split twice") {
+    const auto decoded = decode_assignment(assignment_with_splits(std::string(kSplit) + "," + kSplit));
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "trafficSplits[1]: lists TrafficSplit emojivoto/web-svc twice");
+  }
+  SECTION("a label that is not a string") {
+    const auto decoded = decode_assignment(assignment_with_splits(
+        R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit",)"
+        R"("metadata":{"name":"a","namespace":"b","labels":{"x":1}},"spec":{}})"));
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "trafficSplits[0].metadata.labels.x: label values must be strings");
+  }
+  SECTION("missing revision and watch") {
+    const auto decoded = decode_assignment(R"({"trafficSplits":[]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "revision: required; watch: required");
+  }
+}
