@@ -1,0 +1,42 @@
+// Which bearer token may speak for which cluster. Tokens come from the Secret
+// each MemberCluster's spec.tokenSecretRef names; only their SHA-256 digests
+// are kept, and digests are compared in constant time.
+//
+// Thread-safe: the loop thread updates it as Secrets and MemberClusters change;
+// HTTP threads check requests against an immutable snapshot.
+#pragma once
+
+#include <array>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace switchyard::hub {
+
+enum class TokenVerdict {
+  Allowed,          // the token is the cluster's own
+  Unauthenticated,  // no token, or one no cluster has: 401
+  Forbidden,        // a valid token of another cluster: 403
+};
+
+class TokenRegistry {
+ public:
+  using Digest = std::array<unsigned char, 32>;
+
+  // Sets or replaces `cluster`'s token. An empty token removes it: an empty
+  // Secret value must never let an empty bearer token in.
+  void set_token(const std::string& cluster, std::string_view token);
+  void remove(const std::string& cluster);
+
+  [[nodiscard]] TokenVerdict check(std::string_view cluster, std::string_view bearer_token) const;
+  [[nodiscard]] std::size_t size() const;
+
+ private:
+  using Table = std::map<std::string, Digest, std::less<>>;
+  mutable std::mutex mutex_;  // guards the pointer table_, not the (immutable) table
+  std::shared_ptr<const Table> table_ = std::make_shared<Table>();
+};
+
+}  // namespace switchyard::hub

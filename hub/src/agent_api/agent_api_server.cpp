@@ -1,0 +1,218 @@
+#include "switchyard/hub/agent_api_server.h"
+
+#include <httplib.h>
+
+#include <charconv>
+
+#include "switchyard/protocol/codec.h"
+#include "switchyard/telemetry/log.h"
+#include "status_body.h"
+
+namespace switchyard::hub {
+namespace {
+
+constexpr const char* kClusterPath = R"(/v1/clusters/([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?))";
+
+std::string bearer_token(const httplib::Request& request) {
+  const auto header = request.get_header_value("Authorization");
+  constexpr std::string_view kScheme = "bearer ";
+  if (header.size() <= kScheme.size()) return {};
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(header[i])) != kScheme[i]) return {};
+  }
+  return header.substr(kScheme.size());
+}
+
+// An integer query parameter, or `fallback` when absent; nullopt when malformed.
+std::optional<std::int64_t> query_int(const httplib::Request& request, const char* name,
+                                      std::int64_t fallback) {
+  if (!request.has_param(name)) return fallback;
+  const auto text = request.get_param_value(name);
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+AgentApiServer::AgentApiServer(AgentApiOptions options, const TokenRegistry& tokens,
+                               AgentSessions& sessions, AssignmentBoard& board, ReportInbox& inbox,
+                               metrics::Registry& metrics, std::function<bool()> serving)
+    : options_(std::move(options)),
+      tokens_(tokens),
+      sessions_(sessions),
+      board_(board),
+      inbox_(inbox),
+      metrics_(metrics),
+      serving_(std::move(serving)) {}
+
+AgentApiServer::~AgentApiServer() { stop(); }
+
+bool AgentApiServer::start(const std::string& host, int port, std::string& error) {
+  if (tls()) {
+    auto tls_server = std::make_unique<httplib::SSLServer>(options_.tls_cert_file.c_str(),
+                                                           options_.tls_key_file.c_str());
+    if (!tls_server->is_valid()) {
+      error = "cannot load TLS certificate " + options_.tls_cert_file + " or key " +
+              options_.tls_key_file;
+      return false;
+    }
+    server_ = std::move(tls_server);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
+  const auto workers = options_.worker_threads;
+  server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_read_timeout(10, 0);  // a slow sender cannot hold a worker for long
+  server_->set_write_timeout(10, 0);
+  server_->set_keep_alive_max_count(100000);  // agents reuse one connection
+  server_->set_keep_alive_timeout(static_cast<time_t>(options_.max_poll_seconds) + 30);
+  install_routes();
+
+  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) {
+    error = "cannot listen on " + host + ":" + std::to_string(port);
+    return false;
+  }
+  // Already bound: connections wait in the backlog until the accept loop runs.
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return true;
+}
+
+void AgentApiServer::stop() {
+  board_.shutdown();
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void AgentApiServer::install_routes() {
+  auto& requests = metrics_;
+  auto count = [&requests](const char* route, int code) {
+    requests
+        .counter("switchyard_agent_api_requests_total", "Agent API requests by route and status code.",
+                 {{"route", route}, {"code", std::to_string(code)}})
+        .inc();
+  };
+
+  // Shared checks; returns false (with the response written) to stop.
+  auto admit_request = [this, count](const httplib::Request& request, httplib::Response& response,
+                                     const char* route, const std::string& cluster) {
+    if (!serving_()) {
+      response.set_header("Retry-After", "2");
+      write_status(response, 503, "ServiceUnavailable",
+                   "this hub is not the leader; retry, or reach the leader");
+      count(route, 503);
+      return false;
+    }
+    switch (tokens_.check(cluster, bearer_token(request))) {
+      case TokenVerdict::Allowed:
+        return true;
+      case TokenVerdict::Unauthenticated:
+        write_status(response, 401, "Unauthorized",
+                     "missing or unknown bearer token for cluster " + cluster);
+        count(route, 401);
+        log::warn("agent request refused: bad token", {{"cluster", cluster}, {"route", route}});
+        return false;
+      case TokenVerdict::Forbidden:
+        write_status(response, 403, "Forbidden",
+                     "this token belongs to another cluster; it may not speak for " + cluster);
+        count(route, 403);
+        log::warn("agent request refused: token of another cluster",
+                  {{"cluster", cluster}, {"route", route}});
+        return false;
+    }
+    return false;
+  };
+
+  server_->Put(std::string(kClusterPath) + "/report",
+               [this, admit_request, count](const httplib::Request& request,
+                                            httplib::Response& response) {
+                 const auto received_at = std::chrono::system_clock::now();
+                 const std::string cluster = request.matches[1];
+                 if (!admit_request(request, response, "report", cluster)) return;
+                 auto decoded = protocol::decode_report(request.body);
+                 if (!decoded.ok()) {
+                   write_status(response, 400, "BadRequest",
+                                "report from cluster " + cluster + ": " + decoded.message());
+                   count("report", 400);
+                   log::warn("report refused", {{"cluster", cluster}, {"error", decoded.message()}});
+                   return;
+                 }
+                 const auto result = sessions_.admit(
+                     cluster, std::move(*decoded.value), [&](protocol::Report&& report) {
+                       inbox_.deliver(cluster, std::move(report), received_at);
+                     });
+                 switch (result.verdict) {
+                   case AdmitVerdict::Accepted:
+                   case AdmitVerdict::Duplicate:
+                     response.status = 200;
+                     response.set_content("{}", "application/json");
+                     count("report", 200);
+                     return;
+                   case AdmitVerdict::NeedFullSnapshot:
+                     write_status(response, 409, "Conflict", result.reason);
+                     count("report", 409);
+                     return;
+                 }
+               });
+
+  server_->Get(std::string(kClusterPath) + "/assignment",
+               [this, admit_request, count](const httplib::Request& request,
+                                            httplib::Response& response) {
+                 const std::string cluster = request.matches[1];
+                 if (!admit_request(request, response, "assignment", cluster)) return;
+                 const auto after = query_int(request, "after", -1);
+                 const auto timeout = query_int(request, "timeoutSeconds", options_.default_poll_seconds);
+                 if (!after || !timeout || *timeout < 0) {
+                   write_status(response, 400, "BadRequest",
+                                "after and timeoutSeconds must be integers, timeoutSeconds >= 0");
+                   count("assignment", 400);
+                   return;
+                 }
+                 if (*timeout > 0 && board_.parked() >= options_.max_parked_polls) {
+                   response.set_header("Retry-After", "1");
+                   write_status(response, 429, "TooManyRequests",
+                                "too many parked long polls; retry shortly");
+                   count("assignment", 429);
+                   return;
+                 }
+                 const auto seconds = std::min<std::int64_t>(*timeout, options_.max_poll_seconds);
+                 const auto deadline = AssignmentBoard::Clock::now() + std::chrono::seconds(seconds);
+                 const auto assignment = board_.wait_for_change(cluster, *after, deadline);
+                 if (!assignment) {
+                   write_status(response, 404, "NotFound",
+                                "no assignment for cluster " + cluster + " yet");
+                   count("assignment", 404);
+                   return;
+                 }
+                 response.status = 200;
+                 response.set_content(assignment->body, "application/json");
+                 count("assignment", 200);
+               });
+
+  server_->set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    // Errors httplib raises before a handler runs (413, 404 on unknown paths).
+    if (!response.body.empty()) return;
+    if (response.status == 413) {
+      write_status(response, 413, "RequestEntityTooLarge", "request body larger than allowed");
+    } else if (response.status == 404) {
+      write_status(response, 404, "NotFound", "no such path in the agent API");
+    }
+  });
+  server_->set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+        std::string what = "unknown error";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        log::error("agent API handler failed", {{"path", request.path}, {"error", what}});
+        write_status(response, 500, "InternalError", "internal error");
+      });
+}
+
+}  // namespace switchyard::hub
