@@ -1,0 +1,42 @@
+// Builds the agent's reports (docs/protocol.md): a full snapshot first, after
+// a 409 and after any failed send (the hub may or may not have it, and a full
+// snapshot is accepted whatever came before); otherwise a delta with the
+// services whose measurement changed since the last report the hub accepted.
+// An empty delta is the heartbeat.
+//
+// Not thread-safe: owned by the agent's loop thread.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "switchyard/protocol/messages.h"
+
+namespace switchyard::agent {
+
+class ReportBuilder {
+ public:
+  explicit ReportBuilder(std::string agent_id, std::string agent_version = {});
+
+  // `measured` holds every watched service; `applied` the state of the last
+  // assignment applied.
+  [[nodiscard]] protocol::Report next(const std::map<protocol::ServiceKey, protocol::ServiceHealth>& measured,
+                                      const protocol::AppliedState& applied);
+
+  // The hub answered 200 to `report`: later deltas are relative to it.
+  void accepted(const protocol::Report& report);
+  // The hub answered 409, or the send failed: the next report is full.
+  void require_full();
+
+  [[nodiscard]] const std::string& agent_id() const { return agent_id_; }
+
+ private:
+  std::string agent_id_;
+  std::string agent_version_;
+  std::uint64_t next_seq_ = 1;
+  bool need_full_ = true;
+  // What the hub holds, as of the last accepted report.
+  std::map<protocol::ServiceKey, protocol::ServiceHealth> baseline_;
+};
+
+}  // namespace switchyard::agent
