@@ -77,7 +77,21 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
     return false;
   }
   // Already bound: connections wait in the backlog until the accept loop runs.
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  auto listening_ended = std::make_shared<std::atomic<bool>>(false);
+  thread_ = std::thread([this, listening_ended] {
+    server_->listen_after_bind();
+    *listening_ended = true;
+  });
+  // httplib's stop() does nothing until the accept loop has started, so a
+  // stop() right after start() would leave the thread in accept() forever.
+  while (!server_->is_running() && !*listening_ended) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (*listening_ended) {
+    thread_.join();
+    error = "the agent API server on " + host + ":" + std::to_string(port_) + " stopped at once";
+    return false;
+  }
   return true;
 }
 

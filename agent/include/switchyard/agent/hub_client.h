@@ -1,0 +1,71 @@
+// The agent's side of the agent <-> hub protocol: sends reports and long-polls
+// the assignment. Calls block; the agent runs them off its loop thread and
+// hands the outcomes back.
+//
+// Thread-safety: send_report and poll_assignment may run at once on two
+// threads (each has its own connection); neither may be called concurrently
+// with itself.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "switchyard/protocol/messages.h"
+
+namespace httplib {
+class Client;
+}
+
+namespace switchyard::agent {
+
+struct HubClientOptions {
+  std::string hub_url;   // https://hub.example:8443 (http:// for local development)
+  std::string cluster;   // the MemberCluster this agent speaks for
+  std::string token;     // bearer token bound to that cluster
+  std::string ca_file;   // PEM bundle that signs the hub's certificate; empty: system roots
+  std::chrono::seconds connect_timeout{5};
+  std::chrono::seconds request_timeout{10};
+};
+
+enum class HubOutcome {
+  Ok,                // report accepted / assignment answered
+  NeedFullSnapshot,  // 409: send a full report next
+  Unchanged,         // long poll timed out with the same revision
+  Rejected,          // the hub refused the request (4xx other than 409); retrying as is will not help
+  Unavailable,       // network error, 5xx, 429, or a follower hub: retry with backoff
+};
+
+struct ReportResult {
+  HubOutcome outcome;
+  std::string detail;  // the hub's message or the network error, for logs and metrics
+};
+
+struct PollResult {
+  HubOutcome outcome;
+  std::string detail;
+  std::optional<protocol::Assignment> assignment;  // set when outcome is Ok
+  std::optional<std::chrono::seconds> retry_after;  // when the hub said when to come back
+};
+
+class HubClient {
+ public:
+  explicit HubClient(HubClientOptions options);
+  ~HubClient();
+  HubClient(const HubClient&) = delete;
+  HubClient& operator=(const HubClient&) = delete;
+
+  [[nodiscard]] ReportResult send_report(const protocol::Report& report);
+  // Waits up to `wait` for an assignment whose revision differs from `after`.
+  [[nodiscard]] PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait);
+
+ private:
+  std::unique_ptr<httplib::Client> make_client(std::chrono::seconds read_timeout) const;
+
+  HubClientOptions options_;
+  std::unique_ptr<httplib::Client> report_client_;
+  std::unique_ptr<httplib::Client> poll_client_;
+};
+
+}  // namespace switchyard::agent

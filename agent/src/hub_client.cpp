@@ -1,0 +1,88 @@
+#include "switchyard/agent/hub_client.h"
+
+#include <httplib.h>
+
+#include <charconv>
+
+#include <rapidjson/document.h>
+
+#include "switchyard/protocol/codec.h"
+
+namespace switchyard::agent {
+namespace {
+
+// The message of a Kubernetes-style Status body, or the start of the body.
+std::string message_of(const httplib::Response& response) {
+  rapidjson::Document status;
+  status.Parse<rapidjson::kParseValidateEncodingFlag>(response.body.data(), response.body.size());
+  if (!status.HasParseError() && status.IsObject()) {
+    auto message = status.FindMember("message");
+    if (message != status.MemberEnd() && message->value.IsString()) return message->value.GetString();
+  }
+  return response.body.substr(0, 512);
+}
+
+std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& response) {
+  const auto text = response.get_header_value("Retry-After");
+  int seconds = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+  if (text.empty() || error != std::errc() || seconds < 0) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+HubOutcome outcome_of_status(int status) {
+  if (status == 200) return HubOutcome::Ok;
+  if (status == 409) return HubOutcome::NeedFullSnapshot;
+  if (status == 429 || status >= 500) return HubOutcome::Unavailable;
+  return HubOutcome::Rejected;
+}
+
+}  // namespace
+
+HubClient::HubClient(HubClientOptions options) : options_(std::move(options)) {
+  report_client_ = make_client(options_.request_timeout);
+  // Long polls wait up to their own timeout; the read timeout is set per poll.
+  poll_client_ = make_client(options_.request_timeout);
+}
+
+HubClient::~HubClient() = default;
+
+std::unique_ptr<httplib::Client> HubClient::make_client(std::chrono::seconds read_timeout) const {
+  auto client = std::make_unique<httplib::Client>(options_.hub_url);
+  client->set_bearer_token_auth(options_.token.c_str());
+  client->set_connection_timeout(options_.connect_timeout.count(), 0);
+  client->set_read_timeout(read_timeout.count(), 0);
+  client->set_write_timeout(options_.request_timeout.count(), 0);
+  client->set_keep_alive(true);
+  if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file.c_str());
+  client->enable_server_certificate_verification(true);
+  return client;
+}
+
+ReportResult HubClient::send_report(const protocol::Report& report) {
+  const auto path = "/v1/clusters/" + options_.cluster + "/report";
+  const auto result = report_client_->Put(path, protocol::encode_report(report), "application/json");
+  if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error())};
+  return {outcome_of_status(result->status),
+          result->status == 200 ? std::string() : "HTTP " + std::to_string(result->status) + ": " + message_of(*result)};
+}
+
+PollResult HubClient::poll_assignment(std::int64_t after, std::chrono::seconds wait) {
+  const auto path = "/v1/clusters/" + options_.cluster + "/assignment?after=" + std::to_string(after) +
+                    "&timeoutSeconds=" + std::to_string(wait.count());
+  // The hub holds the answer for up to `wait`: allow for that plus a margin.
+  poll_client_->set_read_timeout((wait + options_.request_timeout).count(), 0);
+  const auto result = poll_client_->Get(path);
+  if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error()), {}, {}};
+  const auto outcome = outcome_of_status(result->status);
+  if (outcome != HubOutcome::Ok) {
+    return {outcome, "HTTP " + std::to_string(result->status) + ": " + message_of(*result), {},
+            retry_after_of(*result)};
+  }
+  auto decoded = protocol::decode_assignment(result->body);
+  if (!decoded.ok()) return {HubOutcome::Rejected, "assignment from hub: " + decoded.message(), {}, {}};
+  if (decoded.value->revision == after) return {HubOutcome::Unchanged, {}, {}, {}};
+  return {HubOutcome::Ok, {}, std::move(decoded.value), {}};
+}
+
+}  // namespace switchyard::agent

@@ -1,0 +1,120 @@
+// The agent's hub client against the hub's real agent API server, over TLS.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <future>
+#include <mutex>
+
+#include "switchyard/agent/hub_client.h"
+#include "switchyard/hub/agent_api_server.h"
+#include "switchyard/protocol/codec.h"
+
+using namespace switchyard;
+using namespace std::chrono_literals;
+
+namespace {
+
+class CountingInbox : public hub::ReportInbox {
+ public:
+  void deliver(const std::string&, protocol::Report&&, std::chrono::system_clock::time_point) override {
+    ++delivered;
+  }
+  std::atomic<int> delivered{0};
+};
+
+// A throwaway self-signed certificate for 127.0.0.1, made with the openssl CLI.
+struct TestCertificate {
+  TestCertificate() {
+    dir = std::filesystem::temp_directory_path() /
+          ("switchyard-hub-client-test-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    const auto command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+                         "-addext subjectAltName=IP:127.0.0.1 -keyout " +
+                         (dir / "key.pem").string() + " -out " + (dir / "cert.pem").string() +
+                         " >/dev/null 2>&1";
+    REQUIRE(std::system(command.c_str()) == 0);
+  }
+  ~TestCertificate() { std::filesystem::remove_all(dir); }
+  std::string cert() const { return (dir / "cert.pem").string(); }
+  std::string key() const { return (dir / "key.pem").string(); }
+  std::filesystem::path dir;
+};
+
+struct Hub {
+  explicit Hub(const TestCertificate& certificate) {
+    tokens.set_token("east", "east-token");
+    hub::AgentApiOptions options;
+    options.tls_cert_file = certificate.cert();
+    options.tls_key_file = certificate.key();
+    options.worker_threads = 8;
+    options.max_parked_polls = 4;
+    server = std::make_unique<hub::AgentApiServer>(options, tokens, sessions, board, inbox, metrics,
+                                                   [] { return true; });
+    std::string error;
+    REQUIRE(server->start("127.0.0.1", 0, error));
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
+
+  hub::TokenRegistry tokens;
+  hub::AgentSessions sessions;
+  hub::AssignmentBoard board;
+  CountingInbox inbox;
+  metrics::Registry metrics;
+  std::unique_ptr<hub::AgentApiServer> server;
+};
+
+protocol::Report report(std::uint64_t seq, bool full) {
+  protocol::Report r;
+  r.agent_id = "a1";
+  r.seq = seq;
+  r.full = full;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("the hub client reports and polls over TLS, verifying the hub", "[agent]") {
+  TestCertificate certificate;
+  Hub hub(certificate);
+  agent::HubClient client({hub.url(), "east", "east-token", certificate.cert()});
+
+  CHECK(client.send_report(report(1, false)).outcome == agent::HubOutcome::NeedFullSnapshot);
+  CHECK(client.send_report(report(1, true)).outcome == agent::HubOutcome::Ok);
+  CHECK(client.send_report(report(2, false)).outcome == agent::HubOutcome::Ok);
+  CHECK(hub.inbox.delivered == 2);
+
+  protocol::Assignment assignment;
+  assignment.revision = 5;
+  assignment.watch = {{"emojivoto", "web-svc", protocol::ServiceRole::Local}};
+  hub.board.publish("east", std::make_shared<const hub::PublishedAssignment>(
+                                hub::PublishedAssignment{5, protocol::encode_assignment(assignment)}));
+  const auto changed = client.poll_assignment(0, 5s);
+  REQUIRE(changed.outcome == agent::HubOutcome::Ok);
+  CHECK(*changed.assignment == assignment);
+  CHECK(client.poll_assignment(5, 1s).outcome == agent::HubOutcome::Unchanged);
+}
+
+TEST_CASE("the hub client tells refusals from outages", "[agent]") {
+  TestCertificate certificate;
+  Hub hub(certificate);
+  SECTION("a wrong token is rejected, not retried as an outage") {
+    agent::HubClient client({hub.url(), "east", "wrong", certificate.cert()});
+    const auto result = client.send_report(report(1, true));
+    CHECK(result.outcome == agent::HubOutcome::Rejected);
+    CHECK_THAT(result.detail, Catch::Contains("HTTP 401"));
+  }
+  SECTION("a hub whose certificate is not trusted is unreachable") {
+    agent::HubClient client({hub.url(), "east", "east-token", ""});
+    const auto result = client.send_report(report(1, true));
+    CHECK(result.outcome == agent::HubOutcome::Unavailable);
+    CHECK(hub.inbox.delivered == 0);
+  }
+  SECTION("a stopped hub is unreachable") {
+    const auto url = hub.url();
+    hub.server->stop();
+    agent::HubClient client({url, "east", "east-token", certificate.cert()});
+    CHECK(client.send_report(report(1, true)).outcome == agent::HubOutcome::Unavailable);
+    CHECK(client.poll_assignment(0, 1s).outcome == agent::HubOutcome::Unavailable);
+  }
+}
