@@ -1,0 +1,45 @@
+// The agent's view of the services the hub asked about: which exist, and
+// their endpoints, fed by the Service and EndpointSlice informers, measured
+// into the ServiceHealth values a report carries. Local services and mirrors
+// are measured alike; the role only says which the hub asked for.
+//
+// Not thread-safe: owned by the agent's loop thread.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "switchyard/agent/endpoint_slices.h"
+#include "switchyard/protocol/messages.h"
+
+namespace switchyard::agent {
+
+class ServiceMeasurements {
+ public:
+  void set_watch(const std::vector<protocol::ServiceKey>& watch);
+  [[nodiscard]] const std::vector<protocol::ServiceKey>& watch() const { return watch_; }
+
+  void service_present(const std::string& namespace_name, const std::string& name);
+  void service_gone(const std::string& namespace_name, const std::string& name);
+
+  // Slices are keyed by their own namespace/name; a slice that moves to
+  // another service (relabelled) is handled by upserting it again.
+  void slice_present(EndpointSlice slice);
+  void slice_gone(const std::string& namespace_name, const std::string& slice_name);
+
+  // One entry per watched service. A service that does not exist reports no
+  // endpoints, even if stale slices still name it.
+  [[nodiscard]] std::map<protocol::ServiceKey, protocol::ServiceHealth> measure() const;
+
+ private:
+  using Name = std::pair<std::string, std::string>;  // namespace, name
+  std::vector<protocol::ServiceKey> watch_;
+  std::set<Name> services_;
+  std::map<Name, EndpointSlice> slices_;                  // by slice name
+  std::map<Name, std::set<std::string>> slices_by_service_;  // service -> slice names
+};
+
+}  // namespace switchyard::agent
