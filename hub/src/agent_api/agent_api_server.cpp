@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "switchyard/protocol/codec.h"
+#include "switchyard/telemetry/background_server.h"
 #include "switchyard/telemetry/log.h"
 #include "status_body.h"
 
@@ -71,25 +72,8 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
   server_->set_keep_alive_timeout(static_cast<time_t>(options_.max_poll_seconds) + 30);
   install_routes();
 
-  port_ = port == 0 ? server_->bind_to_any_port(host) : (server_->bind_to_port(host, port) ? port : -1);
-  if (port_ <= 0) {
-    error = "cannot listen on " + host + ":" + std::to_string(port);
-    return false;
-  }
-  // Already bound: connections wait in the backlog until the accept loop runs.
-  auto listening_ended = std::make_shared<std::atomic<bool>>(false);
-  thread_ = std::thread([this, listening_ended] {
-    server_->listen_after_bind();
-    *listening_ended = true;
-  });
-  // httplib's stop() does nothing until the accept loop has started, so a
-  // stop() right after start() would leave the thread in accept() forever.
-  while (!server_->is_running() && !*listening_ended) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  if (*listening_ended) {
-    thread_.join();
-    error = "the agent API server on " + host + ":" + std::to_string(port_) + " stopped at once";
+  if (!telemetry::serve_in_background(*server_, host, port, thread_, port_, error)) {
+    error = "agent API: " + error;
     return false;
   }
   return true;
