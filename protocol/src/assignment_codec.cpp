@@ -1,13 +1,13 @@
 #include <set>
 
-#include "names.h"
+#include "switchyard/core/names.h"
 #include "service_key_json.h"
 #include "switchyard/protocol/codec.h"
 
 namespace switchyard::protocol {
 namespace {
 
-using detail::FieldReader;
+using core::json::FieldReader;
 
 constexpr std::string_view kSmiGroupPrefix = "split.smi-spec.io/";
 
@@ -60,11 +60,11 @@ std::optional<DesiredTrafficSplit> read_traffic_split(const rapidjson::Value& va
   if (const auto* metadata = fields.object("metadata", true)) {
     FieldReader meta(*metadata, fields.path_of("metadata"), errors);
     if (auto name = meta.required_string("name")) {
-      if (auto problem = detail::dns1123_subdomain_problem(*name)) meta.error("name", *problem);
+      if (auto problem = core::dns1123_subdomain_problem(*name)) meta.error("name", *problem);
       split.name = std::move(*name);
     }
     if (auto namespace_name = meta.required_string("namespace")) {
-      if (auto problem = detail::dns1123_label_problem(*namespace_name)) {
+      if (auto problem = core::dns1123_label_problem(*namespace_name)) {
         meta.error("namespace", *problem);
       }
       split.namespace_name = std::move(*namespace_name);
@@ -83,7 +83,7 @@ std::optional<DesiredTrafficSplit> read_traffic_split(const rapidjson::Value& va
 Decoded<Assignment> decode_assignment(std::string_view body) {
   Decoded<Assignment> result;
   rapidjson::Document document;
-  if (!detail::parse_body(body, document, result.errors)) return result;
+  if (!core::json::parse_body(body, document, result.errors)) return result;
 
   FieldReader fields(document, "", result.errors);
   Assignment assignment;
@@ -93,7 +93,7 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
   if (const auto* watch = fields.array("watch", true)) {
     std::set<ServiceKey> seen;
     for (rapidjson::SizeType i = 0; i < watch->Size(); ++i) {
-      const auto path = detail::indexed("watch", i);
+      const auto path = core::json::indexed("watch", i);
       const auto& entry = (*watch)[i];
       if (!entry.IsObject()) {
         result.errors.push_back({path, "must be an object"});
@@ -112,7 +112,7 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
   if (const auto* splits = fields.array("trafficSplits", true)) {
     std::set<std::pair<std::string, std::string>> seen;
     for (rapidjson::SizeType i = 0; i < splits->Size(); ++i) {
-      const auto path = detail::indexed("trafficSplits", i);
+      const auto path = core::json::indexed("trafficSplits", i);
       auto split = read_traffic_split((*splits)[i], path, result.errors);
       if (!split) continue;
       if (!seen.emplace(split->namespace_name, split->name).second) {

@@ -3,14 +3,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "field_reader.h"
+#include "switchyard/core/json_fields.h"
 #include "service_key_json.h"
 #include "switchyard/protocol/codec.h"
 
 namespace switchyard::protocol {
 namespace {
 
-using detail::FieldReader;
+using core::json::FieldReader;
 
 constexpr std::size_t kMaxAgentIdLength = 128;
 constexpr std::size_t kMaxApplyErrors = 100;
@@ -56,7 +56,7 @@ std::optional<AppliedState> read_applied(const rapidjson::Value* value, const st
     } else {
       for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
         const auto& entry = (*list)[i];
-        const auto entry_path = detail::indexed(fields.path_of("errors"), i);
+        const auto entry_path = core::json::indexed(fields.path_of("errors"), i);
         if (!entry.IsString()) {
           errors.push_back({entry_path, "must be a string"});
         } else if (entry.GetStringLength() > kMaxApplyErrorLength) {
@@ -81,7 +81,7 @@ const char* to_string(ServiceRole role) {
 Decoded<Report> decode_report(std::string_view body) {
   Decoded<Report> result;
   rapidjson::Document document;
-  if (!detail::parse_body(body, document, result.errors)) return result;
+  if (!core::json::parse_body(body, document, result.errors)) return result;
 
   FieldReader fields(document, "", result.errors);
   Report report;
@@ -99,7 +99,7 @@ Decoded<Report> decode_report(std::string_view body) {
   if (const auto* services = fields.array("services", true)) {
     std::map<ServiceKey, std::size_t> first_index;
     for (rapidjson::SizeType i = 0; i < services->Size(); ++i) {
-      const auto path = detail::indexed("services", i);
+      const auto path = core::json::indexed("services", i);
       auto service = read_service((*services)[i], path, result.errors);
       if (!service) continue;
       auto [it, inserted] = first_index.emplace(service->key, i);

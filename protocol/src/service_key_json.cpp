@@ -1,6 +1,6 @@
 #include "service_key_json.h"
 
-#include "names.h"
+#include "switchyard/core/names.h"
 
 namespace switchyard::protocol::detail {
 namespace {
@@ -13,18 +13,18 @@ std::optional<ServiceRole> parse_role(std::string_view text) {
 
 }  // namespace
 
-std::optional<ServiceKey> read_service_key(FieldReader& fields) {
+std::optional<ServiceKey> read_service_key(core::json::FieldReader& fields) {
   auto namespace_name = fields.required_string("namespace");
   auto name = fields.required_string("name");
   auto role_text = fields.required_string("role");
   if (namespace_name) {
-    if (auto problem = dns1123_label_problem(*namespace_name)) {
+    if (auto problem = core::dns1123_label_problem(*namespace_name)) {
       fields.error("namespace", *problem);
       namespace_name.reset();
     }
   }
   if (name) {
-    if (auto problem = dns1123_label_problem(*name)) {
+    if (auto problem = core::dns1123_label_problem(*name)) {
       fields.error("name", *problem);
       name.reset();
     }

@@ -10,9 +10,9 @@
 
 #include <rapidjson/document.h>
 
-#include "switchyard/protocol/decoded.h"
+#include "switchyard/core/field_error.h"
 
-namespace switchyard::protocol::detail {
+namespace switchyard::core::json {
 
 // Parses `body` as one JSON document: iterative (no stack overflow on deep
 // nesting), UTF-8 validated, trailing content rejected. On failure, adds an
@@ -53,4 +53,4 @@ class FieldReader {
 // "services" + 2 -> "services[2]"
 [[nodiscard]] std::string indexed(std::string_view path, std::size_t index);
 
-}  // namespace switchyard::protocol::detail
+}  // namespace switchyard::core::json

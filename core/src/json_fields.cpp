@@ -1,10 +1,10 @@
-#include "field_reader.h"
+#include "switchyard/core/json_fields.h"
 
 #include <limits>
 
 #include <rapidjson/error/en.h>
 
-namespace switchyard::protocol::detail {
+namespace switchyard::core::json {
 
 bool parse_body(std::string_view body, rapidjson::Document& out,
                 std::vector<FieldError>& errors) {
@@ -146,4 +146,4 @@ const rapidjson::Value* FieldReader::object(std::string_view key, bool required)
   return value;
 }
 
-}  // namespace switchyard::protocol::detail
+}  // namespace switchyard::core::json

@@ -1,6 +1,6 @@
-#include "names.h"
+#include "switchyard/core/names.h"
 
-namespace switchyard::protocol::detail {
+namespace switchyard::core {
 namespace {
 
 bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
@@ -41,4 +41,4 @@ std::optional<std::string> dns1123_subdomain_problem(std::string_view name) {
   }
 }
 
-}  // namespace switchyard::protocol::detail
+}  // namespace switchyard::core

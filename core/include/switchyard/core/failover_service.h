@@ -1,0 +1,70 @@
+// A FailoverService as typed values, every default of the API resolved
+// (docs: ../shared/design/api.md). Produced by parse_failover_service; the
+// rest of the core never sees JSON.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace switchyard::core {
+
+// namespace/name of a Kubernetes object.
+struct ObjectKey {
+  std::string namespace_name;
+  std::string name;
+
+  [[nodiscard]] std::string to_string() const { return namespace_name + "/" + name; }
+  auto operator<=>(const ObjectKey&) const = default;
+  bool operator==(const ObjectKey&) const = default;
+};
+
+struct BackingService {
+  std::string cluster;
+  std::string namespace_name;
+  std::string name;
+  std::int32_t priority = 0;  // lower is preferred; default: index in the list
+  std::uint32_t weight = 1;   // relative weight inside its priority group
+
+  // "east/emojivoto/web-svc", as status messages name it.
+  [[nodiscard]] std::string to_string() const { return cluster + "/" + namespace_name + "/" + name; }
+  bool operator==(const BackingService&) const = default;
+};
+
+struct HealthPolicy {
+  std::uint32_t min_ready_endpoints = 1;
+  bool require_mirror_ready = true;
+  std::uint32_t unknown_after_seconds = 40;
+  std::uint32_t silent_failover_seconds = 120;
+  bool operator==(const HealthPolicy&) const = default;
+};
+
+// The SMI TrafficSplit version written to consumers.
+enum class SplitApiVersion { V1Alpha1, V1Alpha2, V1Alpha4 };
+
+[[nodiscard]] const char* api_version_string(SplitApiVersion version);
+
+struct FailoverSpec {
+  std::string service;           // apex; default: first backing service's name
+  std::string target_namespace;  // default: first backing service's namespace
+  std::vector<BackingService> backing_services;
+  std::vector<std::string> consumers;  // default: every cluster named, in order of first appearance
+  HealthPolicy health;
+  std::uint32_t failback_delay_seconds = 30;
+  std::string mirror_name_template = "{name}-{cluster}";
+  SplitApiVersion output_version = SplitApiVersion::V1Alpha2;
+  bool operator==(const FailoverSpec&) const = default;
+};
+
+struct FailoverService {
+  ObjectKey key;
+  std::int64_t generation = 0;
+  FailoverSpec spec;
+  bool operator==(const FailoverService&) const = default;
+};
+
+// The name of `backing`'s mirror in another cluster, from the spec's
+// template ({name}, {cluster}, {namespace}).
+[[nodiscard]] std::string mirror_name(const std::string& name_template, const BackingService& backing);
+
+}  // namespace switchyard::core

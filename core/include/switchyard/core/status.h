@@ -1,0 +1,83 @@
+// The status block of a FailoverService (api.md "Status") as typed values,
+// its JSON form for the status subresource, and what a hub restart recovers
+// from it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <rapidjson/document.h>
+
+#include "switchyard/core/time.h"
+
+namespace switchyard::core {
+
+enum class FosState { Primary, FailedOver, NoHealthyBackend, Frozen, Invalid };
+enum class Health { Healthy, Unhealthy, Unknown };
+
+[[nodiscard]] const char* to_string(FosState state);
+[[nodiscard]] const char* to_string(Health health);
+
+struct ActiveBackend {
+  std::string cluster, namespace_name, name;
+  std::uint32_t weight = 0;
+  bool operator==(const ActiveBackend&) const = default;
+};
+
+struct BackendStatus {
+  std::string cluster, namespace_name, name;
+  Health health = Health::Unknown;
+  std::uint32_t ready_endpoints = 0;
+  TimeMs last_transition_time = 0;
+  bool operator==(const BackendStatus&) const = default;
+};
+
+struct ConsumerStatus {
+  std::string cluster;
+  std::int64_t desired_revision = 0;
+  std::int64_t applied_revision = 0;
+  bool in_sync = false;
+  std::optional<std::int32_t> active_priority;  // unset until a first decision
+  std::optional<TimeMs> active_since;
+  std::vector<std::string> omitted_backends;    // "east/emojivoto/web-svc": mirror missing here
+  std::string message;
+  bool operator==(const ConsumerStatus&) const = default;
+};
+
+// metav1.Condition.
+struct Condition {
+  std::string type;
+  std::string status;  // "True" | "False" | "Unknown"
+  std::int64_t observed_generation = 0;
+  TimeMs last_transition_time = 0;
+  std::string reason;
+  std::string message;
+  bool operator==(const Condition&) const = default;
+};
+
+struct FosStatus {
+  std::int64_t observed_generation = 0;
+  FosState state = FosState::Primary;
+  std::string message;
+  std::vector<ActiveBackend> active;
+  std::vector<BackendStatus> backing_services;
+  std::vector<ConsumerStatus> consumers;
+  std::uint64_t failover_count = 0;
+  std::optional<TimeMs> last_failover_time;
+  std::vector<Condition> conditions;
+  bool operator==(const FosStatus&) const = default;
+};
+
+// The JSON object for `.status` (keys as api.md names them).
+[[nodiscard]] std::string status_to_json(const FosStatus& status);
+
+// What a restarted hub takes back from a FailoverService's recorded status
+// so that it resumes the decisions in force (rule 8): per consumer the active
+// priority, the active backends, the last known health of each backend, the
+// counters and the condition transition times. Unreadable parts are skipped:
+// a status is the hub's own output, and a bad one only costs the memory.
+[[nodiscard]] std::optional<FosStatus> status_from_json(const rapidjson::Value& status);
+
+}  // namespace switchyard::core

@@ -1,0 +1,352 @@
+// Rules 1-8 of api.md for one FailoverService, per consumer cluster.
+#include <algorithm>
+
+#include "engine_impl.h"
+
+namespace switchyard::core {
+namespace {
+
+// How one backing service stands, fleet-wide (rule 1).
+struct BackingHealth {
+  bool healthy = false;  // for decisions
+  Health display = Health::Unknown;
+  std::string why_not;   // when not healthy: what the status says
+};
+
+void consider_wake(TimeMs& wake, TimeMs at, TimeMs now) {
+  if (at > now && (wake == kNever || at < wake)) wake = at;
+}
+
+std::string endpoints_text(std::uint32_t count) {
+  return std::to_string(count) + (count == 1 ? " ready endpoint" : " ready endpoints");
+}
+
+}  // namespace
+
+TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
+  const auto& spec = record.fos.spec;
+  const TimeMs unknown_ms = seconds_ms(spec.health.unknown_after_seconds);
+  const TimeMs silent_ms = seconds_ms(spec.health.silent_failover_seconds);
+  const TimeMs delay_ms = seconds_ms(spec.failback_delay_seconds);
+  TimeMs wake = kNever;
+
+  if (record.shown_frozen != frozen) {
+    record.shown_frozen = frozen;
+    record.status_dirty = true;
+  }
+
+  // Rule 1: healthy, unhealthy or unknown, on the hub's receive times.
+  std::vector<BackingHealth> health(record.backings.size());
+  for (std::size_t b = 0; b < record.backings.size(); ++b) {
+    auto& runtime = record.backings[b];
+    const auto& backing = spec.backing_services[b];
+    auto& cluster = clusters[runtime.cluster];
+    const auto& service = services[runtime.service];
+    const TimeMs silence = now - cluster.last_heard;
+    const bool reported_healthy =
+        service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
+    const bool last_known = service.reported ? reported_healthy : runtime.restored_healthy.value_or(false);
+    auto& result = health[b];
+    if (silence >= silent_ms) {
+      cluster.seen_silent = true;
+      result = {false, Health::Unknown,
+                "cluster " + backing.cluster + " presumed down (agent silent for more than " +
+                    std::to_string(spec.health.silent_failover_seconds) + "s)"};
+    } else if (silence >= unknown_ms) {
+      cluster.seen_silent = true;
+      consider_wake(wake, cluster.last_heard + silent_ms, now);
+      result = {last_known, Health::Unknown,
+                "cluster " + backing.cluster + " unknown (agent silent for more than " +
+                    std::to_string(spec.health.unknown_after_seconds) + "s), last known unhealthy"};
+    } else {
+      consider_wake(wake, cluster.last_heard + unknown_ms, now);
+      if (service.reported) {
+        result.healthy = reported_healthy;
+        result.display = reported_healthy ? Health::Healthy : Health::Unhealthy;
+        if (!service.last.exists) {
+          result.why_not = backing.to_string() + " does not exist";
+        } else if (!reported_healthy) {
+          result.why_not = backing.to_string() + " has " + endpoints_text(service.last.ready_endpoints) +
+                           " (needs " + std::to_string(spec.health.min_ready_endpoints) + ")";
+        }
+      } else if (runtime.restored_healthy) {
+        // After a hub restart, until the agent reports: the recorded health.
+        result.healthy = *runtime.restored_healthy;
+        result.display = *runtime.restored_healthy ? Health::Healthy : Health::Unhealthy;
+        result.why_not = backing.to_string() + " was unhealthy when last reported";
+      } else {
+        result = {false, Health::Unknown, backing.to_string() + " has not been reported yet"};
+      }
+    }
+    if (runtime.display != result.display || runtime.display_ready != service.last.ready_endpoints) {
+      if (runtime.display != result.display) runtime.display_since = now;
+      runtime.display = result.display;
+      runtime.display_ready = service.last.ready_endpoints;
+      record.status_dirty = true;
+    }
+  }
+
+  const auto group_count = record.priorities.size();
+  for (std::size_t c = 0; c < record.consumers.size(); ++c) {
+    auto& consumer = record.consumers[c];
+    const auto& consumer_name = spec.consumers[c];
+    const auto& here = clusters[consumer.cluster];
+    // Rule 2: if this consumer's own agent is silent, only the backing
+    // service's side counts.
+    const bool consumer_silent = !here.reported || now - here.last_heard >= unknown_ms;
+    if (!consumer_silent) consider_wake(wake, here.last_heard + unknown_ms, now);
+
+    std::vector<bool> usable(record.backings.size(), false);
+    std::vector<bool> omitted(record.backings.size(), false);
+    std::vector<std::string> why_not(record.backings.size());
+    std::vector<bool> group_usable(group_count, false);
+    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      why_not[b] = health[b].why_not;
+      const auto mirror = consumer.mirrors[b];
+      MirrorState mirror_state = MirrorState::NotNeeded;
+      if (mirror != kNoService) {
+        const auto& reported = services[mirror];
+        if (consumer_silent || !reported.reported) {
+          mirror_state = MirrorState::Unknown;
+        } else if (!reported.last.exists) {
+          mirror_state = MirrorState::Missing;
+        } else {
+          mirror_state = reported.last.ready_endpoints > 0 ? MirrorState::Ready : MirrorState::NotReady;
+        }
+      }
+      // Rule 7: a backend this consumer cannot resolve is left out of its split.
+      omitted[b] = mirror_state == MirrorState::Missing;
+      bool mirror_ok = true;
+      if (mirror_state == MirrorState::Missing) {
+        mirror_ok = false;
+        why_not[b] = "mirror " + consumer.backend_names[b] + " does not exist in " + consumer_name;
+      } else if (mirror_state == MirrorState::NotReady && spec.health.require_mirror_ready) {
+        mirror_ok = false;
+        why_not[b] = "mirror " + consumer.backend_names[b] + " in " + consumer_name +
+                     " has no ready endpoint (gateway to " + spec.backing_services[b].cluster + " unreachable)";
+      }
+      usable[b] = health[b].healthy && mirror_ok;
+      if (usable[b]) group_usable[record.group_of[b]] = true;
+    }
+
+    if (frozen) {
+      // Rule 8: the hub is more likely the one cut off; decide nothing.
+      continue;
+    }
+
+    // Rule 4's clock: since when each group has been usable without a break.
+    for (std::size_t g = 0; g < group_count; ++g) {
+      if (!group_usable[g]) {
+        consumer.usable_since[g] = kNever;
+      } else if (consumer.usable_since[g] == kNever) {
+        consumer.usable_since[g] = now;
+      }
+    }
+    std::optional<std::size_t> best;
+    for (std::size_t g = 0; g < group_count; ++g) {
+      if (group_usable[g]) {
+        best = g;
+        break;
+      }
+    }
+
+    const bool was_decided = consumer.decided;
+    const auto previous_priority = consumer.active_priority;
+    const bool was_no_healthy = consumer.no_healthy;
+    auto weights = consumer.weights;
+    if (!best) {
+      // Rule 3: nothing usable -> keep the weights as they are (fail static).
+      consumer.no_healthy = true;
+    } else {
+      consumer.no_healthy = false;
+      std::size_t active = *best;
+      if (consumer.decided) {
+        const auto current = static_cast<std::size_t>(
+            std::find(record.priorities.begin(), record.priorities.end(), consumer.active_priority) -
+            record.priorities.begin());
+        if (current < group_count && group_usable[current]) {
+          // Rule 4: move back up only after the delay; otherwise stay.
+          active = current;
+          for (std::size_t g = 0; g < current; ++g) {
+            if (!group_usable[g]) continue;
+            if (now - consumer.usable_since[g] >= delay_ms) {
+              active = g;
+              break;
+            }
+            consider_wake(wake, consumer.usable_since[g] + delay_ms, now);
+          }
+        }
+        // else: the current group is lost; move to the best usable at once.
+      }
+      consumer.decided = true;
+      consumer.active_priority = record.priorities[active];
+      // Rule 5: the active group's usable members share by weight.
+      for (std::size_t b = 0; b < record.backings.size(); ++b) {
+        weights[b] = (record.group_of[b] == active && usable[b]) ? spec.backing_services[b].weight : 0;
+      }
+    }
+
+    if (consumer.decided && (!was_decided || consumer.active_priority != previous_priority)) {
+      consumer.active_since = now;
+    }
+    if (weights != consumer.weights || omitted != consumer.omitted || was_decided != consumer.decided) {
+      consumer.weights = std::move(weights);
+      consumer.omitted = std::move(omitted);
+      record.splits_dirty |= std::uint64_t{1} << c;
+      record.status_dirty = true;
+    }
+    if (was_decided && consumer.decided && consumer.active_priority != previous_priority) {
+      const bool down = consumer.active_priority > previous_priority;
+      std::string moved;
+      for (std::size_t b = 0; b < record.backings.size(); ++b) {
+        if (consumer.weights[b] > 0) moved += (moved.empty() ? "" : ", ") + spec.backing_services[b].to_string();
+      }
+      if (down) {
+        ++record.failover_count;
+        record.last_failover_time = now;
+        std::string because;
+        for (std::size_t b = 0; b < record.backings.size(); ++b) {
+          if (record.priorities[record.group_of[b]] < consumer.active_priority && !why_not[b].empty()) {
+            because += (because.empty() ? "" : "; ") + why_not[b];
+          }
+        }
+        record.pending_events.push_back({DecisionEventKind::FailedOver, "FailedOver",
+                                          "traffic in " + consumer_name + " moved to " + moved + ": " + because,
+                                          true});
+      } else {
+        record.pending_events.push_back({DecisionEventKind::FailedBack, "FailedBack",
+                                          "traffic in " + consumer_name + " moved back to " + moved + " after " +
+                                              std::to_string(spec.failback_delay_seconds) + "s of health",
+                                          false});
+      }
+    }
+    if (consumer.no_healthy && !was_no_healthy) {
+      std::string because;
+      for (const auto& text : why_not) because += (because.empty() ? "" : "; ") + text;
+      record.pending_events.push_back(
+          {DecisionEventKind::NoHealthyBackend, "NoHealthyBackend",
+           "no usable backing service for " + consumer_name + "; keeping the last weights: " + because, true});
+    }
+
+    // The consumer's line in status.
+    std::string message;
+    std::string active_names;
+    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      if (consumer.decided && consumer.weights[b] > 0) {
+        active_names += (active_names.empty() ? "" : ", ") + spec.backing_services[b].to_string();
+      }
+    }
+    std::string because;
+    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      const bool above = consumer.decided ? record.priorities[record.group_of[b]] < consumer.active_priority : true;
+      if ((above || consumer.no_healthy) && !usable[b] && !why_not[b].empty()) {
+        because += (because.empty() ? "" : "; ") + why_not[b];
+      }
+    }
+    if (consumer.no_healthy) {
+      message = consumer.decided ? "no usable backing service; keeping the last weights: " + because
+                                 : "no usable backing service yet: " + because;
+    } else {
+      message = "traffic on " + active_names + " since " + format_rfc3339(consumer.active_since);
+      if (!because.empty()) message += ": " + because;
+    }
+    if (message != consumer.message) {
+      consumer.message = std::move(message);
+      record.status_dirty = true;
+    }
+  }
+  return wake;
+}
+
+void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now) {
+  const auto& spec = record.fos.spec;
+  auto same_backend = [](const auto& a, const BackingService& b) {
+    return a.cluster == b.cluster && a.namespace_name == b.namespace_name && a.name == b.name;
+  };
+  for (const auto& backing : spec.backing_services) {
+    if (std::find(record.priorities.begin(), record.priorities.end(), backing.priority) == record.priorities.end()) {
+      record.priorities.push_back(backing.priority);
+    }
+  }
+  std::sort(record.priorities.begin(), record.priorities.end());
+  for (const auto& backing : spec.backing_services) {
+    BackingRuntime runtime;
+    runtime.cluster = intern_cluster(backing.cluster);
+    runtime.display_since = now;
+    record.group_of.push_back(static_cast<std::uint32_t>(
+        std::find(record.priorities.begin(), record.priorities.end(), backing.priority) - record.priorities.begin()));
+    if (recorded) {
+      for (const auto& shown : recorded->backing_services) {
+        if (!same_backend(shown, backing)) continue;
+        runtime.display = shown.health;
+        runtime.display_ready = shown.ready_endpoints;
+        runtime.display_since = shown.last_transition_time;
+        if (shown.health == Health::Unknown) {
+          // Unknown when recorded: it keeps whatever role it had in the decision.
+          const bool was_active = std::any_of(recorded->active.begin(), recorded->active.end(),
+                                              [&](const ActiveBackend& a) { return same_backend(a, backing); });
+          runtime.restored_healthy = was_active;
+        } else {
+          runtime.restored_healthy = shown.health == Health::Healthy;
+        }
+      }
+    }
+    record.backings.push_back(runtime);
+  }
+  for (std::size_t b = 0; b < spec.backing_services.size(); ++b) {
+    const auto& backing = spec.backing_services[b];
+    record.backings[b].service =
+        intern_service(record.backings[b].cluster, backing.namespace_name, backing.name, ServiceRole::Local);
+  }
+  record.consumers.clear();
+  for (const auto& consumer_name : spec.consumers) {
+    ConsumerRuntime consumer;
+    consumer.cluster = intern_cluster(consumer_name);
+    consumer.usable_since.assign(record.priorities.size(), kNever);
+    consumer.weights.assign(spec.backing_services.size(), 0);
+    consumer.omitted.assign(spec.backing_services.size(), false);
+    for (const auto& backing : spec.backing_services) {
+      if (backing.cluster == consumer_name) {
+        consumer.backend_names.push_back(backing.name);
+        consumer.mirrors.push_back(kNoService);
+      } else {
+        auto name = mirror_name(spec.mirror_name_template, backing);
+        consumer.mirrors.push_back(
+            intern_service(consumer.cluster, backing.namespace_name, name, ServiceRole::Mirror));
+        consumer.backend_names.push_back(std::move(name));
+      }
+    }
+    if (recorded) {
+      for (const auto& shown : recorded->consumers) {
+        if (shown.cluster != consumer_name || !shown.active_priority) continue;
+        if (std::find(record.priorities.begin(), record.priorities.end(), *shown.active_priority) ==
+            record.priorities.end()) {
+          continue;
+        }
+        consumer.decided = true;
+        consumer.active_priority = *shown.active_priority;
+        consumer.active_since = shown.active_since.value_or(now);
+        for (std::size_t b = 0; b < spec.backing_services.size(); ++b) {
+          const auto& backing = spec.backing_services[b];
+          const bool active = std::any_of(recorded->active.begin(), recorded->active.end(),
+                                          [&](const ActiveBackend& a) { return same_backend(a, backing); });
+          const auto name = backing.to_string();
+          consumer.omitted[b] = std::find(shown.omitted_backends.begin(), shown.omitted_backends.end(), name) !=
+                                shown.omitted_backends.end();
+          if (active && backing.priority == consumer.active_priority && !consumer.omitted[b]) {
+            consumer.weights[b] = backing.weight;
+          }
+        }
+        consumer.message = shown.message;
+      }
+    }
+    record.consumers.push_back(std::move(consumer));
+  }
+  if (recorded) {
+    record.failover_count = recorded->failover_count;
+    record.last_failover_time = recorded->last_failover_time;
+    record.conditions = recorded->conditions;
+  }
+}
+
+}  // namespace switchyard::core

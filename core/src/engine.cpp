@@ -1,0 +1,343 @@
+#include <algorithm>
+
+#include "engine_impl.h"
+#include "switchyard/core/parse.h"
+
+namespace switchyard::core {
+namespace {
+
+void append_unique(std::vector<RecordId>& list, RecordId id) {
+  if (std::find(list.begin(), list.end(), id) == list.end()) list.push_back(id);
+}
+
+void erase_value(std::vector<RecordId>& list, RecordId id) {
+  list.erase(std::remove(list.begin(), list.end(), id), list.end());
+}
+
+}  // namespace
+
+Engine::Engine(EngineOptions options) : impl_(std::make_unique<Impl>()) { impl_->options = options; }
+
+Engine::~Engine() = default;
+
+ClusterId Engine::cluster_id(std::string_view cluster) { return impl_->intern_cluster(cluster); }
+
+ServiceId Engine::service_id(ClusterId cluster, std::string_view namespace_name, std::string_view name,
+                             ServiceRole role) {
+  return impl_->intern_service(cluster, namespace_name, name, role);
+}
+
+ClusterId Engine::Impl::intern_cluster(std::string_view cluster) {
+  auto& impl = *this;
+  impl.key_buffer.assign(cluster);
+  if (auto it = impl.cluster_ids.find(impl.key_buffer); it != impl.cluster_ids.end()) return it->second;
+  const auto id = static_cast<ClusterId>(impl.clusters.size());
+  ClusterState state;
+  state.name = std::string(cluster);
+  state.last_heard = impl.options.started_at;
+  state.member = false;
+  impl.clusters.push_back(std::move(state));
+  impl.cluster_ids.emplace(std::string(cluster), id);
+  return id;
+}
+
+ServiceId Engine::Impl::intern_service(ClusterId cluster, std::string_view namespace_name, std::string_view name,
+                                       ServiceRole role) {
+  auto& impl = *this;
+  auto& key = impl.key_buffer;
+  key.clear();
+  key.append(reinterpret_cast<const char*>(&cluster), sizeof cluster);
+  key.push_back(role == ServiceRole::Local ? 'L' : 'M');
+  key.append(namespace_name);
+  key.push_back('/');
+  key.append(name);
+  if (auto it = impl.service_ids.find(key); it != impl.service_ids.end()) return it->second;
+  const auto id = static_cast<ServiceId>(impl.services.size());
+  ServiceState state;
+  state.cluster = cluster;
+  state.namespace_name = std::string(namespace_name);
+  state.name = std::string(name);
+  state.role = role;
+  impl.services.push_back(std::move(state));
+  impl.service_ids.emplace(key, id);
+  return id;
+}
+
+void Engine::heard_from(ClusterId cluster, TimeMs now) {
+  auto& state = impl_->clusters[cluster];
+  state.last_heard = now;
+  const bool first = !state.reported;
+  state.reported = true;
+  // A cluster coming back from silence (or reporting for the first time)
+  // changes decisions; a heartbeat of a live cluster does not.
+  if (state.seen_silent || first) {
+    state.seen_silent = false;
+    for (auto record : state.records) impl_->mark_dirty(record);
+  }
+}
+
+void Engine::observe(ServiceId service, const Observation& observation) {
+  auto& state = impl_->services[service];
+  state.in_snapshot = true;
+  if (state.reported && state.last == observation) return;
+  state.reported = true;
+  state.last = observation;
+  for (auto record : state.records) impl_->mark_dirty(record);
+}
+
+void Engine::begin_snapshot(ClusterId cluster) {
+  for (auto& service : impl_->services) {
+    if (service.cluster == cluster) service.in_snapshot = false;
+  }
+}
+
+void Engine::end_snapshot(ClusterId cluster) {
+  for (auto& service : impl_->services) {
+    if (service.cluster != cluster || service.in_snapshot || !service.reported) continue;
+    // Not in the agent's full snapshot: it no longer measures the service.
+    service.reported = false;
+    service.last = {};
+    for (auto record : service.records) impl_->mark_dirty(record);
+  }
+}
+
+void Engine::Impl::mark_dirty(RecordId id) {
+  auto& record = records[id];
+  if (!record.live || record.dirty) return;
+  record.dirty = true;
+  dirty.push_back(id);
+}
+
+void Engine::set_member_clusters(const std::set<std::string, std::less<>>& names, TimeMs now) {
+  if (names == members_) return;
+  members_ = names;
+  for (auto& cluster : impl_->clusters) cluster.member = members_.count(cluster.name) != 0;
+  for (const auto& name : members_) impl_->clusters[impl_->intern_cluster(name)].member = true;
+  // Membership decides validity: recompile every FailoverService.
+  for (RecordId id = 0; id < impl_->records.size(); ++id) {
+    const auto& record = impl_->records[id];
+    if (!record.live || record.unparsable) continue;
+    const auto latest = record.latest;
+    upsert(latest, std::nullopt, now);
+  }
+}
+
+RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatus>& recorded, TimeMs now) {
+  auto& impl = *impl_;
+  RecordId id;
+  bool known = false;
+  if (auto it = impl.record_ids.find(fos.key); it != impl.record_ids.end()) {
+    id = it->second;
+    known = true;
+    impl.detach(id);
+  } else if (!impl.free_records.empty()) {
+    id = impl.free_records.back();
+    impl.free_records.pop_back();
+    impl.record_ids[fos.key] = id;
+  } else {
+    id = static_cast<RecordId>(impl.records.size());
+    impl.records.emplace_back();
+    impl.record_ids[fos.key] = id;
+  }
+  auto& record = impl.records[id];
+  Record previous = known ? std::move(record) : Record{};
+  auto errors = validate_failover_service(fos, members_);
+  if (!errors.empty()) {
+    // An invalid spec changes no TrafficSplit anywhere: a FailoverService
+    // that was valid keeps its last decisions (frozen) until it is fixed.
+    record = previous.errors.empty() && known ? std::move(previous) : Record{};
+    if (!record.live) record.fos = fos;
+    record.live = true;
+    record.errors = std::move(errors);
+    record.observed_generation = fos.generation;
+    record.status_dirty = true;
+    record.spec_changed = true;
+    record.pending_events.push_back({DecisionEventKind::InvalidSpec, "InvalidSpec",
+                                     describe(fos.key, record.errors), true});
+    record.latest = fos;
+    record.unparsable = false;
+    impl.attach(id);
+    record.dirty = false;
+    impl.mark_dirty(id);
+    return id;
+  }
+  // Decisions and counters survive a spec update of the same object when the
+  // backing services and consumers are the same; otherwise they start over.
+  record = Record{};
+  record.live = true;
+  record.fos = fos;
+  record.latest = fos;
+  record.observed_generation = fos.generation;
+  record.failover_count = previous.failover_count;
+  record.last_failover_time = previous.last_failover_time;
+  record.conditions = previous.conditions;
+  record.spec_changed = true;
+  record.status_dirty = true;
+  impl.compile(record, recorded, now);
+  const bool same_backings = known && previous.errors.empty() &&
+                             previous.fos.spec.backing_services == fos.spec.backing_services &&
+                             previous.fos.spec.consumers == fos.spec.consumers;
+  if (same_backings) {
+    for (std::size_t c = 0; c < record.consumers.size(); ++c) {
+      auto& now_consumer = record.consumers[c];
+      const auto& before = previous.consumers[c];
+      now_consumer.decided = before.decided;
+      now_consumer.active_priority = before.active_priority;
+      now_consumer.active_since = before.active_since;
+      now_consumer.weights = before.weights;
+      now_consumer.omitted = before.omitted;
+      now_consumer.usable_since = before.usable_since;
+      now_consumer.no_healthy = before.no_healthy;
+    }
+    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      record.backings[b].display = previous.backings[b].display;
+      record.backings[b].display_since = previous.backings[b].display_since;
+      record.backings[b].display_ready = previous.backings[b].display_ready;
+    }
+  }
+  impl.attach(id);
+  record.dirty = false;
+  impl.mark_dirty(id);
+  return id;
+}
+
+RecordId Engine::upsert_unparsable(const ObjectKey& key, std::int64_t generation, std::vector<FieldError> errors,
+                                   TimeMs now) {
+  // An empty spec is invalid whatever the fleet: upsert keeps any previous
+  // decisions frozen, and the parse errors replace the validation ones.
+  FailoverService placeholder;
+  placeholder.key = key;
+  placeholder.generation = generation;
+  const auto id = upsert(placeholder, std::nullopt, now);
+  auto& record = impl_->records[id];
+  record.errors = std::move(errors);
+  record.unparsable = true;
+  record.pending_events.clear();
+  record.pending_events.push_back({DecisionEventKind::InvalidSpec, "InvalidSpec", describe(key, record.errors), true});
+  return id;
+}
+
+std::vector<std::string> Engine::remove(const ObjectKey& key) {
+  auto& impl = *impl_;
+  auto it = impl.record_ids.find(key);
+  if (it == impl.record_ids.end()) return {};
+  const auto id = it->second;
+  auto& record = impl.records[id];
+  std::set<std::string> clusters;
+  for (const auto& consumer : record.consumers) clusters.insert(impl.clusters[consumer.cluster].name);
+  for (const auto& backing : record.backings) clusters.insert(impl.clusters[backing.cluster].name);
+  impl.detach(id);
+  record = Record{};
+  impl.record_ids.erase(it);
+  impl.free_records.push_back(id);
+  return {clusters.begin(), clusters.end()};
+}
+
+std::optional<RecordId> Engine::find(const ObjectKey& key) const {
+  auto it = impl_->record_ids.find(key);
+  if (it == impl_->record_ids.end()) return std::nullopt;
+  return it->second;
+}
+
+void Engine::Impl::attach(RecordId id) {
+  auto& record = records[id];
+  for (const auto& backing : record.backings) {
+    append_unique(services[backing.service].records, id);
+    append_unique(clusters[backing.cluster].records, id);
+  }
+  for (const auto& consumer : record.consumers) {
+    append_unique(clusters[consumer.cluster].records, id);
+    for (auto mirror : consumer.mirrors) {
+      if (mirror != kNoService) append_unique(services[mirror].records, id);
+    }
+  }
+}
+
+void Engine::Impl::detach(RecordId id) {
+  auto& record = records[id];
+  for (const auto& backing : record.backings) {
+    erase_value(services[backing.service].records, id);
+    erase_value(clusters[backing.cluster].records, id);
+  }
+  for (const auto& consumer : record.consumers) {
+    erase_value(clusters[consumer.cluster].records, id);
+    for (auto mirror : consumer.mirrors) {
+      if (mirror != kNoService) erase_value(services[mirror].records, id);
+    }
+  }
+}
+
+void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
+  out.clear();
+  auto& impl = *impl_;
+  while (!impl.wakes.empty() && impl.wakes.top().first <= now) {
+    impl.mark_dirty(impl.wakes.top().second);
+    impl.wakes.pop();
+  }
+
+  // Rule 8: more than half of the members silent at once -> freeze.
+  std::size_t members = 0;
+  std::size_t silent = 0;
+  for (const auto& cluster : impl.clusters) {
+    if (!cluster.member) continue;
+    ++members;
+    if (now - cluster.last_heard >= impl.options.fleet_silent_after_ms) ++silent;
+  }
+  const bool frozen = members > 0 && silent * 2 > members;
+  if (frozen != frozen_) {
+    frozen_ = frozen;
+    for (RecordId id = 0; id < impl.records.size(); ++id) impl.mark_dirty(id);
+  }
+
+  // Deciding may mark nothing new, so the list is taken whole.
+  std::vector<RecordId> batch;
+  batch.swap(impl.dirty);
+  for (auto id : batch) {
+    auto& record = impl.records[id];
+    if (!record.live) continue;
+    record.dirty = false;
+    const auto wake = record.errors.empty() ? impl.decide(record, now, frozen_) : kNever;
+    if (!record.errors.empty() && !record.status_dirty && !record.spec_changed && record.pending_events.empty()) {
+      continue;
+    }
+    if (wake != kNever) impl.wakes.emplace(wake, id);
+    if (record.status_dirty || record.splits_dirty != 0 || record.spec_changed || !record.pending_events.empty()) {
+      Change change;
+      change.record = id;
+      change.spec_changed = record.spec_changed;
+      change.status_changed = record.status_dirty;
+      change.splits_changed = record.splits_dirty;
+      change.events = std::move(record.pending_events);
+      record.pending_events.clear();
+      record.status_dirty = false;
+      record.splits_dirty = 0;
+      record.spec_changed = false;
+      out.push_back(std::move(change));
+    }
+  }
+}
+
+std::optional<TimeMs> Engine::next_deadline(TimeMs now) const {
+  std::optional<TimeMs> next;
+  if (!impl_->wakes.empty()) next = std::max(impl_->wakes.top().first, now + 1);
+  // The fleet freeze can begin with no FailoverService due: when the
+  // member that would tip the count falls silent.
+  for (const auto& cluster : impl_->clusters) {
+    if (!cluster.member) continue;
+    const auto at = cluster.last_heard + impl_->options.fleet_silent_after_ms;
+    if (at > now && (!next || at < *next)) next = at;
+  }
+  return next;
+}
+
+const ObjectKey& Engine::key_of(RecordId record) const { return impl_->records[record].fos.key; }
+
+std::size_t Engine::consumer_count(RecordId record) const { return impl_->records[record].consumers.size(); }
+
+const std::string& Engine::consumer_cluster(RecordId record, std::size_t consumer) const {
+  return impl_->records[record].fos.spec.consumers[consumer];
+}
+
+std::size_t Engine::record_count() const { return impl_->record_ids.size(); }
+
+}  // namespace switchyard::core

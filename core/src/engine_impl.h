@@ -1,0 +1,106 @@
+// The engine's state (see engine.h). Internal to core/.
+#pragma once
+
+#include <queue>
+
+#include "switchyard/core/engine.h"
+
+namespace switchyard::core {
+
+inline constexpr TimeMs kNever = INT64_MIN;
+inline constexpr ServiceId kNoService = UINT32_MAX;
+
+struct ClusterState {
+  std::string name;
+  bool member = false;
+  TimeMs last_heard = 0;        // hub receive time; started_at until the first report
+  bool reported = false;        // a report arrived since the hub started
+  bool seen_silent = false;     // an evaluation found it silent: its next report re-decides
+  std::vector<RecordId> records;  // FailoverServices naming it (backing or consumer)
+};
+
+struct ServiceState {
+  ClusterId cluster = 0;
+  std::string namespace_name, name;
+  ServiceRole role = ServiceRole::Local;
+  bool reported = false;  // some report since the hub started carried it
+  bool in_snapshot = false;
+  Observation last;       // the last reported values (the last known health)
+  std::vector<RecordId> records;  // FailoverServices that decide on it
+};
+
+// Why a backing service is or is not usable from one consumer.
+enum class MirrorState : std::uint8_t { NotNeeded, Ready, NotReady, Missing, Unknown };
+
+struct BackingRuntime {
+  ServiceId service = kNoService;
+  ClusterId cluster = 0;
+  std::optional<bool> restored_healthy;  // from the recorded status, until a report says
+  Health display = Health::Unknown;
+  std::uint32_t display_ready = 0;
+  TimeMs display_since = 0;
+};
+
+struct ConsumerRuntime {
+  ClusterId cluster = 0;
+  std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
+  std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
+  bool decided = false;
+  std::int32_t active_priority = 0;
+  TimeMs active_since = 0;
+  std::vector<std::uint32_t> weights;    // per backing
+  std::vector<bool> omitted;             // per backing: mirror missing here (rule 7)
+  bool no_healthy = false;
+  std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
+  std::string message;
+};
+
+struct Record {
+  bool live = false;
+  FailoverService fos;              // the spec decided on (the last valid one, if any)
+  FailoverService latest;           // the spec as last given, valid or not
+  bool unparsable = false;          // latest could not be parsed at all
+  std::int64_t observed_generation = 0;
+  std::vector<FieldError> errors;  // non-empty: Invalid
+  std::vector<BackingRuntime> backings;
+  std::vector<std::int32_t> priorities;         // distinct, ascending
+  std::vector<std::uint32_t> group_of;          // per backing: index into priorities
+  std::vector<ConsumerRuntime> consumers;
+  std::uint64_t failover_count = 0;
+  std::optional<TimeMs> last_failover_time;
+  std::vector<Condition> conditions;            // as last shown, for transition times
+  bool shown_frozen = false;
+  std::string state_message;
+  bool dirty = false;
+  bool status_dirty = true;
+  std::uint64_t splits_dirty = 0;
+  bool spec_changed = false;
+  std::vector<DecisionEvent> pending_events;
+};
+
+struct Engine::Impl {
+  EngineOptions options;
+  std::vector<ClusterState> clusters;
+  std::unordered_map<std::string, ClusterId> cluster_ids;
+  std::vector<ServiceState> services;
+  std::unordered_map<std::string, ServiceId> service_ids;
+  std::string key_buffer;  // reused to look services up without allocating
+  std::vector<Record> records;
+  std::vector<RecordId> free_records;
+  std::map<ObjectKey, RecordId> record_ids;
+  std::vector<RecordId> dirty;
+  using Wake = std::pair<TimeMs, RecordId>;
+  std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
+
+  ClusterId intern_cluster(std::string_view name);
+  ServiceId intern_service(ClusterId cluster, std::string_view namespace_name, std::string_view name,
+                           ServiceRole role);
+  void mark_dirty(RecordId id);
+  void attach(RecordId id);
+  void detach(RecordId id);
+  void compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now);
+  // Decides one record; returns its next wake-up time (or kNever).
+  TimeMs decide(Record& record, TimeMs now, bool frozen);
+};
+
+}  // namespace switchyard::core

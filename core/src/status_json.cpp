@@ -1,0 +1,230 @@
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "switchyard/core/status.h"
+
+namespace switchyard::core {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_time(Writer& out, const char* key, TimeMs time) {
+  out.Key(key);
+  out.String(format_rfc3339(time));
+}
+
+const rapidjson::Value* member(const rapidjson::Value& object, const char* key) {
+  if (!object.IsObject()) return nullptr;
+  auto it = object.FindMember(key);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+std::string string_of(const rapidjson::Value& object, const char* key) {
+  const auto* value = member(object, key);
+  return value != nullptr && value->IsString() ? std::string(value->GetString(), value->GetStringLength())
+                                               : std::string();
+}
+
+std::optional<std::int64_t> int_of(const rapidjson::Value& object, const char* key) {
+  const auto* value = member(object, key);
+  if (value == nullptr || !value->IsInt64()) return std::nullopt;
+  return value->GetInt64();
+}
+
+std::optional<TimeMs> time_of(const rapidjson::Value& object, const char* key) {
+  TimeMs time = 0;
+  if (!parse_rfc3339(string_of(object, key), time)) return std::nullopt;
+  return time;
+}
+
+std::optional<Health> health_of(const std::string& text) {
+  if (text == "Healthy") return Health::Healthy;
+  if (text == "Unhealthy") return Health::Unhealthy;
+  if (text == "Unknown") return Health::Unknown;
+  return std::nullopt;
+}
+
+std::optional<FosState> state_of(const std::string& text) {
+  for (auto state : {FosState::Primary, FosState::FailedOver, FosState::NoHealthyBackend, FosState::Frozen,
+                     FosState::Invalid}) {
+    if (text == to_string(state)) return state;
+  }
+  return std::nullopt;
+}
+
+template <class F>
+void for_each_object(const rapidjson::Value& status, const char* key, F&& f) {
+  const auto* list = member(status, key);
+  if (list == nullptr || !list->IsArray()) return;
+  for (const auto& entry : list->GetArray()) {
+    if (entry.IsObject()) f(entry);
+  }
+}
+
+}  // namespace
+
+const char* to_string(FosState state) {
+  switch (state) {
+    case FosState::Primary: return "Primary";
+    case FosState::FailedOver: return "FailedOver";
+    case FosState::NoHealthyBackend: return "NoHealthyBackend";
+    case FosState::Frozen: return "Frozen";
+    case FosState::Invalid: return "Invalid";
+  }
+  return "Invalid";
+}
+
+const char* to_string(Health health) {
+  switch (health) {
+    case Health::Healthy: return "Healthy";
+    case Health::Unhealthy: return "Unhealthy";
+    case Health::Unknown: return "Unknown";
+  }
+  return "Unknown";
+}
+
+std::string status_to_json(const FosStatus& status) {
+  rapidjson::StringBuffer buffer;
+  Writer out(buffer);
+  out.StartObject();
+  out.Key("observedGeneration");
+  out.Int64(status.observed_generation);
+  out.Key("state");
+  out.String(to_string(status.state));
+  out.Key("message");
+  out.String(status.message);
+  out.Key("active");
+  out.StartArray();
+  for (const auto& active : status.active) {
+    out.StartObject();
+    out.Key("cluster");
+    out.String(active.cluster);
+    out.Key("namespace");
+    out.String(active.namespace_name);
+    out.Key("name");
+    out.String(active.name);
+    out.Key("weight");
+    out.Uint(active.weight);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("backingServices");
+  out.StartArray();
+  for (const auto& backing : status.backing_services) {
+    out.StartObject();
+    out.Key("cluster");
+    out.String(backing.cluster);
+    out.Key("namespace");
+    out.String(backing.namespace_name);
+    out.Key("name");
+    out.String(backing.name);
+    out.Key("health");
+    out.String(to_string(backing.health));
+    out.Key("readyEndpoints");
+    out.Uint(backing.ready_endpoints);
+    write_time(out, "lastTransitionTime", backing.last_transition_time);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("consumers");
+  out.StartArray();
+  for (const auto& consumer : status.consumers) {
+    out.StartObject();
+    out.Key("cluster");
+    out.String(consumer.cluster);
+    out.Key("desiredRevision");
+    out.Int64(consumer.desired_revision);
+    out.Key("appliedRevision");
+    out.Int64(consumer.applied_revision);
+    out.Key("inSync");
+    out.Bool(consumer.in_sync);
+    if (consumer.active_priority) {
+      out.Key("activePriority");
+      out.Int(*consumer.active_priority);
+    }
+    if (consumer.active_since) write_time(out, "activeSince", *consumer.active_since);
+    if (!consumer.omitted_backends.empty()) {
+      out.Key("omittedBackends");
+      out.StartArray();
+      for (const auto& omitted : consumer.omitted_backends) out.String(omitted);
+      out.EndArray();
+    }
+    out.Key("message");
+    out.String(consumer.message);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.Key("failoverCount");
+  out.Uint64(status.failover_count);
+  if (status.last_failover_time) write_time(out, "lastFailoverTime", *status.last_failover_time);
+  out.Key("conditions");
+  out.StartArray();
+  for (const auto& condition : status.conditions) {
+    out.StartObject();
+    out.Key("type");
+    out.String(condition.type);
+    out.Key("status");
+    out.String(condition.status);
+    out.Key("observedGeneration");
+    out.Int64(condition.observed_generation);
+    write_time(out, "lastTransitionTime", condition.last_transition_time);
+    out.Key("reason");
+    out.String(condition.reason);
+    out.Key("message");
+    out.String(condition.message);
+    out.EndObject();
+  }
+  out.EndArray();
+  out.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
+  if (!value.IsObject()) return std::nullopt;
+  FosStatus status;
+  status.observed_generation = int_of(value, "observedGeneration").value_or(0);
+  if (auto state = state_of(string_of(value, "state"))) status.state = *state;
+  status.message = string_of(value, "message");
+  for_each_object(value, "active", [&](const rapidjson::Value& entry) {
+    status.active.push_back({string_of(entry, "cluster"), string_of(entry, "namespace"), string_of(entry, "name"),
+                             static_cast<std::uint32_t>(int_of(entry, "weight").value_or(0))});
+  });
+  for_each_object(value, "backingServices", [&](const rapidjson::Value& entry) {
+    status.backing_services.push_back({string_of(entry, "cluster"), string_of(entry, "namespace"),
+                                       string_of(entry, "name"),
+                                       health_of(string_of(entry, "health")).value_or(Health::Unknown),
+                                       static_cast<std::uint32_t>(int_of(entry, "readyEndpoints").value_or(0)),
+                                       time_of(entry, "lastTransitionTime").value_or(0)});
+  });
+  for_each_object(value, "consumers", [&](const rapidjson::Value& entry) {
+    ConsumerStatus consumer;
+    consumer.cluster = string_of(entry, "cluster");
+    consumer.desired_revision = int_of(entry, "desiredRevision").value_or(0);
+    consumer.applied_revision = int_of(entry, "appliedRevision").value_or(0);
+    if (const auto* in_sync = member(entry, "inSync"); in_sync != nullptr && in_sync->IsBool()) {
+      consumer.in_sync = in_sync->GetBool();
+    }
+    if (auto priority = int_of(entry, "activePriority")) consumer.active_priority = static_cast<std::int32_t>(*priority);
+    consumer.active_since = time_of(entry, "activeSince");
+    if (const auto* omitted = member(entry, "omittedBackends"); omitted != nullptr && omitted->IsArray()) {
+      for (const auto& name : omitted->GetArray()) {
+        if (name.IsString()) consumer.omitted_backends.emplace_back(name.GetString(), name.GetStringLength());
+      }
+    }
+    consumer.message = string_of(entry, "message");
+    status.consumers.push_back(std::move(consumer));
+  });
+  if (auto count = int_of(value, "failoverCount"); count && *count >= 0) {
+    status.failover_count = static_cast<std::uint64_t>(*count);
+  }
+  status.last_failover_time = time_of(value, "lastFailoverTime");
+  for_each_object(value, "conditions", [&](const rapidjson::Value& entry) {
+    status.conditions.push_back({string_of(entry, "type"), string_of(entry, "status"),
+                                 int_of(entry, "observedGeneration").value_or(0),
+                                 time_of(entry, "lastTransitionTime").value_or(0), string_of(entry, "reason"),
+                                 string_of(entry, "message")});
+  });
+  return status;
+}
+
+}  // namespace switchyard::core

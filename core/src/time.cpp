@@ -1,0 +1,37 @@
+#include "switchyard/core/time.h"
+
+#include <cstdio>
+#include <ctime>
+
+namespace switchyard::core {
+
+std::string format_rfc3339(TimeMs time) {
+  const std::time_t seconds = static_cast<std::time_t>(time / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return buffer;
+}
+
+bool parse_rfc3339(const std::string& text, TimeMs& out) {
+  std::tm utc{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &utc.tm_year, &utc.tm_mon, &utc.tm_mday,
+                  &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &consumed) != 6) {
+    return false;
+  }
+  std::size_t rest = static_cast<std::size_t>(consumed);
+  if (rest < text.size() && text[rest] == '.') {
+    ++rest;
+    while (rest < text.size() && text[rest] >= '0' && text[rest] <= '9') ++rest;
+  }
+  if (rest + 1 != text.size() || text[rest] != 'Z') return false;
+  utc.tm_year -= 1900;
+  utc.tm_mon -= 1;
+  out = static_cast<TimeMs>(timegm(&utc)) * 1000;
+  return true;
+}
+
+}  // namespace switchyard::core
