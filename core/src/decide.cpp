@@ -11,6 +11,7 @@ struct BackingHealth {
   bool healthy = false;  // for decisions
   Health display = Health::Unknown;
   std::string why_not;   // when not healthy: what the status says
+  bool no_info = false;  // never reported, nothing restored, its cluster not silent: wait for it
 };
 
 void consider_wake(TimeMs& wake, TimeMs at, TimeMs now) {
@@ -76,6 +77,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         result.why_not = backing.to_string() + " was unhealthy when last reported";
       } else {
         result = {false, Health::Unknown, backing.to_string() + " has not been reported yet"};
+        result.no_info = true;
       }
     }
     if (runtime.display != result.display || runtime.display_ready != service.last.ready_endpoints) {
@@ -87,17 +89,25 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   }
 
   const auto group_count = record.priorities.size();
+  bool failed_over_now = false;
   for (std::size_t c = 0; c < record.consumers.size(); ++c) {
     auto& consumer = record.consumers[c];
     const auto& consumer_name = spec.consumers[c];
-    const auto& here = clusters[consumer.cluster];
+    auto& here = clusters[consumer.cluster];
     // Rule 2: if this consumer's own agent is silent, only the backing
     // service's side counts.
-    const bool consumer_silent = !here.reported || now - here.last_heard >= unknown_ms;
-    if (!consumer_silent) consider_wake(wake, here.last_heard + unknown_ms, now);
+    // (During the start-up grace a consumer that has not reported yet is not
+    // silent: its mirrors are simply not known yet.)
+    const bool consumer_silent = now - here.last_heard >= unknown_ms;
+    if (consumer_silent) {
+      here.seen_silent = true;  // its next report re-decides, mirrors and all
+    } else {
+      consider_wake(wake, here.last_heard + unknown_ms, now);
+    }
 
     std::vector<bool> usable(record.backings.size(), false);
     std::vector<bool> omitted(record.backings.size(), false);
+    std::vector<bool> mirror_unknown(record.backings.size(), false);
     std::vector<std::string> why_not(record.backings.size());
     std::vector<bool> group_usable(group_count, false);
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
@@ -106,18 +116,26 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       MirrorState mirror_state = MirrorState::NotNeeded;
       if (mirror != kNoService) {
         const auto& reported = services[mirror];
-        if (consumer_silent || !reported.reported) {
-          mirror_state = MirrorState::Unknown;
-        } else if (!reported.last.exists) {
+        if (reported.reported && !reported.last.exists) {
+          // Known missing, also while this consumer is silent: its last word.
           mirror_state = MirrorState::Missing;
+        } else if (consumer_silent) {
+          mirror_state = MirrorState::Unknown;
+        } else if (!reported.reported) {
+          mirror_state = MirrorState::Unknown;
+          // The consumer's agent has not measured it yet: a first decision waits.
+          mirror_unknown[b] = health[b].healthy;
         } else {
           mirror_state = reported.last.ready_endpoints > 0 ? MirrorState::Ready : MirrorState::NotReady;
         }
       }
-      // Rule 7: a backend this consumer cannot resolve is left out of its split.
-      omitted[b] = mirror_state == MirrorState::Missing;
+      // Rule 7: a backend this consumer cannot resolve is left out of its
+      // split. Unknown keeps what was last known (after a hub restart: what
+      // status recorded), so that no report at all changes no split.
+      omitted[b] = mirror_state == MirrorState::Missing ||
+                   (mirror_state == MirrorState::Unknown && consumer.omitted[b]);
       bool mirror_ok = true;
-      if (mirror_state == MirrorState::Missing) {
+      if (omitted[b]) {
         mirror_ok = false;
         why_not[b] = "mirror " + consumer.backend_names[b] + " does not exist in " + consumer_name;
       } else if (mirror_state == MirrorState::NotReady && spec.health.require_mirror_ready) {
@@ -133,6 +151,13 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       // Rule 8: the hub is more likely the one cut off; decide nothing.
       continue;
     }
+    // Rule 8, after a restart: a decision resumed from status holds until
+    // this consumer's agent reports (it sends a full snapshot at once) or the
+    // start-up grace ends, so a hub restart alone changes no TrafficSplit.
+    if (consumer.restored) {
+      if (!here.reported && now - here.last_heard < unknown_ms) continue;
+      consumer.restored = false;
+    }
 
     // Rule 4's clock: since when each group has been usable without a break.
     for (std::size_t g = 0; g < group_count; ++g) {
@@ -147,6 +172,28 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       if (group_usable[g]) {
         best = g;
         break;
+      }
+    }
+
+    // A first decision waits while the best group found, or a better one,
+    // still has a member whose health (or whose mirror here) no agent has
+    // told yet (the first seconds after the FailoverService appears or the
+    // hub starts): deciding on half the facts would send traffic down the
+    // list and hold it there for the failback delay. The wait ends with the
+    // reports, or when the cluster in question turns silent.
+    if (!consumer.decided) {
+      bool waiting = false;
+      for (std::size_t b = 0; b < record.backings.size(); ++b) {
+        waiting |= (health[b].no_info || mirror_unknown[b]) && (!best || record.group_of[b] <= *best);
+      }
+      if (waiting) {
+        const std::string message = "waiting for the first health reports before deciding";
+        if (consumer.message != message || consumer.no_healthy != !best) {
+          consumer.message = message;
+          consumer.no_healthy = !best;  // shown, but no Event: nothing has failed yet
+          record.status_dirty = true;
+        }
+        continue;
       }
     }
 
@@ -202,7 +249,9 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         if (consumer.weights[b] > 0) moved += (moved.empty() ? "" : ", ") + spec.backing_services[b].to_string();
       }
       if (down) {
-        ++record.failover_count;
+        // One failover of the FailoverService, however many consumers moved.
+        if (!failed_over_now) ++record.failover_count;
+        failed_over_now = true;
         record.last_failover_time = now;
         std::string because;
         for (std::size_t b = 0; b < record.backings.size(); ++b) {
@@ -282,10 +331,11 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
         runtime.display_ready = shown.ready_endpoints;
         runtime.display_since = shown.last_transition_time;
         if (shown.health == Health::Unknown) {
-          // Unknown when recorded: it keeps whatever role it had in the decision.
+          // Unknown when recorded: one that carried traffic keeps doing so;
+          // otherwise there is nothing to resume from (as if never reported).
           const bool was_active = std::any_of(recorded->active.begin(), recorded->active.end(),
                                               [&](const ActiveBackend& a) { return same_backend(a, backing); });
-          runtime.restored_healthy = was_active;
+          if (was_active) runtime.restored_healthy = true;
         } else {
           runtime.restored_healthy = shown.health == Health::Healthy;
         }
@@ -324,13 +374,14 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
           continue;
         }
         consumer.decided = true;
+        consumer.restored = true;
         consumer.active_priority = *shown.active_priority;
         consumer.active_since = shown.active_since.value_or(now);
         for (std::size_t b = 0; b < spec.backing_services.size(); ++b) {
           const auto& backing = spec.backing_services[b];
-          const bool active = std::any_of(recorded->active.begin(), recorded->active.end(),
-                                          [&](const ActiveBackend& a) { return same_backend(a, backing); });
           const auto name = backing.to_string();
+          const bool active = std::find(shown.active_backends.begin(), shown.active_backends.end(), name) !=
+                              shown.active_backends.end();
           consumer.omitted[b] = std::find(shown.omitted_backends.begin(), shown.omitted_backends.end(), name) !=
                                 shown.omitted_backends.end();
           if (active && backing.priority == consumer.active_priority && !consumer.omitted[b]) {

@@ -46,6 +46,7 @@ struct ConsumerRuntime {
   std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
   std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
   bool decided = false;
+  bool restored = false;                 // decided from a recorded status, before this hub heard the consumer
   std::int32_t active_priority = 0;
   TimeMs active_since = 0;
   std::vector<std::uint32_t> weights;    // per backing

@@ -116,6 +116,9 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       }
       for (std::size_t b = 0; b < record.backings.size(); ++b) {
         if (consumer.omitted[b]) shown.omitted_backends.push_back(spec.backing_services[b].to_string());
+        if (consumer.decided && consumer.weights[b] > 0) {
+          shown.active_backends.push_back(spec.backing_services[b].to_string());
+        }
       }
       shown.message = consumer.message;
       status.consumers.push_back(std::move(shown));

@@ -143,6 +143,10 @@ std::string status_to_json(const FosStatus& status) {
       out.Int(*consumer.active_priority);
     }
     if (consumer.active_since) write_time(out, "activeSince", *consumer.active_since);
+    out.Key("activeBackends");
+    out.StartArray();
+    for (const auto& active : consumer.active_backends) out.String(active);
+    out.EndArray();
     if (!consumer.omitted_backends.empty()) {
       out.Key("omittedBackends");
       out.StartArray();
@@ -206,9 +210,12 @@ std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
     }
     if (auto priority = int_of(entry, "activePriority")) consumer.active_priority = static_cast<std::int32_t>(*priority);
     consumer.active_since = time_of(entry, "activeSince");
-    if (const auto* omitted = member(entry, "omittedBackends"); omitted != nullptr && omitted->IsArray()) {
-      for (const auto& name : omitted->GetArray()) {
-        if (name.IsString()) consumer.omitted_backends.emplace_back(name.GetString(), name.GetStringLength());
+    for (auto [key, list] : {std::pair{"omittedBackends", &consumer.omitted_backends},
+                             std::pair{"activeBackends", &consumer.active_backends}}) {
+      const auto* names = member(entry, key);
+      if (names == nullptr || !names->IsArray()) continue;
+      for (const auto& name : names->GetArray()) {
+        if (name.IsString()) list->emplace_back(name.GetString(), name.GetStringLength());
       }
     }
     consumer.message = string_of(entry, "message");

@@ -41,6 +41,7 @@ struct ConsumerStatus {
   bool in_sync = false;
   std::optional<std::int32_t> active_priority;  // unset until a first decision
   std::optional<TimeMs> active_since;
+  std::vector<std::string> active_backends;     // "east/emojivoto/web-svc": weight > 0 here
   std::vector<std::string> omitted_backends;    // "east/emojivoto/web-svc": mirror missing here
   std::string message;
   bool operator==(const ConsumerStatus&) const = default;

@@ -1,0 +1,85 @@
+// Rule 8's other half: a restarted hub resumes from the decisions recorded
+// in status and changes nothing until agents say otherwise.
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include "engine_fixture.h"
+
+using namespace switchyard::core;
+using namespace switchyard::core::testing;
+using R = ServiceRole;
+using S = std::vector<std::string>;
+
+namespace {
+
+// The status as the API server would hand it back after a restart.
+FosStatus round_trip(const FosStatus& status) {
+  rapidjson::Document document;
+  document.Parse(status_to_json(status).c_str());
+  REQUIRE_FALSE(document.HasParseError());
+  auto restored = status_from_json(document);
+  REQUIRE(restored);
+  return *restored;
+}
+
+}  // namespace
+
+TEST_CASE("status survives its JSON form", "[core]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  fleet.report("west", {{"web-svc", 0}});
+  fleet.revisions["west"] = {7, 7};
+  const auto status = fleet.status();
+  auto again = round_trip(status);
+  // Times are kept to the second, as Kubernetes keeps them.
+  CHECK(again.failover_count == 1);
+  CHECK(again.state == FosState::FailedOver);
+  CHECK(again.consumers[0].active_priority == 1);
+  CHECK(again.consumers[0].desired_revision == 7);
+  CHECK(again.active == status.active);
+  CHECK(again.conditions.size() == status.conditions.size());
+}
+
+TEST_CASE("a hub restarted mid-failover resumes the recorded decision and flips nothing", "[core]") {
+  Fleet before({"west", "east"});
+  before.apply(kTwoClusterSpec);
+  all_healthy(before);
+  before.report("west", {{"web-svc", 0}});
+  const auto recorded = round_trip(before.status());
+  const auto west_split = before.split("west");
+  const auto east_split = before.split("east");
+  REQUIRE(west_split == S{"web-svc=0", "web-svc-east=1"});
+
+  Fleet after({"west", "east"}, before.now + 5'000);
+  after.apply(kTwoClusterSpec, recorded);
+  CHECK(after.split("west") == west_split);
+  CHECK(after.split("east") == east_split);
+  // Agents come back one by one, each with a full snapshot of the same health.
+  after.report("east", {{"web-svc", 2}, {"web-svc-west", 1, R::Mirror}});
+  CHECK(after.split("west") == west_split);
+  after.report("west", {{"web-svc", 0}, {"web-svc-east", 1, R::Mirror}});
+  CHECK(after.split("west") == west_split);
+  CHECK(after.split("east") == east_split);
+  CHECK(after.events.empty());
+  const auto status = after.status();
+  CHECK(status.failover_count == 1);
+  CHECK(status.state == FosState::FailedOver);
+}
+
+TEST_CASE("a restarted hub that hears of a recovery waits out the failback delay", "[core]") {
+  Fleet before({"west", "east"});
+  before.apply(kTwoClusterSpec);
+  all_healthy(before);
+  before.report("west", {{"web-svc", 0}});
+  const auto recorded = round_trip(before.status());
+
+  Fleet after({"west", "east"}, before.now + 5'000);
+  after.apply(kTwoClusterSpec, recorded);
+  after.report("west", {{"web-svc", 2}, {"web-svc-east", 1, R::Mirror}});
+  after.report("east", {{"web-svc", 2}, {"web-svc-west", 1, R::Mirror}});
+  CHECK(after.split("west") == S{"web-svc=0", "web-svc-east=1"});
+  after.advance(30);
+  CHECK(after.split("west") == S{"web-svc=1", "web-svc-east=0"});
+}
