@@ -1,0 +1,246 @@
+"""End-to-end failover scenarios: devclusters, the hub and agents as real
+processes, driven and read with the real kubectl (issue 7).
+
+Run one with: /usr/bin/python3 -m unittest test_scenarios.Scenarios.test_primary_down_then_back
+(from test/e2e, after `make build`). ctest registers each test method on its own.
+Every fleet is stopped when its test ends, also when it fails.
+"""
+
+import os
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fleet as fl  # noqa: E402
+
+NS = "shop"
+GATEWAY = "172.18.0.1"
+
+
+def fos(name, backing, consumers=None, delay=3, service=None, unknown_after=40, silent_after=120, **extra):
+    spec = {"backingServices": backing, "failback": {"delaySeconds": delay},
+            "health": {"unknownAfterSeconds": unknown_after, "silentFailoverSeconds": silent_after}}
+    if consumers is not None:
+        spec["consumers"] = consumers
+    if service is not None:
+        spec["service"] = service
+    spec.update(extra)
+    return {"apiVersion": "switchyard.io/v1alpha1", "kind": "FailoverService",
+            "metadata": {"name": name, "namespace": NS}, "spec": spec}
+
+
+def backing(cluster, name="checkout", **extra):
+    return {"cluster": cluster, "namespace": NS, "name": name, **extra}
+
+
+def all_on(*backends):
+    """All weight on exactly these backends."""
+    wanted = set(backends)
+    return lambda w: w is not None and all((w.get(b, 0) > 0) == (b in wanted) for b in set(w) | wanted)
+
+
+class FleetTestCase(unittest.TestCase):
+    """A fresh fleet per test, stopped when the test ends."""
+    members = ("west", "east")
+
+    def setUp(self):
+        self.fleet = fl.Fleet(members=self.members)
+        self.addCleanup(self.fleet.stop)
+        self.fleet.start()
+        self.pods = {}
+
+    # --- helpers -----------------------------------------------------------
+    def deploy(self, cluster, name="checkout", ready=True, mirrors_of=None, addresses=None):
+        """`name` with endpoints in `cluster`, plus ready mirrors of the
+        clusters listed in mirrors_of (default: every other member)."""
+        addresses = addresses or [f"10.{len(self.pods) + 1}.0.1", f"10.{len(self.pods) + 1}.0.2"]
+        self.pods[(cluster, name)] = addresses
+        objects = [fl.namespace(NS), fl.service(NS, name), fl.endpoint_slice(NS, name, addresses, ready=ready)]
+        remotes = mirrors_of if mirrors_of is not None else [m for m in self.members if m != cluster]
+        for remote in remotes:
+            objects += [fl.service(NS, f"{name}-{remote}"), fl.endpoint_slice(NS, f"{name}-{remote}", [GATEWAY])]
+        self.fleet.apply(cluster, objects)
+
+    def set_ready(self, cluster, ready, name="checkout"):
+        self.fleet.apply(cluster, fl.endpoint_slice(NS, name, self.pods[(cluster, name)], ready=ready))
+
+    def split(self, cluster, name="checkout"):
+        return self.fleet.traffic_split(cluster, NS, name)
+
+    def wait_split(self, cluster, predicate, name="checkout", timeout=20):
+        return fl.wait_for(f"the TrafficSplit {NS}/{name} in {cluster}",
+                           lambda: predicate(self.split(cluster, name)), timeout=timeout)
+
+    def status(self, name="checkout"):
+        return self.fleet.fos_status(NS, name)
+
+    def wait_state(self, state, name="checkout", timeout=20):
+        fl.wait_for(f"FailoverService {NS}/{name} state {state}",
+                    lambda: self.status(name).get("state") == state, timeout=timeout)
+        return self.status(name)
+
+    def hold(self, seconds, what, check):
+        """Asserts `check()` stays true for `seconds`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.assertTrue(check(), what)
+            time.sleep(0.2)
+
+    def start_primary_secondary(self, delay=3, **extra):
+        for member in self.members:
+            self.deploy(member)
+        self.fleet.apply("mgmt", fos("checkout", [backing(m) for m in self.members], delay=delay, **extra))
+        self.wait_split("west", all_on("checkout"))
+        self.wait_split("east", all_on("checkout-west"))
+        self.wait_state("Primary")
+
+
+
+class Scenarios(FleetTestCase):
+    def test_primary_down_then_back(self):
+        self.start_primary_secondary(delay=4)
+        self.set_ready("west", False)
+        self.wait_split("west", all_on("checkout-east"))
+        self.wait_split("east", all_on("checkout"))
+        status = self.wait_state("FailedOver")
+        self.assertEqual(status["failoverCount"], 1)
+        self.assertEqual([a["cluster"] for a in status["active"]], ["east"])
+
+        recovered = time.monotonic()
+        self.set_ready("west", True)
+        # Failback waits for the delay: traffic stays on east meanwhile.
+        self.hold(3, "traffic stays on east during the failback delay",
+                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
+        self.wait_split("west", all_on("checkout"))
+        self.wait_split("east", all_on("checkout-west"))
+        self.assertGreaterEqual(time.monotonic() - recovered, 4)
+        self.wait_state("Primary")
+
+    def test_failback_delay_restarts_when_primary_flaps(self):
+        self.start_primary_secondary(delay=4)
+        self.set_ready("west", False)
+        self.wait_split("west", all_on("checkout-east"))
+        self.set_ready("west", True)
+        time.sleep(2.5)
+        self.set_ready("west", False)   # flaps during the delay
+        time.sleep(1)
+        restarted = time.monotonic()
+        self.set_ready("west", True)
+        self.hold(3, "the delay restarted after the flap",
+                  lambda: all_on("checkout-east")(self.split("west")))
+        self.wait_split("west", all_on("checkout"))
+        self.assertGreaterEqual(time.monotonic() - restarted, 4)
+
+    def test_no_healthy_backend_keeps_last_weights(self):
+        self.start_primary_secondary()
+        self.set_ready("west", False)
+        self.wait_split("west", all_on("checkout-east"))
+        self.set_ready("east", False)
+        status = self.wait_state("NoHealthyBackend")
+        self.assertIn("NoHealthyBackend", {c.get("reason") for c in status.get("conditions", [])} |
+                      {status.get("state")})
+        self.hold(3, "weights stay as they were (fail static)",
+                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
+
+    def test_mirror_missing_in_one_consumer(self):
+        self.deploy("west", mirrors_of=[])           # west has no mirror of east
+        self.deploy("east")
+        self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")]))
+        split = self.wait_split("west", all_on("checkout"))
+        self.assertIsNotNone(split)
+        self.assertNotIn("checkout-east", self.split("west"), "a backend west cannot resolve is left out")
+        self.wait_split("east", all_on("checkout-west"))
+        consumers = {c["cluster"]: c for c in self.status().get("consumers", [])}
+        self.assertIn("east/shop/checkout", " ".join(consumers["west"].get("omittedBackends", [])))
+
+    def test_invalid_spec_fixed_by_the_user(self):
+        for member in self.members:
+            self.deploy(member)
+        self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("eest")]))
+        status = self.wait_state("Invalid")
+        self.assertIn('spec.backingServices[1].cluster: unknown cluster "eest"', status["message"])
+        accepted = {c["type"]: c for c in status["conditions"]}["Accepted"]
+        self.assertEqual(accepted["status"], "False")
+        self.hold(2, "an invalid spec changes no TrafficSplit",
+                  lambda: self.split("west") is None and self.split("east") is None)
+        self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")]))
+        self.wait_state("Primary")
+        self.wait_split("west", all_on("checkout"))
+        self.wait_split("east", all_on("checkout-west"))
+
+    def test_agent_killed_fails_static_then_restarts(self):
+        self.start_primary_secondary()
+        self.fleet.agents["west"].kill()
+        self.hold(3, "splits stay while west's agent is down",
+                  lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
+        self.fleet.start_agent("west")
+        self.hold(4, "a restarted agent re-reports and flips nothing",
+                  lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
+        # ... and still reacts.
+        self.set_ready("west", False)
+        self.wait_split("east", all_on("checkout"))
+
+    def test_hub_killed_during_failover_restarts_without_flip(self):
+        self.start_primary_secondary(delay=60)
+        self.set_ready("west", False)
+        self.wait_split("west", all_on("checkout-east"))
+        self.wait_state("FailedOver")
+        self.set_ready("west", True)       # failback now pending for 60 s
+        self.fleet.hub.kill()
+        self.fleet.start_hub()
+        self.hold(5, "a restarted hub keeps traffic where it was",
+                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
+        self.assertEqual(self.status()["state"], "FailedOver")
+
+    def test_member_devcluster_restarted(self):
+        self.start_primary_secondary()
+        self.fleet.stop_cluster("east")
+        time.sleep(1)
+        self.fleet.start_cluster("east")
+        self.hold(3, "a restarted member API server flips nothing",
+                  lambda: all_on("checkout")(self.split("west")))
+        self.wait_split("east", all_on("checkout-west"))
+        # The agent rode out the restart: it still reports east's changes.
+        self.set_ready("west", False)
+        self.wait_split("east", all_on("checkout"))
+
+
+class ThreeClusterScenarios(FleetTestCase):
+    members = ("west", "east", "north")
+
+    def test_chain_failover_and_back(self):
+        for member in self.members:
+            self.deploy(member)
+        self.fleet.apply("mgmt", fos("checkout", [backing(m) for m in self.members], delay=2))
+        self.wait_split("west", all_on("checkout"))
+        self.set_ready("west", False)
+        self.wait_split("west", all_on("checkout-east"))
+        self.wait_split("north", all_on("checkout-east"))
+        self.set_ready("east", False)
+        self.wait_split("west", all_on("checkout-north"))
+        self.wait_split("east", all_on("checkout-north"))
+        self.wait_split("north", all_on("checkout"))
+        self.set_ready("east", True)
+        self.wait_split("west", all_on("checkout-east"))
+        self.set_ready("west", True)
+        self.wait_split("west", all_on("checkout"))
+        self.wait_split("north", all_on("checkout-west"))
+        self.wait_state("Primary")
+
+    def test_equal_priority_shares_weight(self):
+        for member in self.members:
+            self.deploy(member)
+        self.fleet.apply("mgmt", fos("checkout", [backing("west", priority=0, weight=3),
+                                                  backing("east", priority=0, weight=1),
+                                                  backing("north", priority=1)], consumers=["north"]))
+        split = self.wait_split("north", all_on("checkout-west", "checkout-east"))
+        self.assertAlmostEqual(split["checkout-west"] / split["checkout-east"], 3, places=2)
+        self.set_ready("west", False)
+        self.wait_split("north", all_on("checkout-east"))
+        self.set_ready("east", False)
+        self.wait_split("north", all_on("checkout"))
+
+
+if __name__ == "__main__":
+    unittest.main()
