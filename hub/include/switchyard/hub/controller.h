@@ -1,0 +1,108 @@
+// The hub's decision shell around core::Engine: it turns what the informers
+// and the agents say into engine inputs, and what the engine decides into
+// assignments (AssignmentBoard), status writes (StatusSink), Events
+// (EventSink), tokens (TokenRegistry) and metrics.
+//
+// Threads: every method runs on the hub's loop thread (the controller owns
+// the Engine and all decision state). Its outputs are thread-safe hand-offs.
+//
+// Inputs only record what changed; flush() decides once for the whole batch:
+// one engine.evaluate(), then a new assignment revision only for clusters
+// whose assignment really changed, then a status write only for objects
+// whose status differs from the one last written or observed.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "switchyard/core/engine.h"
+#include "switchyard/hub/agent_sessions.h"
+#include "switchyard/hub/assignment_board.h"
+#include "switchyard/hub/hub_metrics.h"
+#include "switchyard/hub/objects.h"
+#include "switchyard/hub/token_registry.h"
+#include "switchyard/hub/writes.h"
+#include "switchyard/protocol/messages.h"
+
+namespace switchyard::hub {
+
+using core::TimeMs;
+
+// What the loop drives: reports, a decision per batch, and when to wake up.
+class DecisionWork {
+ public:
+  virtual ~DecisionWork() = default;
+  virtual void report_received(const std::string& cluster, protocol::Report&& report, TimeMs received_at) = 0;
+  virtual void flush(TimeMs now) = 0;
+  [[nodiscard]] virtual std::optional<TimeMs> next_deadline(TimeMs now) const = 0;
+};
+
+struct ControllerOptions {
+  TimeMs started_at = 0;                             // when this hub started deciding (start-up grace)
+  std::chrono::milliseconds cluster_timeout{15'000};  // --cluster-timeout: Connected=False after this silence
+};
+
+struct ControllerOutputs {
+  AssignmentBoard& board;
+  TokenRegistry& tokens;
+  AgentSessions& sessions;
+  StatusSink& statuses;
+  EventSink& events;
+  HubMetrics& metrics;
+};
+
+class Controller final : public DecisionWork {
+ public:
+  Controller(ControllerOptions options, ControllerOutputs outputs);
+  ~Controller() override;
+
+  // --- Informer inputs ------------------------------------------------------
+  void failover_service_changed(const FailoverServiceObject& object, TimeMs now);
+  void failover_service_deleted(const core::ObjectKey& key);
+  void member_cluster_changed(const MemberClusterObject& object, TimeMs now);
+  void member_cluster_deleted(const std::string& name, TimeMs now);
+  void secret_changed(const SecretObject& secret);
+  void secret_deleted(const std::string& namespace_name, const std::string& name);
+
+  // --- DecisionWork ---------------------------------------------------------
+  void report_received(const std::string& cluster, protocol::Report&& report, TimeMs received_at) override;
+  void flush(TimeMs now) override;
+  [[nodiscard]] std::optional<TimeMs> next_deadline(TimeMs now) const override;
+
+  // --- Introspection (tests, readiness) -------------------------------------
+  [[nodiscard]] std::int64_t revision(const std::string& cluster) const;
+  [[nodiscard]] bool connected(const std::string& cluster) const;
+
+ private:
+  struct FosEntry;
+  struct MemberEntry;
+  struct ClusterPublication;
+
+  void refresh_token(const std::string& cluster);
+  void mark_consumers_status(const std::string& cluster);
+  void check_connections(TimeMs now);
+  void publish(const std::string& cluster);
+  void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now,
+                        const std::map<std::string, core::Revisions, std::less<>>& revisions);
+  void write_member_status(const std::string& name, MemberEntry& member);
+  [[nodiscard]] EventSubject subject_of(const FosEntry& entry) const;
+
+  ControllerOptions options_;
+  ControllerOutputs out_;
+  core::Engine engine_;
+  std::map<core::ObjectKey, FosEntry> services_;
+  std::map<std::string, MemberEntry, std::less<>> members_;
+  std::map<std::string, std::map<std::string, std::string>> secrets_;  // "ns/name" -> data
+  std::map<std::string, ClusterPublication, std::less<>> clusters_;
+  std::set<std::string> republish_;            // clusters whose assignment may have changed
+  std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
+  bool first_flush_ = true;
+  std::vector<core::Change> changes_;  // reused across flushes
+};
+
+}  // namespace switchyard::hub

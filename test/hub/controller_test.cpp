@@ -1,0 +1,224 @@
+// The controller between informers/agents and the engine: tokens,
+// assignments and their revisions, status writes without churn, Events,
+// connection tracking and restart.
+#include "hub_fixture.h"
+
+using namespace switchyard;
+using namespace switchyard::hub;
+using namespace switchyard::hub::testing;
+using S = std::vector<std::string>;
+using protocol::ServiceRole;
+
+TEST_CASE("tokens come from the Secret each MemberCluster names", "[hub]") {
+  Hub hub;
+  hub.controller.member_cluster_changed(member_object("east"), hub.now);
+  CHECK(hub.tokens.check("east", "token-east") == TokenVerdict::Unauthenticated);  // no Secret yet
+  hub.controller.secret_changed(secret_object("agent-east", "token-east"));
+  CHECK(hub.tokens.check("east", "token-east") == TokenVerdict::Allowed);
+  hub.controller.secret_changed(secret_object("agent-east", "rotated"));
+  CHECK(hub.tokens.check("east", "token-east") == TokenVerdict::Unauthenticated);
+  CHECK(hub.tokens.check("east", "rotated") == TokenVerdict::Allowed);
+  hub.controller.secret_deleted("switchyard-system", "agent-east");
+  CHECK(hub.tokens.check("east", "rotated") == TokenVerdict::Unauthenticated);
+  hub.controller.secret_changed(secret_object("agent-east", "again"));
+  hub.controller.member_cluster_deleted("east", hub.now);
+  CHECK(hub.tokens.check("east", "again") == TokenVerdict::Unauthenticated);
+  CHECK(hub.tokens.size() == 0);
+}
+
+TEST_CASE("an invalid FailoverService is shown Invalid with the field and yields no TrafficSplit", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.controller.failover_service_changed(
+      fos_object(R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+                 R"({"cluster":"eest","namespace":"emojivoto","name":"web-svc"}]})"),
+      hub.now);
+  hub.flush();
+  hub.all_healthy();
+  hub.flush();
+  const auto status = hub.last_status();
+  CHECK(std::string((*status)["state"].GetString()) == "Invalid");
+  CHECK_THAT(std::string((*status)["message"].GetString()), Catch::Contains("spec.backingServices[1].cluster"));
+  CHECK(hub.assignment("west").traffic_splits.empty());
+  CHECK(hub.assignment("east").traffic_splits.empty());
+  REQUIRE(hub.events.with_reason("InvalidSpec").size() == 1);
+  CHECK(hub.events.with_reason("InvalidSpec")[0].subject.name == "web-svc");
+  CHECK(hub.events.with_reason("InvalidSpec")[0].warning);
+}
+
+TEST_CASE("a valid FailoverService yields each consumer's TrafficSplit once its agents report", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.flush();
+  // Before any report: watch lists but no decision, hence no TrafficSplit.
+  const auto first = hub.assignment("west");
+  CHECK(first.traffic_splits.empty());
+  CHECK(first.watch.size() == 2);
+  hub.all_healthy();
+  hub.flush();
+  CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  CHECK(hub.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  const auto west = hub.assignment("west");
+  CHECK(west.traffic_splits[0].labels.at("switchyard.io/failover-service") == "emojivoto.web-svc");
+  CHECK(west.revision == hub.controller.revision("west"));
+
+  SECTION("heartbeats and unchanged reports change no revision and write nothing") {
+    hub.all_healthy();  // the agents apply the current revision: a real change, written once
+    hub.flush();
+    CHECK((*hub.last_status())["conditions"][1]["status"] == "True");  // Ready
+    const auto revision = hub.controller.revision("west");
+    const auto writes = hub.statuses.writes.size();
+    for (int i = 0; i < 5; ++i) {
+      hub.now += 3000;
+      hub.all_healthy();
+      hub.flush();
+    }
+    CHECK(hub.controller.revision("west") == revision);
+    CHECK(hub.statuses.writes.size() == writes);
+  }
+  SECTION("the echo of the hub's own status write causes no new write") {
+    const auto written = hub.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").back().status_json;
+    const auto writes = hub.statuses.writes.size();
+    hub.controller.failover_service_changed(fos_object(kTwoClusterSpec, written), hub.now);
+    hub.flush();
+    CHECK(hub.statuses.writes.size() == writes);
+    SECTION("but a status someone else changed is written back") {
+      hub.controller.failover_service_changed(fos_object(kTwoClusterSpec, R"({"state":"Primary"})"), hub.now);
+      hub.flush();
+      REQUIRE(hub.statuses.writes.size() == writes + 1);
+      CHECK(hub.statuses.writes.back().status_json == written);
+    }
+  }
+}
+
+TEST_CASE("a health change yields new revisions, a FailedOver status and an Event; failback waits", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.all_healthy();
+  hub.flush();
+  hub.report("west", {{"web-svc", 2}, {"web-svc-east", 1, ServiceRole::Mirror}}, hub.applied("west"));
+  hub.report("east", {{"web-svc", 2}, {"web-svc-west", 1, ServiceRole::Mirror}}, hub.applied("east"));
+  hub.flush();
+  const auto west_revision = hub.controller.revision("west");
+  const auto east_revision = hub.controller.revision("east");
+  const auto status_writes = hub.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").size();
+
+  hub.now += 1000;
+  hub.report("west", {{"web-svc", 0}, {"web-svc-east", 1, ServiceRole::Mirror}}, hub.applied("west"));
+  hub.flush();
+  CHECK(hub.split("west") == S{"web-svc=0", "web-svc-east=1"});
+  CHECK(hub.split("east") == S{"web-svc-west=0", "web-svc=1"});
+  CHECK(hub.controller.revision("west") == west_revision + 1);
+  CHECK(hub.controller.revision("east") == east_revision + 1);
+  CHECK(hub.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").size() == status_writes + 1);
+  const auto status = hub.last_status();
+  CHECK(std::string((*status)["state"].GetString()) == "FailedOver");
+  CHECK((*status)["failoverCount"].GetInt() == 1);
+  CHECK((*status)["consumers"][0]["desiredRevision"].GetInt64() == west_revision + 1);
+  CHECK_FALSE((*status)["consumers"][0]["inSync"].GetBool());
+  CHECK(hub.events.with_reason("FailedOver").size() >= 1);
+  CHECK(hub.hub_metrics.failovers.value() >= 1);
+
+  SECTION("an agent applying the new revision puts the consumer in sync") {
+    hub.report("west", {}, hub.applied("west"), false);
+    hub.flush();
+    CHECK((*hub.last_status())["consumers"][0]["inSync"].GetBool());
+  }
+  SECTION("failback only after the delay") {
+    hub.now += 1000;
+    hub.report("west", {{"web-svc", 2}}, hub.applied("west"), false);
+    hub.flush();
+    CHECK(hub.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    const auto deadline = hub.controller.next_deadline(hub.now);
+    REQUIRE(deadline);
+    CHECK(*deadline <= hub.now + 30'000);
+    hub.now += 30'000;
+    hub.report("west", {}, hub.applied("west"), false);
+    hub.report("east", {}, hub.applied("east"), false);
+    hub.flush();
+    CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+    CHECK(hub.events.with_reason("FailedBack").size() >= 1);
+    CHECK(hub.hub_metrics.failbacks.value() >= 1);
+  }
+}
+
+TEST_CASE("MemberCluster status follows connection changes judged by hub receive times", "[hub]") {
+  Hub hub(kStart, std::chrono::seconds(15));
+  hub.add_members({"west", "east"});
+  hub.flush();
+  CHECK(hub.statuses.writes.empty());  // nothing known yet: start-up grace
+  hub.report("east", {}, 0);
+  hub.flush();
+  CHECK(hub.controller.connected("east"));
+  REQUIRE(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 1);
+  CHECK(hub.events.with_reason("ClusterConnected").size() == 1);
+  CHECK(hub.hub_metrics.connected_agents.value() == 1);
+
+  // west never reports: at the timeout it is shown disconnected (no event: it never was connected).
+  REQUIRE(hub.controller.next_deadline(hub.now));
+  CHECK(*hub.controller.next_deadline(hub.now) == kStart + 15'000);
+  hub.now = kStart + 15'000;
+  hub.report("east", {}, 0);  // a heartbeat, nothing new: no write
+  hub.flush();
+  REQUIRE(hub.statuses.of(WriteKind::MemberClusterStatus, "west").size() == 1);
+  CHECK_THAT(hub.statuses.of(WriteKind::MemberClusterStatus, "west")[0].status_json,
+             Catch::Contains(R"("connected":false)"));
+  CHECK(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 1);
+  CHECK(hub.events.with_reason("ClusterDisconnected").empty());
+
+  // east falls silent: Connected=False, a Warning event, then nothing more.
+  hub.now += 14'999;
+  hub.flush();
+  CHECK(hub.controller.connected("east"));
+  hub.now += 1;
+  hub.flush();
+  CHECK_FALSE(hub.controller.connected("east"));
+  const auto east = hub.statuses.of(WriteKind::MemberClusterStatus, "east");
+  REQUIRE(east.size() == 2);
+  CHECK_THAT(east[1].status_json, Catch::Contains(R"("connected":false)"));
+  REQUIRE(hub.events.with_reason("ClusterDisconnected").size() == 1);
+  CHECK(hub.events.with_reason("ClusterDisconnected")[0].warning);
+  CHECK(hub.hub_metrics.connected_agents.value() == 0);
+  hub.advance(60);
+  CHECK(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 2);
+}
+
+TEST_CASE("a restarted hub resumes from status: same TrafficSplits, higher revisions, no churn", "[hub]") {
+  Hub before;
+  before.add_members({"west", "east"});
+  before.controller.failover_service_changed(fos_object(kTwoClusterSpec), before.now);
+  before.all_healthy();
+  before.flush();
+  before.now += 1000;
+  before.report("west", {{"web-svc", 0}, {"web-svc-east", 1, ServiceRole::Mirror}}, before.applied("west"));
+  before.flush();
+  before.report("west", {}, before.applied("west"), false);
+  before.report("east", {}, before.applied("east"), false);
+  before.flush();
+  const auto west_split = before.split("west");
+  const auto east_split = before.split("east");
+  REQUIRE(west_split == S{"web-svc=0", "web-svc-east=1"});
+  const auto recorded = before.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").back().status_json;
+  const auto west_revision = before.controller.revision("west");
+
+  Hub after(before.now + 5000);
+  after.add_members({"west", "east"});
+  after.controller.failover_service_changed(fos_object(kTwoClusterSpec, recorded), after.now);
+  after.flush();
+  CHECK(after.split("west") == west_split);
+  CHECK(after.split("east") == east_split);
+  CHECK(after.controller.revision("west") > west_revision);
+  // Agents come back with the same health; nothing moves.
+  after.now += 1000;
+  after.report("east", {{"web-svc", 2}, {"web-svc-west", 1, ServiceRole::Mirror}}, west_revision);
+  after.report("west", {{"web-svc", 0}, {"web-svc-east", 1, ServiceRole::Mirror}}, west_revision);
+  after.flush();
+  CHECK(after.split("west") == west_split);
+  CHECK(after.split("east") == east_split);
+  CHECK(after.events.with_reason("FailedOver").empty());
+  CHECK(after.events.with_reason("FailedBack").empty());
+  CHECK(std::string((*after.last_status())["state"].GetString()) == "FailedOver");
+  CHECK((*after.last_status())["failoverCount"].GetInt() == 1);
+}
