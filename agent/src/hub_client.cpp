@@ -47,6 +47,13 @@ HubClient::HubClient(HubClientOptions options) : options_(std::move(options)) {
 
 HubClient::~HubClient() = default;
 
+void HubClient::cancel() {
+  // httplib's stop() shuts the socket of a request in flight; it is meant to
+  // be called from another thread.
+  report_client_->stop();
+  poll_client_->stop();
+}
+
 std::unique_ptr<httplib::Client> HubClient::make_client(std::chrono::seconds read_timeout) const {
   auto client = std::make_unique<httplib::Client>(options_.hub_url);
   client->set_bearer_token_auth(options_.token.c_str());

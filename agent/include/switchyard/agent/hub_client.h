@@ -49,16 +49,28 @@ struct PollResult {
   std::optional<std::chrono::seconds> retry_after;  // when the hub said when to come back
 };
 
-class HubClient {
+// What the agent needs of the hub; HubClient is the real one, tests pass fakes.
+class HubApi {
+ public:
+  virtual ~HubApi() = default;
+  [[nodiscard]] virtual ReportResult send_report(const protocol::Report& report) = 0;
+  // Waits up to `wait` for an assignment whose revision differs from `after`.
+  [[nodiscard]] virtual PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) = 0;
+  // Any thread: makes a call in progress on another thread return soon (as
+  // Unavailable), for shutdown.
+  virtual void cancel() = 0;
+};
+
+class HubClient : public HubApi {
  public:
   explicit HubClient(HubClientOptions options);
-  ~HubClient();
+  ~HubClient() override;
   HubClient(const HubClient&) = delete;
   HubClient& operator=(const HubClient&) = delete;
 
-  [[nodiscard]] ReportResult send_report(const protocol::Report& report);
-  // Waits up to `wait` for an assignment whose revision differs from `after`.
-  [[nodiscard]] PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait);
+  [[nodiscard]] ReportResult send_report(const protocol::Report& report) override;
+  [[nodiscard]] PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) override;
+  void cancel() override;
 
  private:
   std::unique_ptr<httplib::Client> make_client(std::chrono::seconds read_timeout) const;

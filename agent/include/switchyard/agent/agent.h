@@ -1,0 +1,95 @@
+// switchyard-agent's runtime: one libuv loop thread owns the assignment, the
+// measurements and the applied state; the assignment long poll, the reporter
+// and the TrafficSplit applier run on their own threads and talk to the loop
+// only through LoopQueue hand-offs (inbound) and their thread-safe submit /
+// update calls (outbound).
+//
+//   poller --assignment--> loop --watch list--> ClusterView (namespace watches)
+//                          loop --splits------> SplitApplier --applied--> loop
+//                          loop --measurements + applied--> Reporter --> hub
+//
+// Lifecycle: construct, start() and stop() on the loop thread (stop() may be
+// requested from any thread through request_stop()). After stop() every
+// thread is joined and every handle closed, so uv_run returns.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <uv.h>
+
+#include "switchyard/agent/agent_metrics.h"
+#include "switchyard/agent/assignment_poller.h"
+#include "switchyard/agent/cluster_view.h"
+#include "switchyard/agent/loop_queue.h"
+#include "switchyard/agent/ports.h"
+#include "switchyard/agent/reporter.h"
+#include "switchyard/agent/split_applier.h"
+#include "switchyard/telemetry/health_server.h"
+
+namespace switchyard::agent {
+
+struct AgentOptions {
+  std::string agent_id;       // random per process start (see new_agent_id)
+  std::string agent_version;
+  PollerOptions poller;
+  ReporterOptions reporter;
+  ApplierOptions applier;
+};
+
+// "<cluster>-<16 random hex digits>".
+[[nodiscard]] std::string new_agent_id(const std::string& cluster);
+
+class Agent {
+ public:
+  Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& watches, TrafficSplitApi& splits,
+        AgentMetrics& metrics);
+  ~Agent();
+  Agent(const Agent&) = delete;
+  Agent& operator=(const Agent&) = delete;
+
+  void start();  // loop thread
+  void stop();   // loop thread; idempotent
+  // Any thread: runs stop() on the loop thread.
+  void request_stop();
+  // Any thread: runs `work` on the loop thread (tests, signal handling).
+  void run_on_loop(std::function<void()> work);
+
+  // Any thread, for /healthz and /readyz.
+  [[nodiscard]] telemetry::Probe liveness() const;
+  [[nodiscard]] telemetry::Probe readiness() const;
+
+ private:
+  void on_assignment(protocol::Assignment&& assignment);
+  void on_applied(protocol::AppliedState applied);
+  void push_report_input();
+  static void on_tick(uv_timer_t* timer);
+
+  uv_loop_t* loop_;
+  AgentOptions options_;
+  AgentMetrics& metrics_;
+  LoopQueue queue_;
+  ClusterView view_;
+  Reporter reporter_;
+  SplitApplier applier_;
+  AssignmentPoller poller_;
+  uv_timer_t* tick_ = nullptr;  // liveness heartbeat; owned by libuv until closed
+
+  // Loop-thread state.
+  std::optional<std::int64_t> revision_;  // of the last assignment received
+  protocol::AppliedState applied_;
+  bool reported_once_ = false;  // reports flow once the first assignment's watches synced
+  bool stopped_ = false;
+
+  // Read by the probes on the metrics server's threads.
+  std::atomic<std::int64_t> loop_tick_ms_{0};
+  std::atomic<bool> has_assignment_{false};
+  std::atomic<bool> watches_synced_{false};
+};
+
+}  // namespace switchyard::agent

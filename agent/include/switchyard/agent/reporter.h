@@ -1,0 +1,69 @@
+// Sends the agent's reports on its own thread (docs/protocol.md): a full
+// snapshot first, after a 409 and after any failed send; deltas otherwise,
+// promptly after the loop hands over a change; a heartbeat (an empty delta)
+// when nothing was sent for `interval`. Each report carries the applied
+// revision and apply errors the loop last handed over.
+//
+// Nothing is sent before the loop's first update(): an agent that has not yet
+// measured anything must not tell the hub its services are gone.
+//
+// The ReportBuilder belongs to this thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "switchyard/agent/agent_metrics.h"
+#include "switchyard/agent/backoff.h"
+#include "switchyard/agent/hub_client.h"
+#include "switchyard/agent/report_builder.h"
+
+namespace switchyard::agent {
+
+struct ReportInput {
+  std::map<protocol::ServiceKey, protocol::ServiceHealth> measured;
+  protocol::AppliedState applied;
+};
+
+struct ReporterOptions {
+  std::chrono::milliseconds interval{5000};
+  BackoffOptions backoff;
+  std::uint64_t seed = 2;
+};
+
+class Reporter {
+ public:
+  Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics);
+  ~Reporter();
+  Reporter(const Reporter&) = delete;
+  Reporter& operator=(const Reporter&) = delete;
+
+  void start();
+  void stop();  // idempotent; joins the thread
+
+  // Any thread: the latest state to report. Replaces what was handed over
+  // before and not yet sent.
+  void update(ReportInput input);
+
+ private:
+  void run();
+
+  HubApi& hub_;
+  ReportBuilder builder_;  // reporter thread only
+  ReporterOptions options_;
+  AgentMetrics& metrics_;
+  std::thread thread_;
+
+  std::mutex mutex_;  // guards input_, input_version_, stopping_
+  std::condition_variable wake_;
+  std::optional<ReportInput> input_;
+  std::uint64_t input_version_ = 0;
+  bool stopping_ = false;
+};
+
+}  // namespace switchyard::agent

@@ -1,0 +1,132 @@
+#include "switchyard/agent/agent.h"
+
+#include <random>
+
+#include "switchyard/telemetry/log.h"
+
+namespace switchyard::agent {
+namespace {
+
+constexpr std::int64_t kTickMs = 1000;
+// /healthz fails when the loop has not ticked for this long.
+constexpr std::int64_t kStalledAfterMs = 30'000;
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+std::string new_agent_id(const std::string& cluster) {
+  std::random_device entropy;
+  std::uint64_t value = (static_cast<std::uint64_t>(entropy()) << 32) | entropy();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string suffix(16, '0');
+  for (auto& digit : suffix) {
+    digit = kHex[value & 0xf];
+    value >>= 4;
+  }
+  return cluster + "-" + suffix;
+}
+
+Agent::Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& watches, TrafficSplitApi& splits,
+             AgentMetrics& metrics)
+    : loop_(loop),
+      options_(std::move(options)),
+      metrics_(metrics),
+      queue_(loop),
+      view_(watches, [this] { push_report_input(); }),
+      reporter_(hub, ReportBuilder(options_.agent_id, options_.agent_version), options_.reporter, metrics),
+      applier_(splits, options_.applier, metrics,
+               [this](protocol::AppliedState applied) {
+                 queue_.post([this, applied = std::move(applied)]() mutable { on_applied(std::move(applied)); });
+               }),
+      poller_(hub, options_.poller, metrics, [this](protocol::Assignment&& assignment) {
+        queue_.post([this, assignment = std::move(assignment)]() mutable { on_assignment(std::move(assignment)); });
+      }) {}
+
+Agent::~Agent() = default;
+
+void Agent::start() {
+  loop_tick_ms_ = steady_ms();
+  tick_ = new uv_timer_t;
+  uv_timer_init(loop_, tick_);
+  tick_->data = this;
+  uv_timer_start(tick_, &Agent::on_tick, kTickMs, kTickMs);
+  reporter_.start();
+  applier_.start();
+  poller_.start();
+  log::info("agent started; changing nothing until the hub's first assignment",
+            {{"agent_id", options_.agent_id}});
+}
+
+void Agent::on_tick(uv_timer_t* timer) {
+  static_cast<Agent*>(timer->data)->loop_tick_ms_ = steady_ms();
+}
+
+void Agent::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  // Writers first so no new hand-off is posted, then the loop's own handles.
+  poller_.stop();
+  applier_.stop();
+  reporter_.stop();
+  view_.clear();
+  queue_.close();
+  if (tick_ != nullptr) {
+    uv_timer_stop(tick_);
+    uv_close(reinterpret_cast<uv_handle_t*>(tick_), [](uv_handle_t* handle) {
+      delete reinterpret_cast<uv_timer_t*>(handle);
+    });
+    tick_ = nullptr;
+  }
+  log::info("agent stopped");
+}
+
+void Agent::request_stop() {
+  queue_.post([this] { stop(); });
+}
+
+void Agent::run_on_loop(std::function<void()> work) { queue_.post(std::move(work)); }
+
+void Agent::on_assignment(protocol::Assignment&& assignment) {
+  if (stopped_) return;
+  revision_ = assignment.revision;
+  has_assignment_ = true;
+  metrics_.watched_services.set(static_cast<double>(assignment.watch.size()));
+  view_.set_watch(assignment.watch);
+  applier_.submit({assignment.revision, std::move(assignment.traffic_splits)});
+  push_report_input();
+}
+
+void Agent::on_applied(protocol::AppliedState applied) {
+  if (stopped_) return;
+  applied_ = std::move(applied);
+  push_report_input();
+}
+
+void Agent::push_report_input() {
+  if (stopped_ || !revision_) return;
+  const bool synced = view_.synced();
+  watches_synced_ = synced;
+  // The first report waits until every watched namespace has listed, so it
+  // is a complete snapshot; later ones carry what has synced.
+  if (!reported_once_ && !synced) return;
+  reported_once_ = true;
+  reporter_.update({view_.measure(), applied_});
+}
+
+telemetry::Probe Agent::liveness() const {
+  const auto silent = steady_ms() - loop_tick_ms_.load();
+  if (silent > kStalledAfterMs) return {false, "event loop stalled for " + std::to_string(silent) + " ms"};
+  return {};
+}
+
+telemetry::Probe Agent::readiness() const {
+  if (!has_assignment_) return {false, "no assignment received from the hub yet"};
+  if (!watches_synced_) return {false, "watches of the assigned services have not synced yet"};
+  return {};
+}
+
+}  // namespace switchyard::agent

@@ -1,0 +1,66 @@
+#include "switchyard/agent/assignment_poller.h"
+
+#include "switchyard/telemetry/log.h"
+
+namespace switchyard::agent {
+
+AssignmentPoller::AssignmentPoller(HubApi& hub, PollerOptions options, AgentMetrics& metrics,
+                                   std::function<void(protocol::Assignment&&)> on_assignment)
+    : hub_(hub), options_(options), metrics_(metrics), on_assignment_(std::move(on_assignment)) {}
+
+AssignmentPoller::~AssignmentPoller() { stop(); }
+
+void AssignmentPoller::start() { thread_ = std::thread([this] { run(); }); }
+
+void AssignmentPoller::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  hub_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool AssignmentPoller::wait_or_stop(std::chrono::milliseconds delay) {
+  std::unique_lock lock(mutex_);
+  return wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
+}
+
+void AssignmentPoller::run() {
+  Backoff backoff(options_.backoff, options_.seed);
+  std::int64_t after = 0;  // 0: no assignment yet, the hub answers at once
+  while (!stopping_) {
+    auto result = hub_.poll_assignment(after, options_.poll_wait);
+    if (stopping_) return;
+    switch (result.outcome) {
+      case HubOutcome::Ok:
+        backoff.reset();
+        metrics_.hub_connected.set(1);
+        after = result.assignment->revision;
+        metrics_.assignment_revision.set(static_cast<double>(after));
+        log::info("assignment received", {{"revision", std::to_string(after)}});
+        on_assignment_(std::move(*result.assignment));
+        break;
+      case HubOutcome::Unchanged:
+        backoff.reset();
+        metrics_.hub_connected.set(1);
+        break;
+      case HubOutcome::NeedFullSnapshot:
+      case HubOutcome::Rejected:
+      case HubOutcome::Unavailable: {
+        metrics_.hub_connected.set(0);
+        auto delay = backoff.next();
+        if (result.retry_after) {
+          delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after));
+        }
+        log::warn("assignment poll failed; keeping what is applied",
+                  {{"error", result.detail}, {"retry_in_ms", std::to_string(delay.count())}});
+        if (wait_or_stop(delay)) return;
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace switchyard::agent

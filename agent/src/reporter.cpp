@@ -1,0 +1,103 @@
+#include "switchyard/agent/reporter.h"
+
+#include "switchyard/telemetry/log.h"
+
+namespace switchyard::agent {
+
+Reporter::Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics)
+    : hub_(hub), builder_(std::move(builder)), options_(options), metrics_(metrics) {}
+
+Reporter::~Reporter() { stop(); }
+
+void Reporter::start() { thread_ = std::thread([this] { run(); }); }
+
+void Reporter::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  hub_.cancel();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Reporter::update(ReportInput input) {
+  {
+    std::lock_guard lock(mutex_);
+    input_ = std::move(input);
+    ++input_version_;
+  }
+  wake_.notify_all();
+}
+
+void Reporter::run() {
+  using Clock = std::chrono::steady_clock;
+  Backoff backoff(options_.backoff, options_.seed);
+  std::uint64_t sent_version = 0;
+  auto next_heartbeat = Clock::now();
+  bool retrying = false;
+  std::unique_lock lock(mutex_);
+  while (true) {
+    if (retrying) {
+      // A failed send: wait out the backoff whatever changes meanwhile.
+      const auto delay = backoff.next();
+      if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
+    } else {
+      wake_.wait_until(lock, next_heartbeat, [&] {
+        return stopping_ || (input_ && input_version_ != sent_version);
+      });
+      if (stopping_) return;
+      if (!input_) {
+        next_heartbeat = Clock::now() + options_.interval;
+        continue;
+      }
+      if (input_version_ == sent_version && Clock::now() < next_heartbeat) continue;
+    }
+    if (stopping_) return;
+    if (!input_) continue;
+    const auto version = input_version_;
+    const auto report = builder_.next(input_->measured, input_->applied);
+    lock.unlock();
+
+    const auto started = Clock::now();
+    const auto result = hub_.send_report(report);
+    metrics_.report_latency.observe(std::chrono::duration<double>(Clock::now() - started).count());
+
+    lock.lock();
+    if (stopping_) return;
+    switch (result.outcome) {
+      case HubOutcome::Ok:
+        builder_.accepted(report);
+        metrics_.reports_ok.inc();
+        metrics_.hub_connected.set(1);
+        if (retrying) log::info("hub reachable again; full snapshot accepted");
+        retrying = false;
+        backoff.reset();
+        sent_version = version;
+        next_heartbeat = Clock::now() + options_.interval;
+        break;
+      case HubOutcome::NeedFullSnapshot:
+        builder_.require_full();
+        metrics_.reports_resync.inc();
+        metrics_.hub_connected.set(1);
+        // Answer at once with a full snapshot, but a hub that keeps refusing
+        // full snapshots too is backed off from.
+        retrying = report.full;
+        if (!retrying) next_heartbeat = Clock::now();
+        sent_version = version - 1;  // send again now
+        log::info("hub asked for a full snapshot", {{"detail", result.detail}});
+        break;
+      case HubOutcome::Unchanged:
+      case HubOutcome::Rejected:
+      case HubOutcome::Unavailable:
+        builder_.require_full();
+        metrics_.reports_failed.inc();
+        metrics_.hub_connected.set(0);
+        if (!retrying) log::warn("report not delivered; retrying with backoff", {{"error", result.detail}});
+        retrying = true;
+        break;
+    }
+  }
+}
+
+}  // namespace switchyard::agent

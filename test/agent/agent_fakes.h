@@ -1,0 +1,301 @@
+// Fakes of the agent's ports (ports.h, HubApi) for unit tests: an in-memory
+// hub that sequences reports as the real one does, a member cluster's
+// TrafficSplits with JSON merge patch, and namespace watches driven by the test.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include "switchyard/agent/ports.h"
+
+namespace switchyard::agent::testing {
+
+// Waits for `condition` (polled), up to `timeout`. Returns whether it held.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return condition();
+}
+
+class FakeHub : public HubApi {
+ public:
+  ReportResult send_report(const protocol::Report& report) override {
+    std::lock_guard lock(mutex_);
+    ++report_attempts_;
+    if (!reachable_) return {HubOutcome::Unavailable, "hub unreachable: connection refused"};
+    if (!report.full && (report.agent_id != agent_id_ || report.seq != last_seq_ + 1)) {
+      ++conflicts_;
+      return {HubOutcome::NeedFullSnapshot, "HTTP 409: send a full snapshot"};
+    }
+    agent_id_ = report.agent_id;
+    last_seq_ = report.seq;
+    reports_.push_back(report);
+    changed_.notify_all();
+    return {HubOutcome::Ok, {}};
+  }
+
+  PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) override {
+    std::unique_lock lock(mutex_);
+    ++poll_attempts_;
+    if (!reachable_) return {HubOutcome::Unavailable, "hub unreachable: connection refused", {}, {}};
+    const auto cancelled_before = cancels_;
+    changed_.wait_for(lock, std::chrono::milliseconds(200), [&] {
+      return cancels_ != cancelled_before || !reachable_ || (assignment_ && assignment_->revision != after);
+    });
+    if (!reachable_ || cancels_ != cancelled_before) return {HubOutcome::Unavailable, "cancelled", {}, {}};
+    if (!assignment_ || assignment_->revision == after) return {HubOutcome::Unchanged, {}, {}, {}};
+    return {HubOutcome::Ok, {}, *assignment_, {}};
+  }
+
+  void cancel() override {
+    std::lock_guard lock(mutex_);
+    ++cancels_;
+    changed_.notify_all();
+  }
+
+  void publish(protocol::Assignment assignment) {
+    std::lock_guard lock(mutex_);
+    assignment_ = std::move(assignment);
+    changed_.notify_all();
+  }
+  void set_reachable(bool reachable) {
+    std::lock_guard lock(mutex_);
+    reachable_ = reachable;
+    changed_.notify_all();
+  }
+  // The hub restarts: it knows no agent, so the next delta gets a 409.
+  void forget_agents() {
+    std::lock_guard lock(mutex_);
+    agent_id_.clear();
+    last_seq_ = 0;
+  }
+  std::vector<protocol::Report> reports() {
+    std::lock_guard lock(mutex_);
+    return reports_;
+  }
+  int poll_attempts() {
+    std::lock_guard lock(mutex_);
+    return poll_attempts_;
+  }
+  int report_attempts() {
+    std::lock_guard lock(mutex_);
+    return report_attempts_;
+  }
+  int conflicts() {
+    std::lock_guard lock(mutex_);
+    return conflicts_;
+  }
+
+ private:
+  std::mutex mutex_;  // guards everything below
+  std::condition_variable changed_;
+  bool reachable_ = true;
+  std::optional<protocol::Assignment> assignment_;
+  std::string agent_id_;
+  std::uint64_t last_seq_ = 0;
+  std::vector<protocol::Report> reports_;
+  int poll_attempts_ = 0;
+  int report_attempts_ = 0;
+  int conflicts_ = 0;
+  int cancels_ = 0;
+};
+
+// RFC 7386 JSON merge patch.
+inline void merge_patch_into(rapidjson::Value& target, const rapidjson::Value& patch,
+                             rapidjson::Document::AllocatorType& allocator) {
+  if (!patch.IsObject()) {
+    target.CopyFrom(patch, allocator);
+    return;
+  }
+  if (!target.IsObject()) target.SetObject();
+  for (const auto& member : patch.GetObject()) {
+    if (member.value.IsNull()) {
+      target.RemoveMember(member.name);
+      continue;
+    }
+    auto existing = target.FindMember(member.name);
+    if (existing == target.MemberEnd()) {
+      rapidjson::Value value(rapidjson::kNullType);
+      merge_patch_into(value, member.value, allocator);
+      target.AddMember(rapidjson::Value(member.name, allocator), value, allocator);
+    } else {
+      merge_patch_into(existing->value, member.value, allocator);
+    }
+  }
+}
+
+inline std::string to_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  value.Accept(out);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+class FakeSplitApi : public TrafficSplitApi {
+ public:
+  using Key = std::pair<std::string, std::string>;
+
+  ListedTrafficSplits list(const std::string& api_version) override {
+    std::lock_guard lock(mutex_);
+    ++lists_;
+    if (auto failure = failure_for(api_version)) return {failure, {}};
+    ListedTrafficSplits listed;
+    for (const auto& [key, json] : objects_) listed.objects_json.push_back(json);
+    return listed;
+  }
+  std::optional<ApiFailure> create(const std::string& api_version, const std::string& namespace_name,
+                                   const std::string& object_json) override {
+    std::lock_guard lock(mutex_);
+    if (auto failure = failure_for(api_version)) return failure;
+    rapidjson::Document object;
+    object.Parse(object_json.data(), object_json.size());
+    const Key key{namespace_name, object["metadata"]["name"].GetString()};
+    if (objects_.count(key) != 0) return ApiFailure{409, "AlreadyExists", "already exists"};
+    objects_[key] = object_json;
+    ++creates_;
+    return std::nullopt;
+  }
+  std::optional<ApiFailure> merge_patch(const std::string& api_version, const std::string& namespace_name,
+                                        const std::string& name, const std::string& patch_json) override {
+    std::lock_guard lock(mutex_);
+    if (auto failure = failure_for(api_version)) return failure;
+    auto it = objects_.find({namespace_name, name});
+    if (it == objects_.end()) return ApiFailure{404, "NotFound", "not found"};
+    rapidjson::Document object;
+    object.Parse(it->second.data(), it->second.size());
+    rapidjson::Document patch;
+    patch.Parse(patch_json.data(), patch_json.size());
+    merge_patch_into(object, patch, object.GetAllocator());
+    it->second = to_json(object);
+    ++patches_;
+    return std::nullopt;
+  }
+  std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
+                                   const std::string& name) override {
+    std::lock_guard lock(mutex_);
+    if (auto failure = failure_for(api_version)) return failure;
+    if (objects_.erase({namespace_name, name}) == 0) return ApiFailure{404, "NotFound", "not found"};
+    ++deletes_;
+    return std::nullopt;
+  }
+
+  void put(const std::string& namespace_name, const std::string& name, const std::string& json) {
+    std::lock_guard lock(mutex_);
+    objects_[{namespace_name, name}] = json;
+  }
+  std::optional<std::string> get(const std::string& namespace_name, const std::string& name) {
+    std::lock_guard lock(mutex_);
+    auto it = objects_.find({namespace_name, name});
+    if (it == objects_.end()) return std::nullopt;
+    return it->second;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mutex_);
+    return objects_.size();
+  }
+  // 0: serve normally; 404: CRD not installed; 403: RBAC denies; 0 with
+  // `unreachable`: transport error.
+  void fail_with(std::optional<ApiFailure> failure) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::move(failure);
+  }
+  int lists() { std::lock_guard lock(mutex_); return lists_; }
+  int writes() { std::lock_guard lock(mutex_); return creates_ + patches_ + deletes_; }
+  int creates() { std::lock_guard lock(mutex_); return creates_; }
+  int patches() { std::lock_guard lock(mutex_); return patches_; }
+  int deletes() { std::lock_guard lock(mutex_); return deletes_; }
+  std::set<std::string> served_versions{"split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2",
+                                        "split.smi-spec.io/v1alpha4"};
+
+ private:
+  std::optional<ApiFailure> failure_for(const std::string& api_version) {
+    if (failure_) return failure_;
+    if (served_versions.count(api_version) == 0) {
+      return ApiFailure{404, "NotFound", "the server could not find the requested resource"};
+    }
+    return std::nullopt;
+  }
+  std::mutex mutex_;  // guards everything below
+  std::map<Key, std::string> objects_;
+  std::optional<ApiFailure> failure_;
+  int lists_ = 0, creates_ = 0, patches_ = 0, deletes_ = 0;
+};
+
+// Namespace watches driven by the test. Loop thread only, like the real one.
+class FakeWatchBackend : public WatchBackend {
+ public:
+  class Watch : public NamespaceWatch {
+   public:
+    Watch(FakeWatchBackend& backend, std::string name) : backend_(backend), name_(std::move(name)) {}
+    ~Watch() override { backend_.active.erase(name_); }
+
+   private:
+    FakeWatchBackend& backend_;
+    std::string name_;
+  };
+
+  std::unique_ptr<NamespaceWatch> watch_namespace(const std::string& namespace_name,
+                                                  NamespaceEvents& events) override {
+    active[namespace_name] = &events;
+    ++started;
+    auto watch = std::make_unique<Watch>(*this, namespace_name);
+    if (auto_sync) {
+      // Deliver the namespace's current objects, then synced, as an informer's
+      // initial list would.
+      for (const auto& [key, present] : services) {
+        if (key.first == namespace_name) events.service_upserted(key.first, key.second);
+      }
+      for (const auto& [key, slice] : slices) {
+        if (key.first == namespace_name) events.slice_upserted(slice);
+      }
+      events.synced();
+    }
+    return watch;
+  }
+
+  // The cluster's objects, used for the initial lists.
+  std::map<std::pair<std::string, std::string>, bool> services;
+  std::map<std::pair<std::string, std::string>, EndpointSlice> slices;
+  std::map<std::string, NamespaceEvents*> active;
+  bool auto_sync = true;
+  int started = 0;
+
+  // Loop thread: change the cluster and tell the active watch, if any.
+  void upsert_service(const std::string& namespace_name, const std::string& name) {
+    services[{namespace_name, name}] = true;
+    if (auto it = active.find(namespace_name); it != active.end()) it->second->service_upserted(namespace_name, name);
+  }
+  void upsert_slice(const EndpointSlice& slice) {
+    slices[{slice.namespace_name, slice.name}] = slice;
+    if (auto it = active.find(slice.namespace_name); it != active.end()) it->second->slice_upserted(slice);
+  }
+};
+
+// A slice of `service` with `ready` ready and `not_ready` unready endpoints.
+inline EndpointSlice make_slice(const std::string& namespace_name, const std::string& service, int ready,
+                                int not_ready = 0, const std::string& suffix = "abcde") {
+  EndpointSlice slice{namespace_name, service + "-" + suffix, service, "IPv4", {}};
+  int next = 1;
+  for (int i = 0; i < ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, true, false});
+  for (int i = 0; i < not_ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, false, false});
+  return slice;
+}
+
+}  // namespace switchyard::agent::testing
