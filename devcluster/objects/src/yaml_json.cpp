@@ -1,0 +1,171 @@
+#include "switchyard/devcluster/objects/yaml_json.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+#include "switchyard/devcluster/objects/json_document.h"
+
+namespace switchyard::devcluster::objects {
+namespace {
+
+using Allocator = rapidjson::Document::AllocatorType;
+
+bool one_of(const std::string& text, std::initializer_list<const char*> options) {
+  for (const char* option : options)
+    if (text == option) return true;
+  return false;
+}
+
+bool parse_integer(const std::string& text, rapidjson::Value& out) {
+  std::string digits = text;
+  bool negative = false;
+  if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+    negative = digits[0] == '-';
+    digits.erase(0, 1);
+  }
+  int base = 10;
+  if (digits.rfind("0x", 0) == 0) { base = 16; digits.erase(0, 2); }
+  else if (digits.rfind("0o", 0) == 0) { base = 8; digits.erase(0, 2); }
+  if (digits.empty()) return false;
+  for (char c : digits) {
+    bool ok = base == 16 ? std::isxdigit(static_cast<unsigned char>(c)) != 0
+                         : (c >= '0' && c <= (base == 8 ? '7' : '9'));
+    if (!ok) return false;
+  }
+  errno = 0;
+  unsigned long long magnitude = std::strtoull(digits.c_str(), nullptr, base);
+  if (errno == ERANGE) return false;
+  if (negative) {
+    if (magnitude > static_cast<unsigned long long>(std::numeric_limits<long long>::max()) + 1ULL) return false;
+    out.SetInt64(static_cast<int64_t>(0ULL - magnitude));
+  } else {
+    out.SetUint64(magnitude);
+  }
+  return true;
+}
+
+bool parse_float(const std::string& text, rapidjson::Value& out) {
+  if (one_of(text, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF"})) { out.SetDouble(INFINITY); return true; }
+  if (one_of(text, {"-.inf", "-.Inf", "-.INF"})) { out.SetDouble(-INFINITY); return true; }
+  if (one_of(text, {".nan", ".NaN", ".NAN"})) { out.SetDouble(NAN); return true; }
+  // [-+]? digits [. digits] [e[-+]digits], with at least one digit.
+  std::size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  std::size_t digits = 0;
+  while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) { ++i; ++digits; }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) { ++i; ++digits; }
+  }
+  if (digits == 0) return false;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+    std::size_t exponent_digits = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i]))) { ++i; ++exponent_digits; }
+    if (exponent_digits == 0) return false;
+  }
+  if (i != text.size()) return false;
+  out.SetDouble(std::strtod(text.c_str(), nullptr));
+  return true;
+}
+
+void plain_scalar(const std::string& text, rapidjson::Value& out, Allocator& allocator) {
+  if (one_of(text, {"", "~", "null", "Null", "NULL"})) { out.SetNull(); return; }
+  if (one_of(text, {"true", "True", "TRUE", "yes", "Yes", "YES", "y", "Y", "on", "On", "ON"})) { out.SetBool(true); return; }
+  if (one_of(text, {"false", "False", "FALSE", "no", "No", "NO", "n", "N", "off", "Off", "OFF"})) { out.SetBool(false); return; }
+  if (parse_integer(text, out) || parse_float(text, out)) return;
+  out.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+}
+
+struct Converter {
+  Allocator& allocator;
+  std::size_t values = 0;
+  std::string error;
+
+  bool convert(const YAML::Node& node, rapidjson::Value& out, std::size_t depth) {
+    if (++values > kMaxYamlValues) {
+      error = "YAML expands to more than " + std::to_string(kMaxYamlValues) + " values";
+      return false;
+    }
+    if (depth > kMaxJsonDepth) {
+      error = "YAML nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels";
+      return false;
+    }
+    switch (node.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.SetNull();
+        return true;
+      case YAML::NodeType::Scalar: {
+        const std::string& text = node.Scalar();
+        // yaml-cpp tags quoted and explicitly-typed-as-string scalars "!" or "!!str".
+        if (node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str")
+          out.SetString(text.c_str(), static_cast<rapidjson::SizeType>(text.size()), allocator);
+        else
+          plain_scalar(text, out, allocator);
+        if (out.IsDouble() && !std::isfinite(out.GetDouble())) {
+          // JSON has no infinity or NaN; the API server's YAML decoder fails too.
+          error = "YAML value " + text + " at line " + std::to_string(node.Mark().line + 1) +
+                  " cannot be represented in JSON";
+          return false;
+        }
+        return true;
+      }
+      case YAML::NodeType::Sequence:
+        out.SetArray();
+        for (const YAML::Node& item : node) {
+          rapidjson::Value converted;
+          if (!convert(item, converted, depth + 1)) return false;
+          out.PushBack(converted, allocator);
+        }
+        return true;
+      case YAML::NodeType::Map:
+        out.SetObject();
+        for (const auto& entry : node) {
+          if (!entry.first.IsScalar() && !entry.first.IsNull()) {
+            error = "YAML mapping key at line " + std::to_string(entry.first.Mark().line + 1) +
+                    " is not a scalar";
+            return false;
+          }
+          std::string key = entry.first.IsNull() ? "null" : entry.first.Scalar();
+          rapidjson::Value converted;
+          if (!convert(entry.second, converted, depth + 1)) return false;
+          set_member(out, key, std::move(converted), allocator);
+        }
+        return true;
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+std::optional<std::string> yaml_to_json(std::string_view text, rapidjson::Document& out) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return "invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
+           std::to_string(e.mark.column + 1) + ": " + e.msg;
+  }
+  if (documents.size() > 1) return "expected one YAML document, found " + std::to_string(documents.size());
+  out.SetNull();
+  if (documents.empty()) return std::nullopt;
+  Converter converter{out.GetAllocator(), 0, {}};
+  rapidjson::Value converted;
+  if (!converter.convert(documents.front(), converted, 0)) {
+    out.SetNull();
+    return converter.error;
+  }
+  static_cast<rapidjson::Value&>(out) = std::move(converted);
+  return std::nullopt;
+}
+
+}  // namespace switchyard::devcluster::objects
