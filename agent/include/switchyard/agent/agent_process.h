@@ -1,0 +1,27 @@
+// The switchyard-agent process: loads the credentials and the member cluster's
+// kubeconfig, wires the real hub client and Kubernetes ports to the Agent,
+// serves /metrics, /healthz and /readyz, and runs until SIGTERM or SIGINT.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace switchyard::agent {
+
+struct AgentConfig {
+  std::string cluster;     // MemberCluster name this agent speaks for
+  std::string hub_url;     // https://hub:8443 (http:// for local development only)
+  std::string token_file;  // bearer token bound to `cluster`
+  std::string hub_ca;      // PEM bundle that signs the hub's certificate; empty: system roots
+  std::string kubeconfig;  // member cluster; empty with `context` empty: $KUBECONFIG, ~/.kube/config, in-cluster
+  std::string context;
+  std::string metrics_listen = ":9091";
+  std::chrono::milliseconds report_interval{5000};
+  std::chrono::seconds poll_wait{30};
+};
+
+// Blocks until stopped by a signal. Returns the process exit code: 0 after a
+// clean stop, 1 when it could not start (the reason is logged).
+[[nodiscard]] int run_agent(const AgentConfig& config);
+
+}  // namespace switchyard::agent

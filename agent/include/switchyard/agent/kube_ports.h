@@ -1,0 +1,46 @@
+// The agent's ports (ports.h) on the real Kubernetes API (kube/):
+//   - per watched namespace, a Service informer and an EndpointSlice informer
+//     (label selector kubernetes.io/service-name, i.e. the slices that belong
+//     to a Service), whose handlers run on the agent's loop thread;
+//   - TrafficSplits of split.smi-spec.io through the blocking Client.
+//
+// Verbs used (docs/agent.md, deploy/agent/rbac.yaml): services and
+// endpointslices list+watch; trafficsplits list, create, patch, delete.
+#pragma once
+
+#include <uv.h>
+
+#include "switchyard/agent/ports.h"
+#include "switchyard/kube/client.h"
+
+namespace switchyard::agent {
+
+class KubeWatchBackend : public WatchBackend {
+ public:
+  // `client` and `loop` outlive the backend and every watch it makes.
+  KubeWatchBackend(kube::Client& client, uv_loop_t* loop);
+  [[nodiscard]] std::unique_ptr<NamespaceWatch> watch_namespace(const std::string& namespace_name,
+                                                                NamespaceEvents& events) override;
+
+ private:
+  kube::Client& client_;
+  uv_loop_t* loop_;
+};
+
+class KubeTrafficSplitApi : public TrafficSplitApi {
+ public:
+  explicit KubeTrafficSplitApi(kube::Client& client);
+  [[nodiscard]] ListedTrafficSplits list(const std::string& api_version) override;
+  [[nodiscard]] std::optional<ApiFailure> create(const std::string& api_version, const std::string& namespace_name,
+                                                 const std::string& object_json) override;
+  [[nodiscard]] std::optional<ApiFailure> merge_patch(const std::string& api_version,
+                                                      const std::string& namespace_name, const std::string& name,
+                                                      const std::string& patch_json) override;
+  [[nodiscard]] std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
+                                                 const std::string& name) override;
+
+ private:
+  kube::Client& client_;
+};
+
+}  // namespace switchyard::agent

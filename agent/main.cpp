@@ -1,0 +1,57 @@
+// switchyard-agent: parses flags and runs the agent (agent_process.h).
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "switchyard/agent/agent_process.h"
+#include "switchyard/telemetry/log.h"
+
+int main(int argc, char** argv) {
+  using namespace switchyard;
+  agent::AgentConfig config;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  std::int64_t report_interval_ms = config.report_interval.count();
+
+  CLI::App app{
+      "switchyard-agent: runs in each member cluster. It measures the ready endpoints of the services the hub "
+      "asks about (EndpointSlices), reports them to the hub, and applies the SMI TrafficSplits the hub assigns "
+      "to this cluster. When the hub is unreachable it keeps what it applied (fail static)."};
+  app.add_option("--cluster", config.cluster, "name of this member cluster (its MemberCluster on the hub)")
+      ->required();
+  app.add_option("--hub", config.hub_url, "URL of the hub's agent API, e.g. https://switchyard-hub.example:8443")
+      ->required();
+  app.add_option("--token-file", config.token_file, "file holding this cluster's bearer token for the hub")
+      ->required()
+      ->check(CLI::ExistingFile);
+  app.add_option("--hub-ca", config.hub_ca,
+                 "PEM file of the CA that signs the hub's certificate (default: the system's trusted roots)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--kubeconfig", config.kubeconfig,
+                 "kubeconfig of the member cluster (default: $KUBECONFIG, ~/.kube/config, else in-cluster)");
+  app.add_option("--context", config.context, "kubeconfig context to use (default: its current-context)");
+  app.add_option("--metrics-listen", config.metrics_listen,
+                 "address of /metrics (Prometheus), /healthz and /readyz, host:port or :port")
+      ->capture_default_str();
+  app.add_option("--report-interval", report_interval_ms,
+                 "longest time between two reports to the hub (heartbeat); changes are reported at once "
+                 "(e.g. 5s, 500ms)")
+      ->transform(CLI::AsNumberWithUnit(std::map<std::string, std::int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
+                                        static_cast<CLI::AsNumberWithUnit::Options>(
+                                            CLI::AsNumberWithUnit::CASE_SENSITIVE | CLI::AsNumberWithUnit::UNIT_REQUIRED),
+                                        "DURATION"))
+      ->default_str("5s");
+  app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  app.add_option("--log-level", log_level, "minimum log level")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  log::configure(*log::parse_level(log_level), *log::parse_format(log_format));
+  if (report_interval_ms <= 0) {
+    std::cerr << "--report-interval must be positive\n";
+    return 2;
+  }
+  config.report_interval = std::chrono::milliseconds(report_interval_ms);
+  return agent::run_agent(config);
+}

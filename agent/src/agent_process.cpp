@@ -1,0 +1,136 @@
+#include "switchyard/agent/agent_process.h"
+
+#include <csignal>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include <uv.h>
+
+#include "switchyard/agent/agent.h"
+#include "switchyard/agent/kube_ports.h"
+#include "switchyard/kube/config.h"
+#include "switchyard/telemetry/health_server.h"
+#include "switchyard/telemetry/log.h"
+
+namespace switchyard::agent {
+namespace {
+
+// The token without surrounding whitespace (files usually end in a newline).
+bool read_token(const std::string& path, std::string& token, std::string& error) {
+  std::ifstream file(path);
+  if (!file) {
+    error = "--token-file " + path + ": cannot be read";
+    return false;
+  }
+  std::stringstream text;
+  text << file.rdbuf();
+  token = text.str();
+  const auto first = token.find_first_not_of(" \t\r\n");
+  const auto last = token.find_last_not_of(" \t\r\n");
+  token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
+  if (token.empty()) {
+    error = "--token-file " + path + ": is empty";
+    return false;
+  }
+  return true;
+}
+
+struct Signals {
+  uv_signal_t term{};
+  uv_signal_t interrupt{};
+  Agent* agent = nullptr;
+
+  void start(uv_loop_t* loop, Agent& owner) {
+    agent = &owner;
+    for (auto* handle : {&term, &interrupt}) {
+      uv_signal_init(loop, handle);
+      handle->data = this;
+    }
+    uv_signal_start(&term, &Signals::on_signal, SIGTERM);
+    uv_signal_start(&interrupt, &Signals::on_signal, SIGINT);
+  }
+  static void on_signal(uv_signal_t* handle, int signum) {
+    auto* self = static_cast<Signals*>(handle->data);
+    log::info("stopping", {{"signal", signum == SIGTERM ? "SIGTERM" : "SIGINT"}});
+    self->agent->stop();
+    for (auto* signal : {&self->term, &self->interrupt}) {
+      uv_signal_stop(signal);
+      uv_close(reinterpret_cast<uv_handle_t*>(signal), nullptr);
+    }
+  }
+};
+
+}  // namespace
+
+int run_agent(const AgentConfig& config) {
+  std::string error;
+  std::string token;
+  if (!read_token(config.token_file, token, error)) {
+    log::error("cannot start", {{"error", error}});
+    return 1;
+  }
+  if (config.hub_url.rfind("http://", 0) == 0) {
+    log::warn("talking to the hub over plain HTTP: the bearer token travels unencrypted; use https outside "
+              "development");
+  }
+  auto kube_config = kube::load_config(config.kubeconfig, config.context);
+  if (!kube_config) {
+    log::error("cannot load the member cluster's Kubernetes configuration",
+               {{"error", kube_config.error().to_string()}});
+    return 1;
+  }
+  kube::Client kube_client(std::move(kube_config).value());
+
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  metrics::Registry registry;
+  AgentMetrics metrics(registry);
+
+  HubClientOptions hub_options;
+  hub_options.hub_url = config.hub_url;
+  hub_options.cluster = config.cluster;
+  hub_options.token = token;
+  hub_options.ca_file = config.hub_ca;
+  HubClient hub(hub_options);
+  KubeWatchBackend watches(kube_client, &loop);
+  KubeTrafficSplitApi splits(kube_client);
+
+  std::random_device entropy;
+  AgentOptions options;
+  options.agent_id = new_agent_id(config.cluster);
+#ifdef SWITCHYARD_VERSION
+  options.agent_version = SWITCHYARD_VERSION;
+#endif
+  options.poller.poll_wait = config.poll_wait;
+  options.poller.seed = entropy();
+  options.reporter.interval = config.report_interval;
+  options.reporter.seed = entropy();
+  options.applier.seed = entropy();
+
+  auto agent = std::make_unique<Agent>(&loop, options, hub, watches, splits, metrics);
+  telemetry::HealthServer health(
+      registry, [&agent] { return agent->liveness(); }, [&agent] { return agent->readiness(); });
+  if (!health.start(config.metrics_listen, error)) {
+    log::error("cannot serve metrics", {{"listen", config.metrics_listen}, {"error", error}});
+    agent.reset();
+    uv_run(&loop, UV_RUN_NOWAIT);
+    uv_loop_close(&loop);
+    return 1;
+  }
+  log::info("serving /metrics, /healthz and /readyz", {{"port", std::to_string(health.port())}});
+
+  Signals signals;
+  signals.start(&loop, *agent);
+  agent->start();
+  log::info("agent running", {{"cluster", config.cluster}, {"hub", config.hub_url}});
+  uv_run(&loop, UV_RUN_DEFAULT);
+
+  health.stop();
+  agent.reset();
+  uv_run(&loop, UV_RUN_NOWAIT);
+  uv_loop_close(&loop);
+  return 0;
+}
+
+}  // namespace switchyard::agent
