@@ -1,0 +1,45 @@
+#include "switchyard/devcluster/objects/field_selector.h"
+
+#include <catch2/catch.hpp>
+
+#include "test_json.h"
+
+using namespace switchyard::devcluster::objects;
+using objects_test::json;
+
+TEST_CASE("field selectors parse, refuse unknown fields and match", "[devcluster][objects][selector]") {
+  auto object = json(R"({"metadata":{"name":"web","namespace":"demo"}})");
+  struct Case { const char* text; bool matches; };
+  for (auto [text, matches] : {
+           Case{"", true}, Case{"metadata.name=web", true}, Case{"metadata.name==web", true},
+           Case{"metadata.name!=web", false}, Case{"metadata.namespace=demo,metadata.name=web", true},
+           Case{"metadata.namespace=other", false}, Case{"metadata.name=", false},
+       }) {
+    INFO(text);
+    auto parsed = parse_field_selector(text);
+    INFO(parsed.error);
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.selector->matches(object) == matches);
+  }
+  SECTION("escaped separators in values") {
+    auto parsed = parse_field_selector(R"(metadata.name=a\,b\=c)");
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.selector->requirements ==
+            std::vector<FieldRequirement>{{"metadata.name", true, "a,b=c"}});
+    REQUIRE(parsed.selector->matches(json(R"({"metadata":{"name":"a,b=c"}})")));
+  }
+  SECTION("errors") {
+    REQUIRE(parse_field_selector("metadata.name").error ==
+            "invalid selector: 'metadata.name'; can't understand 'metadata.name'");
+    REQUIRE(parse_field_selector("spec.foo=x").error == "field label not supported: spec.foo");
+    REQUIRE(parse_field_selector("metadata.name=a,").error ==
+            "invalid selector: 'metadata.name=a,'; can't understand ''");
+  }
+  SECTION("kinds with more selectable fields") {
+    auto parsed = parse_field_selector("involvedObject.name=web,type!=Normal",
+                                       {"metadata.name", "metadata.namespace", "involvedObject.name", "type"});
+    REQUIRE(parsed.ok());
+    REQUIRE(parsed.selector->matches(json(R"({"involvedObject":{"name":"web"},"type":"Warning"})")));
+    REQUIRE_FALSE(parsed.selector->matches(json(R"({"involvedObject":{"name":"web"},"type":"Normal"})")));
+  }
+}
