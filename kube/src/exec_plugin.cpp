@@ -81,6 +81,9 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::st
   }
   if (*rest != '\0') return std::nullopt;
   std::time_t utc = ::timegm(&tm) - offset_seconds;
+  // system_clock counts nanoseconds in 64 bits (until 2262): clamp far dates.
+  static const std::time_t latest = std::chrono::system_clock::to_time_t(std::chrono::system_clock::time_point::max()) - 1;
+  if (utc >= latest) return std::chrono::system_clock::time_point::max();
   return std::chrono::system_clock::from_time_t(utc);
 }
 
