@@ -1,0 +1,81 @@
+// switchyard-devcluster: an embedded Kubernetes-API-compatible server for
+// demos and tests, judged by real clients (kubectl, python-kubernetes,
+// @kubernetes/client-node).
+//
+// Several servers can run in one process, each on its own port. A Server is
+// not thread-safe itself (start/stop/restart from one thread); it serves
+// requests on its own threads and keeps all mutable state on one libuv loop
+// thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace switchyard::devcluster {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;  // 0 picks a free port; restart() keeps the one picked
+  bool tls = false;
+  // PEM files; when empty and tls is on, a self-signed identity is generated.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string token;     // bearer token every request must carry; empty: none
+  std::string data_dir;  // persist objects there; empty: in memory only
+  std::size_t event_window = 10000;  // events kept for watches; older -> 410 Expired
+  std::size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies get 413
+  std::size_t worker_threads = 256;  // open watches each hold one
+  std::chrono::milliseconds bookmark_interval{5000};
+};
+
+// A fault a test injects: requests whose method matches (empty = any) and
+// whose path starts with `path_prefix` wait `delay`, then fail with `status`
+// (0 = not at all, just the delay). `times` < 0 means every matching request.
+struct Fault {
+  std::string method;
+  std::string path_prefix;
+  std::chrono::milliseconds delay{0};
+  int status = 0;
+  int times = -1;
+};
+
+class Server {
+ public:
+  explicit Server(ServerOptions options);
+  ~Server();  // stops
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Loads persisted objects (with data_dir), binds and serves. Returns once
+  // requests are accepted; false with `error` set otherwise.
+  [[nodiscard]] bool start(std::string& error);
+  // Closes every watch, stops serving, saves (with data_dir). Idempotent.
+  void stop();
+  // What a real API server restart looks like to clients: connections and
+  // watches drop, objects survive, and watches must re-list (their old
+  // resourceVersions are too old afterwards). Same port.
+  [[nodiscard]] bool restart(std::string& error);
+
+  [[nodiscard]] int port() const;
+  [[nodiscard]] std::string url() const;  // https://127.0.0.1:PORT or http://...
+  [[nodiscard]] std::string ca_certificate_pem() const;  // empty without TLS
+  // A kubeconfig that kubectl and the clients use as is.
+  [[nodiscard]] std::string kubeconfig(const std::string& context_name) const;
+  [[nodiscard]] bool write_kubeconfig(const std::string& path, const std::string& context_name,
+                                      std::string& error) const;
+
+  void inject_fault(const Fault& fault);
+  void clear_faults();
+
+  [[nodiscard]] std::uint64_t resource_version() const;
+  [[nodiscard]] std::size_t open_watches() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace switchyard::devcluster

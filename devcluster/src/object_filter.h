@@ -1,0 +1,25 @@
+// List and watch filters: labelSelector and fieldSelector query parameters.
+#pragma once
+
+#include <memory>
+#include <optional>
+
+#include "api.h"
+
+namespace switchyard::devcluster {
+
+// Parses the request's selectors; `filter` stays null when there are none.
+// Field selectors support metadata.name and metadata.namespace (what every
+// kind supports on real servers); anything else is a 400.
+[[nodiscard]] std::optional<ApiError> make_object_filter(const ApiRequest& request, const ResourceType& type,
+                                                         std::shared_ptr<const ObjectFilter>& filter);
+// `inner` narrowed to objects called `name`.
+[[nodiscard]] std::shared_ptr<const ObjectFilter> name_filter(const std::string& name,
+                                                              std::shared_ptr<const ObjectFilter> inner);
+
+// Checks a custom object against its CRD schema (fieldValidation: Strict,
+// Warn or Ignore); 422 Invalid naming each field.
+[[nodiscard]] std::optional<ApiError> validate_custom_object(const ResourceType& type, rapidjson::Document& object,
+                                                             const std::string& field_validation);
+
+}  // namespace switchyard::devcluster

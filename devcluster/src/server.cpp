@@ -1,0 +1,431 @@
+#include "switchyard/devcluster/server.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "api.h"
+#include "api_error.h"
+#include "json_util.h"
+#include "loop_thread.h"
+#include "object_patch.h"
+#include "object_rules.h"
+#include "snapshot_file.h"
+#include "table.h"
+#include "switchyard/telemetry/background_server.h"
+#include "tls_identity.h"
+#include "watch_stream.h"
+
+namespace switchyard::devcluster {
+
+namespace {
+
+std::string lower_media_type(const std::string& header) {
+  std::string media = header.substr(0, header.find(';'));
+  media.erase(0, media.find_first_not_of(" \t"));
+  media.erase(media.find_last_not_of(" \t") + 1);
+  std::transform(media.begin(), media.end(), media.begin(), ::tolower);
+  return media;
+}
+
+bool is_yaml(const std::string& media) { return media == "application/yaml" || media == "application/apply-patch+yaml"; }
+
+bool is_json(const std::string& media) {
+  return media.empty() || media == "application/json" || media == "application/merge-patch+json" ||
+         media == "application/json-patch+json" || media == "application/strategic-merge-patch+json" ||
+         media == "*/*";
+}
+
+void send_error(httplib::Response& response, const ApiError& error) {
+  response.status = error.code;
+  response.set_content(status_json(error), "application/json");
+}
+
+std::string base64(const std::string& data) {
+  static const char* const kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  std::size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    unsigned n = (static_cast<unsigned char>(data[i]) << 16) | (static_cast<unsigned char>(data[i + 1]) << 8) |
+                 static_cast<unsigned char>(data[i + 2]);
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+  }
+  if (i < data.size()) {
+    unsigned n = static_cast<unsigned char>(data[i]) << 16;
+    if (i + 1 < data.size()) n |= static_cast<unsigned char>(data[i + 1]) << 8;
+    out += kAlphabet[n >> 18];
+    out += kAlphabet[(n >> 12) & 63];
+    out += i + 1 < data.size() ? kAlphabet[(n >> 6) & 63] : '=';
+    out += '=';
+  }
+  return out;
+}
+
+const char* reason_for(int status) {
+  switch (status) {
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "RequestEntityTooLarge";
+    case 429:
+      return "TooManyRequests";
+    case 503:
+      return "ServiceUnavailable";
+    case 504:
+      return "Timeout";
+    default:
+      return "InternalError";
+  }
+}
+
+}  // namespace
+
+class Server::Impl {
+ public:
+  explicit Impl(ServerOptions options) : options_(std::move(options)) {
+    Api::Options api_options;
+    api_options.event_window = options_.event_window;
+    api_ = std::make_unique<Api>(api_options);
+    api_->on_change = [this] { mark_dirty(); };
+  }
+
+  ~Impl() {
+    stop();
+    // The Api belongs to the loop thread: release it there.
+    loop_.call([this] { api_.reset(); });
+  }
+
+  bool start(std::string& error) {
+    if (running_) return true;
+    if (!options_.data_dir.empty() && !loaded_) {
+      Snapshot snapshot;
+      if (!read_snapshot(options_.data_dir, snapshot, error)) return false;
+      loop_.call([&] {
+        Store& store = api_->store();
+        for (auto& [key, object] : snapshot.objects) {
+          store.restore(key, metadata_string(*object, "namespace"), metadata_string(*object, "name"), object);
+        }
+        store.restore_version(snapshot.resource_version);
+        api_->serve_stored_crds();
+      });
+      loaded_ = true;
+    }
+    if (options_.tls && !identity_.certificate) {
+      bool ok = options_.tls_cert_file.empty()
+                    ? generate_tls_identity(identity_, error)
+                    : load_tls_identity(options_.tls_cert_file, options_.tls_key_file, identity_, error);
+      if (!ok) return false;
+    }
+    if (options_.tls) {
+      http_ = std::make_unique<httplib::SSLServer>(identity_.certificate.get(), identity_.key.get());
+    } else {
+      http_ = std::make_unique<httplib::Server>();
+    }
+    configure(*http_);
+    stopping_ = false;
+    int bound = 0;
+    int port = port_ != 0 ? port_ : options_.port;
+    if (!telemetry::serve_in_background(*http_, options_.host, port, http_thread_, bound, error)) {
+      http_.reset();
+      return false;
+    }
+    port_ = bound;
+    running_ = true;
+    if (!options_.data_dir.empty()) start_persister();
+    return true;
+  }
+
+  void stop() {
+    if (!running_) return;
+    stopping_ = true;
+    loop_.call([this] { api_->store().close_watchers(); });
+    http_->stop();
+    http_thread_.join();
+    http_.reset();
+    stop_persister();
+    running_ = false;
+  }
+
+  bool restart(std::string& error) {
+    stop();
+    loop_.call([this] {
+      // A restarted API server's watch cache starts at the current version.
+      api_->store().restore_version(api_->store().resource_version());
+    });
+    return start(error);
+  }
+
+  int port() const { return port_; }
+  std::string url() const {
+    return std::string(options_.tls ? "https" : "http") + "://" + options_.host + ":" + std::to_string(port_);
+  }
+  std::string ca_pem() const { return identity_.certificate_pem; }
+
+  std::string kubeconfig(const std::string& context) const {
+    std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: " + context + "\n  cluster:\n    server: " +
+                      url() + "\n";
+    if (options_.tls) out += "    certificate-authority-data: " + base64(identity_.certificate_pem) + "\n";
+    out += "users:\n- name: " + context + "\n  user:\n";
+    out += options_.token.empty() ? "    {}\n" : "    token: " + options_.token + "\n";
+    out += "contexts:\n- name: " + context + "\n  context:\n    cluster: " + context + "\n    user: " + context +
+           "\n    namespace: default\ncurrent-context: " + context + "\npreferences: {}\n";
+    return out;
+  }
+
+  void inject_fault(const Fault& fault) {
+    std::lock_guard<std::mutex> lock(faults_mutex_);
+    faults_.push_back(fault);
+  }
+  void clear_faults() {
+    std::lock_guard<std::mutex> lock(faults_mutex_);
+    faults_.clear();
+  }
+
+  std::uint64_t resource_version() { return loop_.call([this] { return api_->store().resource_version(); }); }
+  std::size_t open_watches() { return loop_.call([this] { return api_->store().watcher_count(); }); }
+
+ private:
+  void configure(httplib::Server& http) {
+    std::size_t workers = options_.worker_threads;
+    http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+    http.set_payload_max_length(options_.max_body_bytes);
+    http.set_keep_alive_max_count(100000);
+    http.set_keep_alive_timeout(30);
+    http.set_read_timeout(30, 0);
+    auto handler = [this](const httplib::Request& request, httplib::Response& response) { serve(request, response); };
+    for (const char* pattern : {R"(/.*)"}) {
+      http.Get(pattern, handler);
+      http.Post(pattern, handler);
+      http.Put(pattern, handler);
+      http.Patch(pattern, handler);
+      http.Delete(pattern, handler);
+    }
+    http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+      // Statuses httplib produces itself (413 over the body limit, 400 for a
+      // request it cannot read) still come back as Status objects.
+      if (!response.body.empty()) return;
+      std::string message = response.status == 413
+                                ? "the request body is larger than the server accepts (3 MiB)"
+                                : "the server could not handle the request";
+      send_error(response, ApiError{response.status, reason_for(response.status), message, "", "", "", {}});
+    });
+    http.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+      send_error(response, internal_error("the server failed to handle the request"));
+    });
+  }
+
+  // Applies an injected fault; returns true when the request was answered.
+  bool apply_faults(const httplib::Request& request, httplib::Response& response) {
+    Fault matched;
+    bool found = false;
+    {
+      std::lock_guard<std::mutex> lock(faults_mutex_);
+      for (auto it = faults_.begin(); it != faults_.end(); ++it) {
+        if ((!it->method.empty() && it->method != request.method) || request.path.rfind(it->path_prefix, 0) != 0) {
+          continue;
+        }
+        matched = *it;
+        found = true;
+        if (it->times > 0 && --it->times == 0) faults_.erase(it);
+        break;
+      }
+    }
+    if (!found) return false;
+    if (matched.delay.count() > 0) std::this_thread::sleep_for(matched.delay);
+    if (matched.status == 0) return false;
+    send_error(response, ApiError{matched.status, reason_for(matched.status), "injected failure", "", "", "", {}});
+    return true;
+  }
+
+  void serve(const httplib::Request& request, httplib::Response& response) {
+    if (apply_faults(request, response)) return;
+    if (!options_.token.empty()) {
+      std::string authorization = request.get_header_value("Authorization");
+      if (authorization != "Bearer " + options_.token) {
+        send_error(response, unauthorized());
+        return;
+      }
+    }
+    ApiRequest api_request;
+    api_request.method = request.method;
+    api_request.path = request.path;
+    for (const auto& [key, value] : request.params) api_request.query.emplace(key, value);
+    api_request.content_type = lower_media_type(request.get_header_value("Content-Type"));
+    api_request.accept = request.get_header_value("Accept");
+    if (!request.body.empty()) {
+      const std::string& media = api_request.content_type;
+      if (request.method == "PATCH" && patch_kind(media) == PatchKind::kUnsupported) {
+        send_error(response, unsupported_media_type("the body of the request was in an unknown format - accepted "
+                                                    "media types include: application/json-patch+json, "
+                                                    "application/merge-patch+json, application/apply-patch+yaml, "
+                                                    "application/strategic-merge-patch+json"));
+        return;
+      }
+      if (!is_json(media) && !is_yaml(media)) {
+        send_error(response, unsupported_media_type("the body of the request was in an unknown format - accepted "
+                                                    "media types include: application/json, application/yaml"));
+        return;
+      }
+      auto body = std::make_unique<rapidjson::Document>();
+      std::string error;
+      bool parsed = parse_body(request.body, is_yaml(media), *body, error);
+      if (!parsed) {
+        send_error(response, bad_request(std::string(is_yaml(media) ? "error converting YAML to JSON: "
+                                                                     : "error decoding JSON: ") +
+                                         error));
+        return;
+      }
+      api_request.body = std::move(body);
+    }
+    if (Api::is_watch(api_request)) {
+      serve_watch(api_request, response);
+      return;
+    }
+    ApiResponse answer = loop_.call([&] { return api_->handle(api_request); });
+    response.status = answer.status;
+    response.set_content(std::move(answer.body), answer.content_type.c_str());
+  }
+
+  void serve_watch(const ApiRequest& request, httplib::Response& response) {
+    WatchStart start = loop_.call([&] { return api_->start_watch(request); });
+    if (start.error) {
+      send_error(response, *start.error);
+      return;
+    }
+    WatchStreamOptions options;
+    options.table = wants_table(request.accept);
+    options.include_object = request.param("includeObject").value_or("");
+    auto bookmarks = request.param("allowWatchBookmarks");
+    options.bookmarks = bookmarks && parse_go_bool(*bookmarks).value_or(false);
+    options.bookmark_interval = options_.bookmark_interval;
+    if (auto timeout = request.param("timeoutSeconds")) {
+      if (auto seconds = parse_resource_version(*timeout); seconds && *seconds > 0) {
+        options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*seconds);
+      }
+    }
+    auto published = loop_.call([this] { return api_->store().published_version(); });
+    auto stream = std::make_shared<WatchStream>(std::move(start), options, published);
+    response.status = 200;
+    response.set_header("Cache-Control", "no-cache, private");
+    // The stream parameter keeps httplib from gzipping the stream, which
+    // would hold events back in the compressor.
+    response.set_chunked_content_provider(
+        "application/json;stream=watch",
+        [this, stream](std::size_t, httplib::DataSink& sink) {
+          auto write = [&sink](const std::string& line) { return sink.is_writable() && sink.write(line.data(), line.size()); };
+          bool more = !stopping_ && stream->step(write, std::chrono::milliseconds(200));
+          if (!more) sink.done();
+          return true;
+        });
+  }
+
+  void mark_dirty() {
+    {
+      std::lock_guard<std::mutex> lock(persist_mutex_);
+      dirty_ = true;
+    }
+    persist_wake_.notify_one();
+  }
+
+  void save_now() {
+    Snapshot snapshot = loop_.call([this] {
+      Snapshot out;
+      out.resource_version = api_->store().resource_version();
+      api_->store().for_each([&](const std::string& key, const ObjectPtr& object) { out.objects.emplace_back(key, object); });
+      return out;
+    });
+    std::string error;
+    if (!write_snapshot(options_.data_dir, snapshot, error)) std::fprintf(stderr, "devcluster: %s\n", error.c_str());
+  }
+
+  void start_persister() {
+    persist_stop_ = false;
+    persister_ = std::thread([this] {
+      std::unique_lock<std::mutex> lock(persist_mutex_);
+      for (;;) {
+        persist_wake_.wait(lock, [this] { return dirty_ || persist_stop_; });
+        bool stop = persist_stop_;
+        if (dirty_) {
+          dirty_ = false;
+          lock.unlock();
+          save_now();
+          // Coalesce bursts of writes into one snapshot per 50 ms.
+          std::this_thread::sleep_for(std::chrono::milliseconds(stop ? 0 : 50));
+          lock.lock();
+        }
+        if (stop) return;
+      }
+    });
+  }
+
+  void stop_persister() {
+    if (!persister_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lock(persist_mutex_);
+      persist_stop_ = true;
+      dirty_ = true;  // one final save
+    }
+    persist_wake_.notify_one();
+    persister_.join();
+  }
+
+  ServerOptions options_;
+  LoopThread loop_;
+  std::unique_ptr<Api> api_;  // used on loop_ only
+  TlsIdentity identity_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread http_thread_;
+  int port_ = 0;
+  bool running_ = false;
+  bool loaded_ = false;
+  std::atomic<bool> stopping_{false};
+
+  std::mutex faults_mutex_;  // guards faults_
+  std::vector<Fault> faults_;
+
+  std::mutex persist_mutex_;  // guards dirty_, persist_stop_
+  std::condition_variable persist_wake_;
+  bool dirty_ = false;
+  bool persist_stop_ = false;
+  std::thread persister_;
+};
+
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Server::~Server() = default;
+bool Server::start(std::string& error) { return impl_->start(error); }
+void Server::stop() { impl_->stop(); }
+bool Server::restart(std::string& error) { return impl_->restart(error); }
+int Server::port() const { return impl_->port(); }
+std::string Server::url() const { return impl_->url(); }
+std::string Server::ca_certificate_pem() const { return impl_->ca_pem(); }
+std::string Server::kubeconfig(const std::string& context_name) const { return impl_->kubeconfig(context_name); }
+bool Server::write_kubeconfig(const std::string& path, const std::string& context_name, std::string& error) const {
+  std::ofstream out(path, std::ios::trunc);
+  out << impl_->kubeconfig(context_name);
+  if (!out.flush()) {
+    error = "cannot write " + path;
+    return false;
+  }
+  return true;
+}
+void Server::inject_fault(const Fault& fault) { impl_->inject_fault(fault); }
+void Server::clear_faults() { impl_->clear_faults(); }
+std::uint64_t Server::resource_version() const { return impl_->resource_version(); }
+std::size_t Server::open_watches() const { return impl_->open_watches(); }
+
+}  // namespace switchyard::devcluster
