@@ -10,6 +10,7 @@ Only the Python standard library and PyYAML (Debian python3-yaml) are used.
 """
 
 import atexit
+import base64
 import json
 import os
 import secrets
@@ -259,7 +260,7 @@ class Fleet:
         self.apply("mgmt", [
             {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
              "metadata": {"name": f"agent-{name}", "namespace": SYSTEM_NAMESPACE},
-             "stringData": {"token": token}},
+             "data": {"token": base64.b64encode(token.encode()).decode()}},
             {"apiVersion": "switchyard.io/v1alpha1", "kind": "MemberCluster", "metadata": {"name": name},
              "spec": {"tokenSecretRef": {"namespace": SYSTEM_NAMESPACE, "name": f"agent-{name}", "key": "token"}}},
         ])

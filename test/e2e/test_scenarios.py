@@ -48,6 +48,7 @@ class FleetTestCase(unittest.TestCase):
         self.fleet = fl.Fleet(members=self.members)
         self.addCleanup(self.fleet.stop)
         self.fleet.start()
+        self.fleet.apply("mgmt", fl.namespace(NS))
         self.pods = {}
 
     # --- helpers -----------------------------------------------------------
