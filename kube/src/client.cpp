@@ -282,10 +282,8 @@ Result<WatchEnd> Client::watch(const Resource& resource, std::string_view ns, co
       continue;
     }
     if (status != 200) {
-      HttpResponse response{status, error_body.empty() ? result.value().body : error_body, {}};
-      if (result.value().has_header("Retry-After")) {
-        response.retry_after = std::chrono::seconds(std::atoi(result.value().get_header_value("Retry-After").c_str()));
-      }
+      HttpResponse response{status, error_body.empty() ? result.value().body : error_body,
+                            retry_after_of(result.value())};
       return http_error(response, "GET", url);
     }
     if (!lines.remainder().empty()) {

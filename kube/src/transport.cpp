@@ -11,6 +11,8 @@
 namespace switchyard::kube {
 namespace {
 
+constexpr const char* kNoExtraCaDirectory = "/nonexistent/switchyard-kubeconfig-ca-only";
+
 ApiError transport_error(std::string message) { return ApiError{0, "", std::move(message), {}, {}}; }
 
 struct BioDeleter {
@@ -34,6 +36,8 @@ X509_STORE* store_from_pem(const std::string& pem, std::size_t& loaded) {
   return store;
 }
 
+}  // namespace
+
 std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& response) {
   if (!response.has_header("Retry-After")) return std::nullopt;
   const std::string value = response.get_header_value("Retry-After");
@@ -42,6 +46,8 @@ std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& resp
   if (end == value.c_str() || *end != '\0' || seconds < 0) return std::nullopt;
   return std::chrono::seconds(seconds);
 }
+
+namespace {
 
 std::string resolve_numeric(const std::string& host, std::string& error) {
   addrinfo hints{};
@@ -165,6 +171,10 @@ Result<std::unique_ptr<httplib::ClientImpl>> Transport::connect(const AuthMateri
         return transport_error(config_.source + ": certificate-authority holds no PEM certificate");
       }
       tls->set_ca_cert_store(store);  // the SSL_CTX takes ownership
+      // Without a CA path httplib adds OpenSSL's default (system) paths to
+      // the store; a directory lookup that finds nothing keeps the kubeconfig
+      // CA the only trust anchor, as kubectl has it.
+      tls->set_ca_cert_path("", kNoExtraCaDirectory);
     }
     if (verify_name != endpoint_.host) {
       std::string error;

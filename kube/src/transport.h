@@ -36,6 +36,9 @@ struct Endpoint {
 };
 Result<Endpoint> parse_server_url(const std::string& server);
 
+// Retry-After in delta-seconds (the form API servers send); nothing otherwise.
+std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& response);
+
 class Transport {
  public:
   explicit Transport(const ClusterConfig& config);

@@ -587,6 +587,13 @@ TEST_CASE("TLS: CA from PEM data, tls-server-name, client certificates", "[kube]
     other_ca.ca_pem = pki.pem("other.crt");
     Client untrusted(other_ca);
     CHECK_FALSE(untrusted.get(kServices, "ns", "web").ok());
+    {
+      // The kubeconfig CA replaces the system trust store, as in kubectl:
+      // a server the system would trust is still refused.
+      EnvOverride system_store("SSL_CERT_FILE", pki.path("ca.crt"));
+      Client only_kubeconfig_ca(other_ca);
+      CHECK_FALSE(only_kubeconfig_ca.get(kServices, "ns", "web").ok());
+    }
 
     auto insecure = config;
     insecure.ca_pem.clear();
