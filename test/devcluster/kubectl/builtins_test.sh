@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# kubectl apply of built-in kinds the deploy/ manifests and the agent use.
+# Usage: builtins_test.sh BIN REPO
+source "$(dirname "$0")/lib.sh"
+start_server
+namespace_manifest emojivoto | k apply -f - >/dev/null
+
+cat >"$WORK/builtins.yaml" <<'YAML'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-svc
+  namespace: emojivoto
+  labels: {app: web}
+spec:
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 8080
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: web-svc-abcde
+  namespace: emojivoto
+  labels:
+    kubernetes.io/service-name: web-svc
+addressType: IPv4
+ports:
+- name: http
+  port: 8080
+  protocol: TCP
+endpoints:
+- addresses: ["10.0.0.1"]
+  conditions: {ready: true}
+- addresses: ["10.0.0.2"]
+  conditions: {ready: false}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: emojivoto
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: example.invalid/web:1
+YAML
+out="$(k apply -f "$WORK/builtins.yaml" 2>&1)" || fail "apply built-ins: $out"
+for expected in 'service/web-svc created' 'endpointslice.discovery.k8s.io/web-svc-abcde created' 'deployment.apps/web created'; do
+  echo "$out" | grep -q "$expected" || fail "apply built-ins: missing '$expected' in: $out"
+done
+expect_output "Service got a cluster IP" '^10\.96\.' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.clusterIP}'
+expect_output "Service columns" '^web-svc +ClusterIP +10\.96\.' k get svc -n emojivoto
+expect_output "EndpointSlice by label selector" 'web-svc-abcde' k get endpointslices -n emojivoto -l kubernetes.io/service-name=web-svc
+expect_output "label selector excludes" 'No resources found' k get endpointslices -n emojivoto -l kubernetes.io/service-name=other
+expect_output "Deployment stored" '^2$' k get deploy web -n emojivoto -o 'jsonpath={.spec.replicas}'
+expect_output "get all (categories)" 'service/web-svc' k get all -n emojivoto
+expect_output "apply again is a no-op" 'service/web-svc unchanged' k apply -f "$WORK/builtins.yaml"
+expect_output "delete the namespace" 'namespace "emojivoto" deleted' k delete ns emojivoto
+expect_output "namespace contents are gone" 'No resources found' k get endpointslices -A
+echo "PASS"
