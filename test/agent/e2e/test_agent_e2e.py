@@ -14,6 +14,7 @@ import re
 import sys
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,14 +43,29 @@ def log_text(process):
         return f.read()
 
 
-def metric(process, series):
-    """A sample from the agent's /metrics (its port is in its log, the last
-    one when a restarted agent appended to the same log); 0 when absent."""
+def metrics_port(process):
+    """The agent's metrics port, from its log (the last one when a restarted
+    agent appended to the same log)."""
     ports = re.findall(r"serving /metrics, /healthz and /readyz port=(\d+)", log_text(process))
-    if not ports:
+    return ports[-1] if ports else None
+
+
+def probe(process, path):
+    """HTTP status of /healthz or /readyz."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{metrics_port(process)}{path}", timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as e:
+        return e.code
+
+
+def metric(process, series):
+    """A sample from the agent's /metrics; 0 when absent."""
+    port = metrics_port(process)
+    if not port:
         return 0
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{ports[-1]}/metrics", timeout=2) as response:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
             body = response.read().decode()
     except OSError:
         return 0
@@ -120,6 +136,13 @@ class AgentE2E(unittest.TestCase):
         self.converge_on_primary()
         labels = self.fleet.get_json("west", fl.TS_GROUP, "-n", NS, "checkout")["metadata"]["labels"]
         self.assertEqual(labels.get("app.kubernetes.io/managed-by"), "switchyard")
+        for member in MEMBERS:
+            agent = self.fleet.agents[member]
+            self.assertEqual(probe(agent, "/healthz"), 200)
+            self.assertEqual(probe(agent, "/readyz"), 200)
+            self.assertEqual(metric(agent, "switchyard_agent_hub_connected"), 1)
+            fl.wait_for(f"{member}'s agent to show its applied revision",
+                        lambda: metric(agent, "switchyard_agent_applied_revision") >= 1)
 
         self.set_ready("west", False)  # the primary loses its ready endpoints
         self.wait_split("west", all_on("checkout-east"))
