@@ -1,6 +1,7 @@
 // switchyard-hub: parses flags and runs the hub (hub_process.h).
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
 
 #include "switchyard/hub/hub_process.h"
@@ -66,6 +67,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
+  // A peer closing mid-write must cost a failed write, not the process.
+  std::signal(SIGPIPE, SIG_IGN);
 
   log::configure(*log::parse_level(log_level), *log::parse_format(log_format));
   config.cluster_timeout = std::chrono::milliseconds(cluster_timeout_ms);

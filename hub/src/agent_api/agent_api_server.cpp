@@ -69,7 +69,10 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
   server_->set_read_timeout(10, 0);  // a slow sender cannot hold a worker for long
   server_->set_write_timeout(10, 0);
   server_->set_keep_alive_max_count(100000);  // agents reuse one connection
-  server_->set_keep_alive_timeout(static_cast<time_t>(options_.max_poll_seconds) + 30);
+  // Idle keep-alive only needs to span the gap between an agent's reports
+  // (at most 5 s); a parked long poll is not idle. It also bounds stop():
+  // httplib waits out an idle connection's keep-alive before joining.
+  server_->set_keep_alive_timeout(6);
   install_routes();
 
   if (!telemetry::serve_in_background(*server_, host, port, thread_, port_, error)) {

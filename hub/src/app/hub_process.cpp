@@ -119,7 +119,8 @@ int HubProcess::run() {
     shutdown(1);
   }
   uv_run(&loop_, UV_RUN_DEFAULT);
-  uv_loop_close(&loop_);
+  if (uv_loop_close(&loop_) != 0) log::warn("loop closed with open handles");
+  log::info("stopped", {{"exit_code", std::to_string(exit_code_)}});
   return exit_code_;
 }
 
@@ -309,17 +310,23 @@ void HubProcess::shutdown(int exit_code) {
   serving_ = false;
   // Agents first (they get 503 / connection refused and retry elsewhere),
   // then the last writes, then the lease, so no write follows the release.
+  log::debug("shutdown: agent API");
   if (agent_api_) agent_api_->stop();
   if (decisions_) {
     decisions_->attach(nullptr);
     decisions_->close();
   }
+  log::debug("shutdown: status writes");
   if (status_writer_) status_writer_->stop(std::chrono::seconds(2));
+  log::debug("shutdown: events");
   if (recorder_) recorder_->stop();
+  log::debug("shutdown: lease");
   if (elector_) elector_->stop();
+  log::debug("shutdown: informers");
   for (auto* informer : {fos_informer_.get(), member_informer_.get(), secret_informer_.get()}) {
     if (informer != nullptr) informer->stop();
   }
+  log::debug("shutdown: metrics server");
   if (health_) health_->stop();
   for (auto* handle : {reinterpret_cast<uv_handle_t*>(&sigterm_), reinterpret_cast<uv_handle_t*>(&sigint_),
                        reinterpret_cast<uv_handle_t*>(&tick_)}) {
