@@ -247,6 +247,7 @@ ApiResponse Api::list_objects(const ApiRequest& request, const ResourceType& typ
 std::optional<ApiError> Api::validate(const ResourceType& type, rapidjson::Document& object,
                                       const ApiRequest& request) {
   const std::string name = metadata_string(object, "name");
+  if (auto error = fold_secret_string_data(type, object)) return error;
   if (type.group == "apiextensions.k8s.io" && type.resource == "customresourcedefinitions") {
     auto causes = check_crd(object);
     if (!causes.empty()) return invalid(type.qualified_kind(), type.group, type.kind, name, std::move(causes));

@@ -99,13 +99,9 @@ void collect(const rapidjson::Value& value, const std::vector<Step>& steps, std:
 
 }  // namespace
 
-std::optional<ColumnValue> column_value(const rapidjson::Value& object, std::string_view json_path) {
-  std::vector<Step> steps;
-  if (!parse_steps(json_path, steps)) return std::nullopt;
-  std::vector<const rapidjson::Value*> found;
-  collect(object, steps, 0, found);
-  if (found.empty() || found.front()->IsNull()) return std::nullopt;
-  const rapidjson::Value& value = *found.front();
+namespace {
+
+ColumnValue to_column_value(const rapidjson::Value& value) {
   ColumnValue out;
   if (value.IsString()) {
     out.is_string = true;
@@ -127,6 +123,29 @@ std::optional<ColumnValue> column_value(const rapidjson::Value& object, std::str
     out.text = to_json(value);
   }
   return out;
+}
+
+}  // namespace
+
+std::optional<ColumnValue> column_value(const rapidjson::Value& object, std::string_view json_path) {
+  std::vector<Step> steps;
+  if (!parse_steps(json_path, steps)) return std::nullopt;
+  std::vector<const rapidjson::Value*> found;
+  collect(object, steps, 0, found);
+  if (found.empty() || found.front()->IsNull()) return std::nullopt;
+  return to_column_value(*found.front());
+}
+
+std::vector<ColumnValue> column_values(const rapidjson::Value& object, std::string_view json_path) {
+  std::vector<ColumnValue> values;
+  std::vector<Step> steps;
+  if (!parse_steps(json_path, steps)) return values;
+  std::vector<const rapidjson::Value*> found;
+  collect(object, steps, 0, found);
+  for (const rapidjson::Value* value : found) {
+    if (!value->IsNull()) values.push_back(to_column_value(*value));
+  }
+  return values;
 }
 
 }  // namespace switchyard::devcluster

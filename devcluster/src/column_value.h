@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard::devcluster {
 
@@ -25,6 +26,8 @@ struct ColumnValue {
 // Supports .a.b, ['a'], [N], [*] and [?(@.key=="value")] steps; nullopt when
 // nothing matches.
 [[nodiscard]] std::optional<ColumnValue> column_value(const rapidjson::Value& object, std::string_view json_path);
+// Every value the path selects, in document order (nulls skipped).
+[[nodiscard]] std::vector<ColumnValue> column_values(const rapidjson::Value& object, std::string_view json_path);
 
 // apimachinery's duration.HumanDuration ("5s", "3m20s", "2d4h").
 [[nodiscard]] std::string human_duration(long long seconds);

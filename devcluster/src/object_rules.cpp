@@ -1,5 +1,7 @@
 #include "object_rules.h"
 
+#include <openssl/evp.h>
+
 #include <charconv>
 
 #include "json_util.h"
@@ -211,6 +213,49 @@ std::shared_ptr<const rapidjson::Document> served_as(const ResourceType& type,
   auto converted = copy_document(*object);
   set_string(*converted, "apiVersion", type.api_version(), converted->GetAllocator());
   return converted;
+}
+
+std::optional<ApiError> fold_secret_string_data(const ResourceType& type, rapidjson::Document& object) {
+  if (!type.group.empty() || type.resource != "secrets") return std::nullopt;
+  auto& allocator = object.GetAllocator();
+  auto type_field = string_member(object, "type");
+  if (!type_field || type_field->empty()) set_string(object, "type", "Opaque", allocator);
+  rapidjson::Value* string_data = member(object, "stringData");
+  if (string_data == nullptr) return std::nullopt;
+  auto json_kind = [](const rapidjson::Value& value) -> std::string {
+    if (value.IsObject()) return "object";
+    if (value.IsArray()) return "array";
+    if (value.IsNumber()) return "number";
+    if (value.IsBool()) return "bool";
+    return "string";
+  };
+  auto cannot_decode = [](const std::string& sent, const std::string& go_type) {
+    return bad_request("Secret in version \"v1\" cannot be handled as a Secret: json: cannot unmarshal " + sent +
+                       " into Go struct field Secret.stringData of type " + go_type);
+  };
+  if (string_data->IsNull()) {
+    remove_member(object, "stringData");
+    return std::nullopt;
+  }
+  if (!string_data->IsObject()) return cannot_decode(json_kind(*string_data), "map[string]string");
+  for (const auto& entry : string_data->GetObject()) {
+    if (!entry.value.IsString() && !entry.value.IsNull()) return cannot_decode(json_kind(entry.value), "string");
+  }
+  rapidjson::Value folded(*string_data, allocator);
+  remove_member(object, "stringData");
+  rapidjson::Value& data = object_member(object, "data", allocator);
+  for (const auto& entry : folded.GetObject()) {
+    // Go decodes a null map value as the zero value, "".
+    std::string_view plain = entry.value.IsNull() ? std::string_view() :
+                             std::string_view(entry.value.GetString(), entry.value.GetStringLength());
+    std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
+    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
+                                  reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
+    encoded.resize(static_cast<std::size_t>(written));
+    std::string_view key(entry.name.GetString(), entry.name.GetStringLength());
+    set_string(data, key, encoded, allocator);
+  }
+  return std::nullopt;
 }
 
 std::string metadata_string(const rapidjson::Value& object, std::string_view key) {

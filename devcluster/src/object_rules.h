@@ -50,6 +50,12 @@ void prepare_create(const ResourceType& type, const ObjectIdentity& identity, ra
 [[nodiscard]] std::shared_ptr<const rapidjson::Document> served_as(const ResourceType& type,
                                                                    std::shared_ptr<const rapidjson::Document> object);
 
+// Secrets as the API server decodes them on every write: each `stringData`
+// entry is base64-encoded into `data` (winning over a `data` entry of the
+// same key) and `stringData` is never stored; `type` defaults to Opaque.
+// 400 when stringData is not a map of strings.
+[[nodiscard]] std::optional<ApiError> fold_secret_string_data(const ResourceType& type, rapidjson::Document& object);
+
 [[nodiscard]] std::string metadata_string(const rapidjson::Value& object, std::string_view key);
 [[nodiscard]] bool has_finalizers(const rapidjson::Value& object);
 

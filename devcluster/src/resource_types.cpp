@@ -38,6 +38,13 @@ PrinterColumn column(std::string name, std::string type, std::string json_path, 
   return {std::move(name), std::move(type), "", "", std::move(json_path), priority};
 }
 
+// kubectl's printers show at most three values of a list, then " + N more...".
+PrinterColumn list_column(std::string name, std::string json_path) {
+  PrinterColumn result = column(std::move(name), "string", std::move(json_path));
+  result.list_limit = 3;
+  return result;
+}
+
 }  // namespace
 
 ResourceTypes::ResourceTypes() {
@@ -60,8 +67,8 @@ ResourceTypes::ResourceTypes() {
   types_.push_back(builtin("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}));
   types_.push_back(builtin("discovery.k8s.io", "endpointslices", "endpointslice", "EndpointSlice", true, {},
                            {column("AddressType", "string", ".addressType"),
-                            column("Ports", "string", ".ports[*].port"),
-                            column("Endpoints", "string", ".endpoints[*].addresses[0]")}));
+                            list_column("Ports", ".ports[*].port"),
+                            list_column("Endpoints", ".endpoints[*].addresses[*]")}));
   types_.push_back(builtin("coordination.k8s.io", "leases", "lease", "Lease", true, {},
                            {column("Holder", "string", ".spec.holderIdentity")}));
   auto crds = builtin("apiextensions.k8s.io", "customresourcedefinitions", "customresourcedefinition",

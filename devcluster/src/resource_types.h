@@ -21,6 +21,10 @@ struct PrinterColumn {
   std::string description;
   std::string json_path;  // .spec.x; empty for Name
   int priority = 0;
+  // Built-in list columns (kubectl's printers): every value the path selects,
+  // comma-joined up to this many, then " + N more..."; none: "<unset>".
+  // 0: the first value only, as for CRD printer columns.
+  std::size_t list_limit = 0;
 };
 
 struct ResourceType {

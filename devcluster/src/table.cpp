@@ -66,6 +66,21 @@ void write_cell(Writer& w, const PrinterColumn& column, const rapidjson::Value& 
     w.String(name ? std::string(*name).c_str() : "");
     return;
   }
+  if (column.list_limit > 0) {
+    std::vector<ColumnValue> values = column_values(object, column.json_path);
+    std::string text;
+    for (std::size_t i = 0; i < values.size() && i < column.list_limit; ++i) {
+      if (i > 0) text += ',';
+      text += values[i].text;
+    }
+    if (values.size() > column.list_limit) {
+      text += " + " + std::to_string(values.size() - column.list_limit) + " more...";
+    } else if (text.empty()) {
+      text = "<unset>";
+    }
+    w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+    return;
+  }
   std::optional<ColumnValue> value = column_value(object, column.json_path);
   if (!value) {
     w.Null();
