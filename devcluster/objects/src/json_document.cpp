@@ -169,6 +169,36 @@ std::string go_value(const rapidjson::Value& value) {
   return out;
 }
 
+std::string canonical_json(const rapidjson::Value& value) {
+  if (value.IsObject()) {
+    std::vector<std::pair<std::string_view, const rapidjson::Value*>> members;
+    for (const auto& member : value.GetObject())
+      members.emplace_back(std::string_view(member.name.GetString(), member.name.GetStringLength()),
+                           &member.value);
+    std::sort(members.begin(), members.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::string out = "{";
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      rapidjson::Value key(rapidjson::StringRef(members[i].first.data(), members[i].first.size()));
+      out += (i ? "," : "") + to_json(key) + ":" + canonical_json(*members[i].second);
+    }
+    return out + "}";
+  }
+  if (value.IsArray()) {
+    std::string out = "[";
+    bool first = true;
+    for (const auto& item : value.GetArray()) {
+      out += (first ? "" : ",") + canonical_json(item);
+      first = false;
+    }
+    return out + "]";
+  }
+  if (value.IsDouble() && std::isfinite(value.GetDouble()) && value.GetDouble() == std::trunc(value.GetDouble()) &&
+      std::fabs(value.GetDouble()) < 9.2e18)
+    return std::to_string(static_cast<long long>(value.GetDouble()));
+  return to_json(value);
+}
+
 const rapidjson::Value* find_member(const rapidjson::Value& object, std::string_view name) {
   if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(

@@ -4,6 +4,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 
 #include "switchyard/devcluster/objects/json_document.h"
 
@@ -168,15 +169,10 @@ class Validator {
       invalid(path, size_value,
               "should have at least " + std::to_string(*schema.min_items) + " items");
     if (schema.unique_items) {
-      for (std::size_t i = 1; i < size; ++i) {
-        for (std::size_t j = 0; j < i; ++j) {
-          if (value[static_cast<rapidjson::SizeType>(i)] == value[static_cast<rapidjson::SizeType>(j)]) {
-            add(CauseReason::kDuplicate, path,
-                "Duplicate value: " + go_value(value[static_cast<rapidjson::SizeType>(i)]));
-            j = i;
-          }
-        }
-      }
+      std::unordered_set<std::string> seen;
+      for (const auto& item : value.GetArray())
+        if (!seen.insert(canonical_json(item)).second)
+          add(CauseReason::kDuplicate, path, "Duplicate value: " + go_value(item));
     }
     if (schema.items) {
       for (std::size_t i = 0; i < size; ++i)
@@ -187,42 +183,27 @@ class Validator {
   }
 
   void check_set(const rapidjson::Value& value, const std::string& path) {
-    for (rapidjson::SizeType i = 1; i < value.Size(); ++i) {
-      for (rapidjson::SizeType j = 0; j < i; ++j) {
-        if (value[i] == value[j]) {
-          add(CauseReason::kDuplicate, index_path(path, i), "Duplicate value: " + go_value(value[i]));
-          break;
-        }
-      }
-    }
+    std::unordered_set<std::string> seen;
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i)
+      if (!seen.insert(canonical_json(value[i])).second)
+        add(CauseReason::kDuplicate, index_path(path, i), "Duplicate value: " + go_value(value[i]));
   }
 
   // Two entries with the same values for all list-map-keys are duplicates;
   // absent keys compare equal to each other.
   void check_map_list(const SchemaNode& schema, const rapidjson::Value& value, const std::string& path) {
-    auto same_keys = [&](const rapidjson::Value& a, const rapidjson::Value& b) {
-      for (const std::string& key : schema.list_map_keys) {
-        const rapidjson::Value* left = find_member(a, key);
-        const rapidjson::Value* right = find_member(b, key);
-        if ((left == nullptr) != (right == nullptr)) return false;
-        if (left != nullptr && *left != *right) return false;
-      }
-      return true;
-    };
-    for (rapidjson::SizeType i = 1; i < value.Size(); ++i) {
+    std::unordered_set<std::string> seen;
+    for (rapidjson::SizeType i = 0; i < value.Size(); ++i) {
       if (!value[i].IsObject()) continue;
-      for (rapidjson::SizeType j = 0; j < i; ++j) {
-        if (!value[j].IsObject() || !same_keys(value[i], value[j])) continue;
-        rapidjson::Document keys(rapidjson::kObjectType);
-        for (const std::string& key : schema.list_map_keys) {
-          if (const rapidjson::Value* key_value = find_member(value[i], key)) {
-            rapidjson::Value copy(*key_value, keys.GetAllocator());
-            set_member(keys, key, std::move(copy), keys.GetAllocator());
-          }
+      rapidjson::Document keys(rapidjson::kObjectType);
+      for (const std::string& key : schema.list_map_keys) {
+        if (const rapidjson::Value* key_value = find_member(value[i], key)) {
+          rapidjson::Value copy(*key_value, keys.GetAllocator());
+          set_member(keys, key, std::move(copy), keys.GetAllocator());
         }
-        add(CauseReason::kDuplicate, index_path(path, i), "Duplicate value: " + go_value(keys));
-        break;
       }
+      if (!seen.insert(canonical_json(keys)).second)
+        add(CauseReason::kDuplicate, index_path(path, i), "Duplicate value: " + go_value(keys));
     }
   }
 

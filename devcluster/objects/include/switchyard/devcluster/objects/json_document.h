@@ -49,6 +49,11 @@ inline constexpr std::size_t kMaxJsonDepth = 512;
 // quotes, backslashes and control characters.
 [[nodiscard]] std::string go_quote(std::string_view text);
 
+// A text that is equal for exactly the values RapidJSON's == calls equal:
+// object members sorted by name, integral numbers without a fraction. Used to
+// find duplicates in large lists in linear time.
+[[nodiscard]] std::string canonical_json(const rapidjson::Value& value);
+
 // Looks up an object member; nullptr when `object` is not an object or lacks it.
 [[nodiscard]] const rapidjson::Value* find_member(const rapidjson::Value& object,
                                                   std::string_view name);
