@@ -85,6 +85,8 @@ class HubProcess {
   std::atomic<bool> serving_{false};
   std::atomic<bool> synced_all_{false};
   std::atomic<TimeMs> last_tick_{0};
+  std::size_t events_written_ = 0;  // recorder totals already counted
+  std::size_t events_failed_ = 0;
   bool leading_ = false;
   bool stopping_ = false;
   int exit_code_ = 0;
@@ -301,6 +303,16 @@ void HubProcess::on_tick(uv_timer_t* handle) {
   auto& self = *static_cast<HubProcess*>(handle->data);
   self.last_tick_ = wall_ms();
   self.hub_metrics_.parked_polls.set(static_cast<double>(self.board_.parked()));
+  // The recorder writes Events on its own thread; carry its totals into the
+  // writes-by-kind counter.
+  if (self.recorder_) {
+    const auto written = self.recorder_->written();
+    const auto failed = self.recorder_->failed();
+    self.hub_metrics_.api_writes("event", "written").inc(written - self.events_written_);
+    self.hub_metrics_.api_writes("event", "failed").inc(failed - self.events_failed_);
+    self.events_written_ = written;
+    self.events_failed_ = failed;
+  }
 }
 
 void HubProcess::shutdown(int exit_code) {
