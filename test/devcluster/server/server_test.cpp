@@ -1,0 +1,422 @@
+// The devcluster library over real HTTP: several servers in one process,
+// verbs and their rules, watches (bookmarks, timeouts, 410), a slow watcher,
+// restart, persistence, faults and authentication.
+#include <catch2/catch.hpp>
+#include <httplib.h>
+#include <rapidjson/document.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "switchyard/devcluster/server.h"
+
+using switchyard::devcluster::Fault;
+using switchyard::devcluster::Server;
+using switchyard::devcluster::ServerOptions;
+
+namespace {
+
+const char* const kJson = "application/json";
+const std::string kConfigMaps = "/api/v1/namespaces/default/configmaps";
+
+struct Running {
+  explicit Running(ServerOptions options = {}) : server(std::move(options)) {
+    std::string error;
+    REQUIRE(server.start(error));
+    REQUIRE(error.empty());
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", server.port());
+    c.set_read_timeout(10, 0);
+    return c;
+  }
+  Server server;
+};
+
+rapidjson::Document parse(const std::string& text) {
+  rapidjson::Document doc;
+  doc.Parse(text.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string config_map(const std::string& name, const std::string& value, const std::string& labels = "{}") {
+  return R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":")" + name + R"(","labels":)" + labels +
+         R"(},"data":{"k":")" + value + R"("}})";
+}
+
+std::string rv_of(const std::string& body) { return parse(body)["metadata"]["resourceVersion"].GetString(); }
+
+// Reads a watch until `enough` returns true for the lines seen so far (or the
+// stream ends); returns the lines.
+std::vector<std::string> watch_lines(httplib::Client& client, const std::string& path,
+                                     const std::function<bool(const std::vector<std::string>&)>& enough) {
+  std::vector<std::string> lines;
+  std::string pending;
+  client.Get(path.c_str(), [&](const char* data, size_t size) {
+    pending.append(data, size);
+    for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
+      lines.push_back(pending.substr(0, newline));
+      pending.erase(0, newline + 1);
+    }
+    return !enough(lines);
+  });
+  return lines;
+}
+
+std::string percent_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '.' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X", c);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+std::string event_type(const std::string& line) { return parse(line)["type"].GetString(); }
+
+const char* const kCrd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+ "metadata":{"name":"widgets.example.io"},
+ "spec":{"group":"example.io","scope":"Namespaced",
+  "names":{"plural":"widgets","singular":"widget","kind":"Widget","shortNames":["wd"]},
+  "versions":[{"name":"v1","served":true,"storage":true,"subresources":{"status":{}},
+   "additionalPrinterColumns":[{"name":"Size","type":"integer","jsonPath":".spec.size"}],
+   "schema":{"openAPIV3Schema":{"type":"object","properties":{
+     "spec":{"type":"object","required":["size"],"properties":{"size":{"type":"integer","minimum":0}}},
+     "status":{"type":"object","properties":{"phase":{"type":"string"}}}}}}}]}})";
+
+const std::string kWidgets = "/apis/example.io/v1/namespaces/default/widgets";
+
+}  // namespace
+
+TEST_CASE("several servers run in one process, each with its own port and objects", "[devcluster]") {
+  Running a, b;
+  REQUIRE(a.server.port() != b.server.port());
+  auto ca = a.client();
+  auto cb = b.client();
+  REQUIRE(ca.Post(kConfigMaps.c_str(), config_map("only-in-a", "1"), kJson)->status == 201);
+  CHECK(ca.Get((kConfigMaps + "/only-in-a").c_str())->status == 200);
+  auto missing = cb.Get((kConfigMaps + "/only-in-a").c_str());
+  CHECK(missing->status == 404);
+  auto status = parse(missing->body);
+  CHECK(std::string(status["kind"].GetString()) == "Status");
+  CHECK(std::string(status["reason"].GetString()) == "NotFound");
+  CHECK(std::string(status["message"].GetString()) == "configmaps \"only-in-a\" not found");
+}
+
+TEST_CASE("create, update and delete follow the API server's rules", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+
+  SECTION("create fills server metadata and refuses duplicates") {
+    auto created = client.Post(kConfigMaps.c_str(), config_map("a", "1"), kJson);
+    REQUIRE(created->status == 201);
+    auto object = parse(created->body);
+    CHECK(std::string(object["metadata"]["uid"].GetString()).size() == 36);
+    CHECK(object["metadata"].HasMember("creationTimestamp"));
+    CHECK(std::string(object["metadata"]["namespace"].GetString()) == "default");
+    auto again = client.Post(kConfigMaps.c_str(), config_map("a", "2"), kJson);
+    CHECK(again->status == 409);
+    CHECK(std::string(parse(again->body)["reason"].GetString()) == "AlreadyExists");
+  }
+
+  SECTION("generateName makes a unique name") {
+    std::string body = R"({"metadata":{"generateName":"gen-"},"data":{}})";
+    auto first = parse(client.Post(kConfigMaps.c_str(), body, kJson)->body);
+    auto second = parse(client.Post(kConfigMaps.c_str(), body, kJson)->body);
+    std::string a = first["metadata"]["name"].GetString(), b = second["metadata"]["name"].GetString();
+    CHECK(a.rfind("gen-", 0) == 0);
+    CHECK(a.size() == 9);
+    CHECK(a != b);
+  }
+
+  SECTION("an update with a stale resourceVersion conflicts; a no-op update bumps nothing") {
+    std::string rv = rv_of(client.Post(kConfigMaps.c_str(), config_map("a", "1"), kJson)->body);
+    auto updated = client.Put((kConfigMaps + "/a").c_str(), config_map("a", "2"), kJson);
+    REQUIRE(updated->status == 200);
+    std::string rv2 = rv_of(updated->body);
+    CHECK(rv2 != rv);
+    std::string stale = R"({"metadata":{"name":"a","resourceVersion":")" + rv + R"("},"data":{"k":"3"}})";
+    auto conflict = client.Put((kConfigMaps + "/a").c_str(), stale, kJson);
+    CHECK(conflict->status == 409);
+    CHECK(std::string(parse(conflict->body)["reason"].GetString()) == "Conflict");
+    auto same = client.Put((kConfigMaps + "/a").c_str(), config_map("a", "2"), kJson);
+    CHECK(rv_of(same->body) == rv2);
+  }
+
+  SECTION("creating in a missing namespace is NotFound") {
+    auto response = client.Post("/api/v1/namespaces/nowhere/configmaps", config_map("a", "1"), kJson);
+    CHECK(response->status == 404);
+    CHECK(parse(response->body)["message"].GetString() == std::string("namespaces \"nowhere\" not found"));
+  }
+
+  SECTION("dryRun=All answers like a write and stores nothing") {
+    auto response = client.Post((kConfigMaps + "?dryRun=All").c_str(), config_map("dry", "1"), kJson);
+    CHECK(response->status == 201);
+    CHECK(client.Get((kConfigMaps + "/dry").c_str())->status == 404);
+  }
+
+  SECTION("finalizers hold a delete until they are removed") {
+    std::string body = R"({"metadata":{"name":"held","finalizers":["example.io/wait"]},"data":{}})";
+    REQUIRE(client.Post(kConfigMaps.c_str(), body, kJson)->status == 201);
+    auto deleting = client.Delete((kConfigMaps + "/held").c_str());
+    REQUIRE(deleting->status == 200);
+    CHECK(parse(deleting->body)["metadata"].HasMember("deletionTimestamp"));
+    CHECK(client.Get((kConfigMaps + "/held").c_str())->status == 200);
+    auto released = client.Patch((kConfigMaps + "/held").c_str(), R"({"metadata":{"finalizers":null}})",
+                                 "application/merge-patch+json");
+    CHECK(released->status == 200);
+    CHECK(client.Get((kConfigMaps + "/held").c_str())->status == 404);
+  }
+
+  SECTION("list pages with limit and continue, and filters by label") {
+    for (const char* name : {"p1", "p2", "p3"}) {
+      std::string labels = std::string(R"({"tier":")") + (name[1] == '2' ? "back" : "front") + "\"}";
+      REQUIRE(client.Post(kConfigMaps.c_str(), config_map(name, "x", labels), kJson)->status == 201);
+    }
+    auto page1 = parse(client.Get((kConfigMaps + "?limit=2").c_str())->body);
+    REQUIRE(page1["items"].Size() == 2);
+    std::string token = page1["metadata"]["continue"].GetString();
+    auto page2 = parse(client.Get((kConfigMaps + "?limit=2&continue=" + percent_encode(token)).c_str())->body);
+    REQUIRE(page2["items"].Size() == 1);
+    CHECK(std::string(page2["items"][0]["metadata"]["name"].GetString()) == "p3");
+    auto front = parse(client.Get((kConfigMaps + "?labelSelector=tier%3Dfront").c_str())->body);
+    CHECK(front["items"].Size() == 2);
+    auto notin = parse(client.Get((kConfigMaps + "?labelSelector=tier%20notin%20(front)").c_str())->body);
+    REQUIRE(notin["items"].Size() == 1);
+    CHECK(std::string(notin["items"][0]["metadata"]["name"].GetString()) == "p2");
+  }
+}
+
+TEST_CASE("custom resources: schema, status subresource and generation", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  REQUIRE(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", kCrd, kJson)->status == 201);
+
+  auto invalid = client.Post(kWidgets.c_str(), R"({"metadata":{"name":"w"},"spec":{"size":-1}})", kJson);
+  REQUIRE(invalid->status == 422);
+  auto status = parse(invalid->body);
+  CHECK(std::string(status["reason"].GetString()) == "Invalid");
+  CHECK(std::string(status["details"]["causes"][0]["field"].GetString()) == "spec.size");
+
+  auto created = parse(
+      client.Post(kWidgets.c_str(), R"({"metadata":{"name":"w"},"spec":{"size":1},"status":{"phase":"x"}})", kJson)
+          ->body);
+  CHECK_FALSE(created.HasMember("status"));
+  CHECK(created["metadata"]["generation"].GetInt() == 1);
+
+  auto status_patch = client.Patch((kWidgets + "/w/status").c_str(), R"({"status":{"phase":"Ready"},"spec":{"size":9}})",
+                                   "application/merge-patch+json");
+  REQUIRE(status_patch->status == 200);
+  auto after_status = parse(status_patch->body);
+  CHECK(std::string(after_status["status"]["phase"].GetString()) == "Ready");
+  CHECK(after_status["spec"]["size"].GetInt() == 1);
+  CHECK(after_status["metadata"]["generation"].GetInt() == 1);
+
+  auto spec_patch = parse(client.Patch((kWidgets + "/w").c_str(), R"({"spec":{"size":2},"status":{"phase":"Gone"}})",
+                                       "application/merge-patch+json")
+                              ->body);
+  CHECK(spec_patch["metadata"]["generation"].GetInt() == 2);
+  CHECK(std::string(spec_patch["status"]["phase"].GetString()) == "Ready");
+
+  auto no_rv = client.Put((kWidgets + "/w").c_str(), R"({"metadata":{"name":"w"},"spec":{"size":3}})", kJson);
+  CHECK(no_rv->status == 422);
+
+  auto smp = client.Patch((kWidgets + "/w").c_str(), R"({"spec":{"size":3}})", "application/strategic-merge-patch+json");
+  CHECK(smp->status == 415);
+
+  httplib::Headers table{{"Accept", "application/json;as=Table;v=v1;g=meta.k8s.io"}};
+  auto listed = parse(client.Get(kWidgets.c_str(), table)->body);
+  CHECK(std::string(listed["kind"].GetString()) == "Table");
+  CHECK(std::string(listed["columnDefinitions"][1]["name"].GetString()) == "Size");
+  CHECK(listed["rows"][0]["cells"][1].GetInt() == 2);
+
+  REQUIRE(client.Delete("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.io")->status == 200);
+  CHECK(client.Get(kWidgets.c_str())->status == 404);
+}
+
+TEST_CASE("watches stream events, bookmarks and timeouts", "[devcluster]") {
+  ServerOptions options;
+  options.bookmark_interval = std::chrono::milliseconds(50);
+  Running running(options);
+  auto client = running.client();
+  REQUIRE(client.Post(kConfigMaps.c_str(), config_map("before", "1"), kJson)->status == 201);
+
+  SECTION("without resourceVersion: current state as ADDED, then changes") {
+    std::thread writer([&] {
+      auto c = running.client();
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      c.Put((kConfigMaps + "/before").c_str(), config_map("before", "2"), kJson);
+    });
+    auto lines = watch_lines(client, kConfigMaps + "?watch=true", [](const auto& seen) { return seen.size() >= 2; });
+    writer.join();
+    REQUIRE(lines.size() >= 2);
+    CHECK(event_type(lines[0]) == "ADDED");
+    CHECK(event_type(lines[1]) == "MODIFIED");
+  }
+
+  SECTION("allowWatchBookmarks sends BOOKMARK with the current resourceVersion") {
+    std::string rv = std::to_string(running.server.resource_version());
+    auto lines = watch_lines(client, kConfigMaps + "?watch=1&allowWatchBookmarks=True&resourceVersion=" + rv,
+                             [](const auto& seen) { return !seen.empty(); });
+    REQUIRE_FALSE(lines.empty());
+    auto event = parse(lines[0]);
+    CHECK(std::string(event["type"].GetString()) == "BOOKMARK");
+    CHECK(std::string(event["object"]["metadata"]["resourceVersion"].GetString()) == rv);
+  }
+
+  SECTION("timeoutSeconds ends the stream") {
+    std::string rv = std::to_string(running.server.resource_version());
+    auto lines = watch_lines(client, kConfigMaps + "?watch=true&timeoutSeconds=1&resourceVersion=" + rv,
+                             [](const auto&) { return false; });
+    CHECK(lines.empty());
+  }
+}
+
+TEST_CASE("a watch from before the event window gets an in-stream 410 Expired", "[devcluster]") {
+  ServerOptions options;
+  options.event_window = 3;
+  Running running(options);
+  auto client = running.client();
+  std::string first = rv_of(client.Post(kConfigMaps.c_str(), config_map("a", "0"), kJson)->body);
+  for (int i = 1; i <= 5; ++i) client.Put((kConfigMaps + "/a").c_str(), config_map("a", std::to_string(i)), kJson);
+  auto lines = watch_lines(client, kConfigMaps + "?watch=true&resourceVersion=" + first, [](const auto&) { return false; });
+  REQUIRE(lines.size() == 1);
+  auto event = parse(lines[0]);
+  CHECK(std::string(event["type"].GetString()) == "ERROR");
+  CHECK(event["object"]["code"].GetInt() == 410);
+  CHECK(std::string(event["object"]["reason"].GetString()) == "Expired");
+
+  std::string recent = std::to_string(running.server.resource_version() - 1);
+  auto replay = watch_lines(client, kConfigMaps + "?watch=true&resourceVersion=" + recent,
+                            [](const auto& seen) { return !seen.empty(); });
+  REQUIRE(replay.size() == 1);
+  CHECK(event_type(replay[0]) == "MODIFIED");
+}
+
+TEST_CASE("a watcher that never reads does not hold up writers or other watchers", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  std::string rv = std::to_string(running.server.resource_version());
+  // A raw client that sends a watch request and never reads the response.
+  httplib::Client stuck("127.0.0.1", running.server.port());
+  std::atomic<bool> release{false};
+  std::thread stuck_reader([&] {
+    stuck.Get((kConfigMaps + "?watch=true").c_str(), [&](const char*, size_t) {
+      while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return false;
+    });
+  });
+  std::string big(20000, 'x');
+  constexpr int kWrites = 400;  // ~8 MB of events: far beyond any socket buffer
+  std::atomic<int> seen{0};
+  std::thread healthy([&] {
+    auto c = running.client();
+    watch_lines(c, kConfigMaps + "?watch=true&resourceVersion=" + rv, [&](const auto& lines) {
+      seen = static_cast<int>(lines.size());
+      return lines.size() >= kWrites;
+    });
+  });
+  for (int i = 0; i < kWrites; ++i) {
+    auto response = client.Post(kConfigMaps.c_str(), config_map("cm" + std::to_string(i), big), kJson);
+    REQUIRE(response);
+    REQUIRE(response->status == 201);
+  }
+  healthy.join();
+  CHECK(seen == kWrites);
+  release = true;
+  stuck_reader.join();
+}
+
+TEST_CASE("restart keeps objects and the port; old watches must re-list", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  std::string rv = rv_of(client.Post(kConfigMaps.c_str(), config_map("kept", "1"), kJson)->body);
+  REQUIRE(client.Put((kConfigMaps + "/kept").c_str(), config_map("kept", "2"), kJson)->status == 200);
+  int port = running.server.port();
+  std::string error;
+  REQUIRE(running.server.restart(error));
+  CHECK(running.server.port() == port);
+  auto after = running.client();
+  CHECK(after.Get((kConfigMaps + "/kept").c_str())->status == 200);
+  auto lines = watch_lines(after, kConfigMaps + "?watch=true&resourceVersion=" + rv, [](const auto&) { return false; });
+  REQUIRE(lines.size() == 1);
+  CHECK(parse(lines[0])["object"]["code"].GetInt() == 410);
+}
+
+TEST_CASE("--data-dir keeps objects and CRDs across processes", "[devcluster]") {
+  auto dir = std::filesystem::temp_directory_path() / ("devcluster-test-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  ServerOptions options;
+  options.data_dir = dir.string();
+  std::string rv;
+  {
+    Running first(options);
+    auto client = first.client();
+    REQUIRE(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", kCrd, kJson)->status == 201);
+    REQUIRE(client.Post(kWidgets.c_str(), R"({"metadata":{"name":"w"},"spec":{"size":4}})", kJson)->status == 201);
+    rv = std::to_string(first.server.resource_version());
+  }
+  {
+    Running second(options);
+    auto client = second.client();
+    auto widget = client.Get((kWidgets + "/w").c_str());
+    REQUIRE(widget->status == 200);
+    CHECK(parse(widget->body)["spec"]["size"].GetInt() == 4);
+    auto next = parse(client.Post(kConfigMaps.c_str(), config_map("later", "1"), kJson)->body);
+    CHECK(std::stoull(next["metadata"]["resourceVersion"].GetString()) > std::stoull(rv));
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("injected faults delay or fail matching requests", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  running.server.inject_fault(Fault{"GET", "/api/v1/namespaces/default/configmaps", {}, 503, 2});
+  CHECK(client.Get(kConfigMaps.c_str())->status == 503);
+  CHECK(parse(client.Get(kConfigMaps.c_str())->body)["reason"].GetString() == std::string("ServiceUnavailable"));
+  CHECK(client.Get(kConfigMaps.c_str())->status == 200);
+  CHECK(client.Post(kConfigMaps.c_str(), config_map("a", "1"), kJson)->status == 201);
+}
+
+TEST_CASE("TLS and bearer tokens", "[devcluster]") {
+  ServerOptions options;
+  options.tls = true;
+  options.token = "sekret";
+  Running running(options);
+  CHECK(running.server.url().rfind("https://127.0.0.1:", 0) == 0);
+  CHECK(running.server.ca_certificate_pem().find("BEGIN CERTIFICATE") != std::string::npos);
+  httplib::SSLClient client("127.0.0.1", running.server.port());
+  client.enable_server_certificate_verification(false);
+  auto anonymous = client.Get("/api/v1/namespaces");
+  REQUIRE(anonymous);
+  CHECK(anonymous->status == 401);
+  client.set_bearer_token_auth("sekret");
+  CHECK(client.Get("/api/v1/namespaces")->status == 200);
+  std::string kubeconfig = running.server.kubeconfig("ctx");
+  CHECK(kubeconfig.find("token: sekret") != std::string::npos);
+  CHECK(kubeconfig.find("certificate-authority-data: ") != std::string::npos);
+}
+
+TEST_CASE("bad request bodies are 400 Status errors and change nothing", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  REQUIRE(client.Post(kConfigMaps.c_str(), config_map("a", "1"), kJson)->status == 201);
+  for (const char* body : {"{", "[1,2]", "{\"metadata\": 5}", "{} trailing"}) {
+    auto response = client.Put((kConfigMaps + "/a").c_str(), body, kJson);
+    CAPTURE(body);
+    CHECK(response->status == 400);
+    CHECK(std::string(parse(response->body)["reason"].GetString()) == "BadRequest");
+  }
+  auto kept = parse(client.Get((kConfigMaps + "/a").c_str())->body);
+  CHECK(std::string(kept["data"]["k"].GetString()) == "1");
+}
