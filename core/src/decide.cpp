@@ -6,29 +6,25 @@
 namespace switchyard::core {
 namespace {
 
-// How one backing service stands, fleet-wide (rule 1).
-struct BackingHealth {
-  bool healthy = false;  // for decisions
-  Health display = Health::Unknown;
-  std::string why_not;   // when not healthy: what the status says
-  bool no_info = false;  // never reported, nothing restored, its cluster not silent: wait for it
-};
-
 void consider_wake(TimeMs& wake, TimeMs at, TimeMs now) {
   if (at > now && (wake == kNever || at < wake)) wake = at;
 }
 
-std::string endpoints_text(std::uint32_t count) {
-  return std::to_string(count) + (count == 1 ? " ready endpoint" : " ready endpoints");
-}
-
 }  // namespace
+
+void Engine::Impl::schedule(RecordId id, TimeMs at) {
+  auto& record = records[id];
+  if (record.scheduled_wake != kNever && record.scheduled_wake <= at) return;
+  record.scheduled_wake = at;
+  wakes.emplace(at, id);
+}
 
 TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   const auto& spec = record.fos.spec;
   const TimeMs unknown_ms = seconds_ms(spec.health.unknown_after_seconds);
   const TimeMs silent_ms = seconds_ms(spec.health.silent_failover_seconds);
   const TimeMs delay_ms = seconds_ms(spec.failback_delay_seconds);
+  const std::size_t backing_count = record.backings.size();
   TimeMs wake = kNever;
 
   if (record.shown_frozen != frozen) {
@@ -37,52 +33,51 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   }
 
   // Rule 1: healthy, unhealthy or unknown, on the hub's receive times.
-  std::vector<BackingHealth> health(record.backings.size());
-  for (std::size_t b = 0; b < record.backings.size(); ++b) {
+  auto& s = scratch;
+  s.healthy.assign(backing_count, false);
+  s.no_info.assign(backing_count, false);  // never reported, nothing restored, cluster not silent: wait for it
+  s.display.assign(backing_count, Health::Unknown);
+  s.health_why.assign(backing_count, Reason{});
+  s.mentioned.assign(backing_count, 0);
+  for (std::size_t b = 0; b < backing_count; ++b) {
     auto& runtime = record.backings[b];
-    const auto& backing = spec.backing_services[b];
     auto& cluster = clusters[runtime.cluster];
     const auto& service = services[runtime.service];
     const TimeMs silence = now - cluster.last_heard;
     const bool reported_healthy =
         service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
     const bool last_known = service.reported ? reported_healthy : runtime.restored_healthy.value_or(false);
-    auto& result = health[b];
     if (silence >= silent_ms) {
       cluster.seen_silent = true;
-      result = {false, Health::Unknown,
-                "cluster " + backing.cluster + " presumed down (agent silent for more than " +
-                    std::to_string(spec.health.silent_failover_seconds) + "s)"};
+      s.health_why[b] = {WhyNot::PresumedDown};
     } else if (silence >= unknown_ms) {
       cluster.seen_silent = true;
       consider_wake(wake, cluster.last_heard + silent_ms, now);
-      result = {last_known, Health::Unknown,
-                "cluster " + backing.cluster + " unknown (agent silent for more than " +
-                    std::to_string(spec.health.unknown_after_seconds) + "s), last known unhealthy"};
+      s.healthy[b] = last_known;
+      if (!last_known) s.health_why[b] = {WhyNot::SilentUnknown};
     } else {
       consider_wake(wake, cluster.last_heard + unknown_ms, now);
       if (service.reported) {
-        result.healthy = reported_healthy;
-        result.display = reported_healthy ? Health::Healthy : Health::Unhealthy;
+        s.healthy[b] = reported_healthy;
+        s.display[b] = reported_healthy ? Health::Healthy : Health::Unhealthy;
         if (!service.last.exists) {
-          result.why_not = backing.to_string() + " does not exist";
+          s.health_why[b] = {WhyNot::DoesNotExist};
         } else if (!reported_healthy) {
-          result.why_not = backing.to_string() + " has " + endpoints_text(service.last.ready_endpoints) +
-                           " (needs " + std::to_string(spec.health.min_ready_endpoints) + ")";
+          s.health_why[b] = {WhyNot::TooFewEndpoints, service.last.ready_endpoints};
         }
       } else if (runtime.restored_healthy) {
         // After a hub restart, until the agent reports: the recorded health.
-        result.healthy = *runtime.restored_healthy;
-        result.display = *runtime.restored_healthy ? Health::Healthy : Health::Unhealthy;
-        result.why_not = backing.to_string() + " was unhealthy when last reported";
+        s.healthy[b] = *runtime.restored_healthy;
+        s.display[b] = *runtime.restored_healthy ? Health::Healthy : Health::Unhealthy;
+        if (!*runtime.restored_healthy) s.health_why[b] = {WhyNot::RestoredUnhealthy};
       } else {
-        result = {false, Health::Unknown, backing.to_string() + " has not been reported yet"};
-        result.no_info = true;
+        s.health_why[b] = {WhyNot::NotReportedYet};
+        s.no_info[b] = true;
       }
     }
-    if (runtime.display != result.display || runtime.display_ready != service.last.ready_endpoints) {
-      if (runtime.display != result.display) runtime.display_since = now;
-      runtime.display = result.display;
+    if (runtime.display != s.display[b] || runtime.display_ready != service.last.ready_endpoints) {
+      if (runtime.display != s.display[b]) runtime.display_since = now;
+      runtime.display = s.display[b];
       runtime.display_ready = service.last.ready_endpoints;
       record.status_dirty = true;
     }
@@ -105,13 +100,12 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       consider_wake(wake, here.last_heard + unknown_ms, now);
     }
 
-    std::vector<bool> usable(record.backings.size(), false);
-    std::vector<bool> omitted(record.backings.size(), false);
-    std::vector<bool> mirror_unknown(record.backings.size(), false);
-    std::vector<std::string> why_not(record.backings.size());
-    std::vector<bool> group_usable(group_count, false);
-    for (std::size_t b = 0; b < record.backings.size(); ++b) {
-      why_not[b] = health[b].why_not;
+    s.usable.assign(backing_count, false);
+    s.omitted.assign(backing_count, false);
+    s.mirror_unknown.assign(backing_count, false);
+    s.why_not.assign(s.health_why.begin(), s.health_why.end());
+    s.group_usable.assign(group_count, false);
+    for (std::size_t b = 0; b < backing_count; ++b) {
       const auto mirror = consumer.mirrors[b];
       MirrorState mirror_state = MirrorState::NotNeeded;
       if (mirror != kNoService) {
@@ -124,7 +118,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         } else if (!reported.reported) {
           mirror_state = MirrorState::Unknown;
           // The consumer's agent has not measured it yet: a first decision waits.
-          mirror_unknown[b] = health[b].healthy;
+          s.mirror_unknown[b] = s.healthy[b];
         } else {
           mirror_state = reported.last.ready_endpoints > 0 ? MirrorState::Ready : MirrorState::NotReady;
         }
@@ -132,19 +126,18 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       // Rule 7: a backend this consumer cannot resolve is left out of its
       // split. Unknown keeps what was last known (after a hub restart: what
       // status recorded), so that no report at all changes no split.
-      omitted[b] = mirror_state == MirrorState::Missing ||
-                   (mirror_state == MirrorState::Unknown && consumer.omitted[b]);
+      s.omitted[b] = mirror_state == MirrorState::Missing ||
+                     (mirror_state == MirrorState::Unknown && consumer.omitted[b]);
       bool mirror_ok = true;
-      if (omitted[b]) {
+      if (s.omitted[b]) {
         mirror_ok = false;
-        why_not[b] = "mirror " + consumer.backend_names[b] + " does not exist in " + consumer_name;
+        s.why_not[b] = {WhyNot::MirrorMissing};
       } else if (mirror_state == MirrorState::NotReady && spec.health.require_mirror_ready) {
         mirror_ok = false;
-        why_not[b] = "mirror " + consumer.backend_names[b] + " in " + consumer_name +
-                     " has no ready endpoint (gateway to " + spec.backing_services[b].cluster + " unreachable)";
+        s.why_not[b] = {WhyNot::MirrorNotReady};
       }
-      usable[b] = health[b].healthy && mirror_ok;
-      if (usable[b]) group_usable[record.group_of[b]] = true;
+      s.usable[b] = s.healthy[b] && mirror_ok;
+      if (s.usable[b]) s.group_usable[record.group_of[b]] = true;
     }
 
     if (frozen) {
@@ -161,7 +154,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
 
     // Rule 4's clock: since when each group has been usable without a break.
     for (std::size_t g = 0; g < group_count; ++g) {
-      if (!group_usable[g]) {
+      if (!s.group_usable[g]) {
         consumer.usable_since[g] = kNever;
       } else if (consumer.usable_since[g] == kNever) {
         consumer.usable_since[g] = now;
@@ -169,11 +162,15 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     }
     std::optional<std::size_t> best;
     for (std::size_t g = 0; g < group_count; ++g) {
-      if (group_usable[g]) {
+      if (s.group_usable[g]) {
         best = g;
         break;
       }
     }
+
+    auto& line = s.line;
+    line.carrying.assign(backing_count, false);
+    line.because.assign(backing_count, Reason{});
 
     // A first decision waits while the best group found, or a better one,
     // still has a member whose health (or whose mirror here) no agent has
@@ -183,13 +180,13 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     // reports, or when the cluster in question turns silent.
     if (!consumer.decided) {
       bool waiting = false;
-      for (std::size_t b = 0; b < record.backings.size(); ++b) {
-        waiting |= (health[b].no_info || mirror_unknown[b]) && (!best || record.group_of[b] <= *best);
+      for (std::size_t b = 0; b < backing_count; ++b) {
+        waiting |= (s.no_info[b] || s.mirror_unknown[b]) && (!best || record.group_of[b] <= *best);
       }
       if (waiting) {
-        const std::string message = "waiting for the first health reports before deciding";
-        if (consumer.message != message || consumer.no_healthy != !best) {
-          consumer.message = message;
+        line.kind = LineKind::Waiting;
+        line.since = 0;
+        if (update_line(record, c, line) || consumer.no_healthy != !best) {
           consumer.no_healthy = !best;  // shown, but no Event: nothing has failed yet
           record.status_dirty = true;
         }
@@ -200,7 +197,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     const bool was_decided = consumer.decided;
     const auto previous_priority = consumer.active_priority;
     const bool was_no_healthy = consumer.no_healthy;
-    auto weights = consumer.weights;
+    s.weights.assign(consumer.weights.begin(), consumer.weights.end());
     if (!best) {
       // Rule 3: nothing usable -> keep the weights as they are (fail static).
       consumer.no_healthy = true;
@@ -211,11 +208,11 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         const auto current = static_cast<std::size_t>(
             std::find(record.priorities.begin(), record.priorities.end(), consumer.active_priority) -
             record.priorities.begin());
-        if (current < group_count && group_usable[current]) {
+        if (current < group_count && s.group_usable[current]) {
           // Rule 4: move back up only after the delay; otherwise stay.
           active = current;
           for (std::size_t g = 0; g < current; ++g) {
-            if (!group_usable[g]) continue;
+            if (!s.group_usable[g]) continue;
             if (now - consumer.usable_since[g] >= delay_ms) {
               active = g;
               break;
@@ -228,83 +225,85 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       consumer.decided = true;
       consumer.active_priority = record.priorities[active];
       // Rule 5: the active group's usable members share by weight.
-      for (std::size_t b = 0; b < record.backings.size(); ++b) {
-        weights[b] = (record.group_of[b] == active && usable[b]) ? spec.backing_services[b].weight : 0;
+      for (std::size_t b = 0; b < backing_count; ++b) {
+        s.weights[b] = (record.group_of[b] == active && s.usable[b]) ? spec.backing_services[b].weight : 0;
       }
     }
 
     if (consumer.decided && (!was_decided || consumer.active_priority != previous_priority)) {
       consumer.active_since = now;
     }
-    if (weights != consumer.weights || omitted != consumer.omitted || was_decided != consumer.decided) {
-      consumer.weights = std::move(weights);
-      consumer.omitted = std::move(omitted);
+    if (s.weights != consumer.weights || s.omitted != consumer.omitted || was_decided != consumer.decided) {
+      consumer.weights.assign(s.weights.begin(), s.weights.end());
+      consumer.omitted.assign(s.omitted.begin(), s.omitted.end());
       record.splits_dirty |= std::uint64_t{1} << c;
       record.status_dirty = true;
     }
     if (was_decided && consumer.decided && consumer.active_priority != previous_priority) {
       const bool down = consumer.active_priority > previous_priority;
-      std::string moved;
-      for (std::size_t b = 0; b < record.backings.size(); ++b) {
-        if (consumer.weights[b] > 0) moved += (moved.empty() ? "" : ", ") + spec.backing_services[b].to_string();
-      }
+      for (std::size_t b = 0; b < backing_count; ++b) s.mentioned[b] = consumer.weights[b] > 0;
+      std::string message;
+      message.reserve(256);
+      message.append("traffic in ").append(consumer_name).append(down ? " moved to " : " moved back to ");
+      append_backings(message, record, s.mentioned);
       if (down) {
         // One failover of the FailoverService, however many consumers moved.
         if (!failed_over_now) ++record.failover_count;
         failed_over_now = true;
         record.last_failover_time = now;
-        std::string because;
-        for (std::size_t b = 0; b < record.backings.size(); ++b) {
-          if (record.priorities[record.group_of[b]] < consumer.active_priority && !why_not[b].empty()) {
-            because += (because.empty() ? "" : "; ") + why_not[b];
-          }
+        for (std::size_t b = 0; b < backing_count; ++b) {
+          s.mentioned[b] = record.priorities[record.group_of[b]] < consumer.active_priority;
         }
-        record.pending_events.push_back({DecisionEventKind::FailedOver, "FailedOver",
-                                          "traffic in " + consumer_name + " moved to " + moved + ": " + because,
-                                          true});
+        message.append(": ");
+        append_reasons(message, record, c, s.why_not, s.mentioned);
+        record.pending_events.push_back({DecisionEventKind::FailedOver, "FailedOver", std::move(message), true});
       } else {
-        record.pending_events.push_back({DecisionEventKind::FailedBack, "FailedBack",
-                                          "traffic in " + consumer_name + " moved back to " + moved + " after " +
-                                              std::to_string(spec.failback_delay_seconds) + "s of health",
-                                          false});
+        message.append(" after ").append(std::to_string(spec.failback_delay_seconds)).append("s of health");
+        record.pending_events.push_back({DecisionEventKind::FailedBack, "FailedBack", std::move(message), false});
       }
     }
     if (consumer.no_healthy && !was_no_healthy) {
-      std::string because;
-      for (const auto& text : why_not) because += (because.empty() ? "" : "; ") + text;
+      std::string message;
+      message.reserve(256);
+      message.append("no usable backing service for ").append(consumer_name).append("; keeping the last weights: ");
+      std::fill(s.mentioned.begin(), s.mentioned.end(), 1);
+      append_reasons(message, record, c, s.why_not, s.mentioned);
       record.pending_events.push_back(
-          {DecisionEventKind::NoHealthyBackend, "NoHealthyBackend",
-           "no usable backing service for " + consumer_name + "; keeping the last weights: " + because, true});
+          {DecisionEventKind::NoHealthyBackend, "NoHealthyBackend", std::move(message), true});
     }
 
     // The consumer's line in status.
-    std::string message;
-    std::string active_names;
-    for (std::size_t b = 0; b < record.backings.size(); ++b) {
-      if (consumer.decided && consumer.weights[b] > 0) {
-        active_names += (active_names.empty() ? "" : ", ") + spec.backing_services[b].to_string();
-      }
-    }
-    std::string because;
-    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+    for (std::size_t b = 0; b < backing_count; ++b) {
+      line.carrying[b] = consumer.decided && consumer.weights[b] > 0;
       const bool above = consumer.decided ? record.priorities[record.group_of[b]] < consumer.active_priority : true;
-      if ((above || consumer.no_healthy) && !usable[b] && !why_not[b].empty()) {
-        because += (because.empty() ? "" : "; ") + why_not[b];
-      }
+      if ((above || consumer.no_healthy) && !s.usable[b]) line.because[b] = s.why_not[b];
     }
     if (consumer.no_healthy) {
-      message = consumer.decided ? "no usable backing service; keeping the last weights: " + because
-                                 : "no usable backing service yet: " + because;
+      line.kind = consumer.decided ? LineKind::NoHealthyKept : LineKind::NoHealthyYet;
+      line.since = 0;
+      std::fill(line.carrying.begin(), line.carrying.end(), 0);
     } else {
-      message = "traffic on " + active_names + " since " + format_rfc3339(consumer.active_since);
-      if (!because.empty()) message += ": " + because;
+      line.kind = LineKind::Traffic;
+      line.since = consumer.active_since;
     }
-    if (message != consumer.message) {
-      consumer.message = std::move(message);
-      record.status_dirty = true;
-    }
+    if (update_line(record, c, line)) record.status_dirty = true;
   }
   return wake;
+}
+
+bool Engine::Impl::update_line(Record& record, std::size_t c, const ConsumerLine& line) {
+  auto& consumer = record.consumers[c];
+  if (consumer.recorded_message) {
+    // The first line after a restart: a change only if its words differ
+    // from what status recorded.
+    const bool changed = render_line(record, c, line) != *consumer.recorded_message;
+    consumer.recorded_message.reset();
+    consumer.line = line;
+    return changed;
+  }
+  if (consumer.line == line) return false;
+  consumer.line = line;
+  return true;
 }
 
 void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now) {
@@ -388,7 +387,7 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
             consumer.weights[b] = backing.weight;
           }
         }
-        consumer.message = shown.message;
+        consumer.recorded_message = shown.message;
       }
     }
     record.consumers.push_back(std::move(consumer));

@@ -65,6 +65,8 @@ ServiceId Engine::Impl::intern_service(ClusterId cluster, std::string_view names
 
 void Engine::heard_from(ClusterId cluster, TimeMs now) {
   auto& state = impl_->clusters[cluster];
+  // A silent member that reports changes the fleet count (rule 8).
+  if (now - state.last_heard >= impl_->options.fleet_silent_after_ms) impl_->fleet_recount = true;
   state.last_heard = now;
   const bool first = !state.reported;
   state.reported = true;
@@ -111,6 +113,7 @@ void Engine::Impl::mark_dirty(RecordId id) {
 void Engine::set_member_clusters(const std::set<std::string, std::less<>>& names, TimeMs now) {
   if (names == members_) return;
   members_ = names;
+  impl_->fleet_recount = true;
   for (auto& cluster : impl_->clusters) cluster.member = members_.count(cluster.name) != 0;
   for (const auto& name : members_) impl_->clusters[impl_->intern_cluster(name)].member = true;
   // Membership decides validity: recompile every FailoverService.
@@ -271,19 +274,34 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
   out.clear();
   auto& impl = *impl_;
   while (!impl.wakes.empty() && impl.wakes.top().first <= now) {
-    impl.mark_dirty(impl.wakes.top().second);
+    const auto [at, id] = impl.wakes.top();
     impl.wakes.pop();
+    if (impl.records[id].scheduled_wake == at) impl.records[id].scheduled_wake = kNever;
+    impl.mark_dirty(id);
   }
 
-  // Rule 8: more than half of the members silent at once -> freeze.
-  std::size_t members = 0;
-  std::size_t silent = 0;
-  for (const auto& cluster : impl.clusters) {
-    if (!cluster.member) continue;
-    ++members;
-    if (now - cluster.last_heard >= impl.options.fleet_silent_after_ms) ++silent;
+  // Rule 8: more than half of the members silent at once -> freeze. The
+  // count can only change when a silent cluster reports (heard_from), when
+  // membership changes, or when time reaches a member's silence deadline,
+  // so a batch of reports from live clusters does not recount the fleet.
+  bool frozen = frozen_;
+  if (impl.fleet_recount || now >= impl.fleet_next_recount) {
+    std::size_t members = 0;
+    std::size_t silent = 0;
+    impl.fleet_recount = false;
+    impl.fleet_next_recount = INT64_MAX;
+    for (const auto& cluster : impl.clusters) {
+      if (!cluster.member) continue;
+      ++members;
+      const auto deadline = cluster.last_heard + impl.options.fleet_silent_after_ms;
+      if (now >= deadline) {
+        ++silent;
+      } else {
+        impl.fleet_next_recount = std::min(impl.fleet_next_recount, deadline);
+      }
+    }
+    frozen = members > 0 && silent * 2 > members;
   }
-  const bool frozen = members > 0 && silent * 2 > members;
   if (frozen != frozen_) {
     frozen_ = frozen;
     for (RecordId id = 0; id < impl.records.size(); ++id) impl.mark_dirty(id);
@@ -300,7 +318,7 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
     if (!record.errors.empty() && !record.status_dirty && !record.spec_changed && record.pending_events.empty()) {
       continue;
     }
-    if (wake != kNever) impl.wakes.emplace(wake, id);
+    if (wake != kNever) impl.schedule(id, wake);
     if (record.status_dirty || record.splits_dirty != 0 || record.spec_changed || !record.pending_events.empty()) {
       Change change;
       change.record = id;

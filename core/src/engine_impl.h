@@ -32,6 +32,39 @@ struct ServiceState {
 // Why a backing service is or is not usable from one consumer.
 enum class MirrorState : std::uint8_t { NotNeeded, Ready, NotReady, Missing, Unknown };
 
+// Why a backing service is not healthy, or not usable from one consumer,
+// kept as data: the words are written only when a status message or an Event
+// is rendered, so deciding allocates nothing (bench/core).
+enum class WhyNot : std::uint8_t {
+  None,
+  PresumedDown,       // its cluster silent for silentFailoverSeconds
+  SilentUnknown,      // its cluster silent for unknownAfterSeconds, last known unhealthy
+  DoesNotExist,
+  TooFewEndpoints,    // `ready` says how many
+  RestoredUnhealthy,  // after a hub restart, before its agent reports
+  NotReportedYet,
+  MirrorMissing,      // rule 7
+  MirrorNotReady,     // rule 2
+};
+
+struct Reason {
+  WhyNot why = WhyNot::None;
+  std::uint32_t ready = 0;
+  bool operator==(const Reason&) const = default;
+};
+
+// What a consumer's status line says, as data (render_consumer_message
+// writes it out).
+enum class LineKind : std::uint8_t { None, Waiting, Traffic, NoHealthyKept, NoHealthyYet };
+
+struct ConsumerLine {
+  LineKind kind = LineKind::None;
+  TimeMs since = 0;
+  std::vector<std::uint8_t> carrying;  // per backing: weight > 0 (Traffic)
+  std::vector<Reason> because;  // per backing; None: not mentioned
+  bool operator==(const ConsumerLine&) const = default;
+};
+
 struct BackingRuntime {
   ServiceId service = kNoService;
   ClusterId cluster = 0;
@@ -50,10 +83,11 @@ struct ConsumerRuntime {
   std::int32_t active_priority = 0;
   TimeMs active_since = 0;
   std::vector<std::uint32_t> weights;    // per backing
-  std::vector<bool> omitted;             // per backing: mirror missing here (rule 7)
+  std::vector<std::uint8_t> omitted;     // per backing: mirror missing here (rule 7)
   bool no_healthy = false;
   std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
-  std::string message;
+  ConsumerLine line;                     // its status line
+  std::optional<std::string> recorded_message;  // after a restart: the line status showed, until decided anew
 };
 
 struct Record {
@@ -73,6 +107,7 @@ struct Record {
   bool shown_frozen = false;
   std::string state_message;
   bool dirty = false;
+  TimeMs scheduled_wake = kNever;  // the earliest wake-up queued for it
   bool status_dirty = true;
   std::uint64_t splits_dirty = 0;
   bool spec_changed = false;
@@ -90,6 +125,17 @@ struct Engine::Impl {
   std::vector<RecordId> free_records;
   std::map<ObjectKey, RecordId> record_ids;
   std::vector<RecordId> dirty;
+  // Rule 8's count of silent members is redone only when it can change.
+  bool fleet_recount = true;
+  TimeMs fleet_next_recount = INT64_MIN;
+  // Reused by decide() so that deciding allocates nothing.
+  struct Scratch {
+    std::vector<std::uint8_t> healthy, no_info, usable, omitted, mirror_unknown, group_usable, mentioned;
+    std::vector<Health> display;
+    std::vector<Reason> health_why, why_not;
+    std::vector<std::uint32_t> weights;
+    ConsumerLine line;
+  } scratch;
   using Wake = std::pair<TimeMs, RecordId>;
   std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
 
@@ -102,6 +148,23 @@ struct Engine::Impl {
   void compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now);
   // Decides one record; returns its next wake-up time (or kNever).
   TimeMs decide(Record& record, TimeMs now, bool frozen);
+  // Keeps `line` as the consumer's status line; true when what status says changed.
+  bool update_line(Record& record, std::size_t consumer, const ConsumerLine& line);
+  // Rule 4's timer: queues a wake-up unless an earlier one is queued.
+  void schedule(RecordId id, TimeMs at);
 };
+
+// The words (decision_words.cpp).
+// Appends why backing `backing` is not usable from `consumer`.
+void append_reason(std::string& out, const Record& record, std::size_t consumer, std::size_t backing,
+                   const Reason& reason);
+// Appends the reasons of the backings `include` marks, "; "-separated.
+void append_reasons(std::string& out, const Record& record, std::size_t consumer, const std::vector<Reason>& reasons,
+                    const std::vector<std::uint8_t>& include);
+// Appends "cluster/namespace/name" of the backings `include` marks, ", "-separated.
+void append_backings(std::string& out, const Record& record, const std::vector<std::uint8_t>& include);
+[[nodiscard]] std::string render_line(const Record& record, std::size_t consumer, const ConsumerLine& line);
+// The consumer's status line as status shows it.
+[[nodiscard]] std::string consumer_message(const Record& record, std::size_t consumer);
 
 }  // namespace switchyard::core

@@ -80,11 +80,9 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       status.state = FosState::Primary;
     }
     if (status.message.empty() && headline != nullptr) {
-      status.message = headline->message;
-      if (record.consumers.size() > 1) {
-        const auto index = static_cast<std::size_t>(headline - record.consumers.data());
-        status.message = spec.consumers[index] + ": " + status.message;
-      }
+      const auto index = static_cast<std::size_t>(headline - record.consumers.data());
+      status.message = consumer_message(record, index);
+      if (record.consumers.size() > 1) status.message = spec.consumers[index] + ": " + status.message;
     }
 
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
@@ -120,7 +118,7 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
           shown.active_backends.push_back(spec.backing_services[b].to_string());
         }
       }
-      shown.message = consumer.message;
+      shown.message = consumer_message(record, c);
       status.consumers.push_back(std::move(shown));
     }
 

@@ -1,0 +1,203 @@
+// The decision engine under random single-service health flips
+// (issue 2 item 6; figures in docs/benchmarks.md).
+//
+// A fleet of N FailoverServices over 100 clusters: each has 2 or 3 backing
+// services in distinct clusters, and every backing cluster consumes it (so a
+// backing service has 1-2 mirrors). Every event flips one random backing
+// service between 0 and 2 ready endpoints and goes through the path the hub
+// takes for one reported service: look the service up by name, record the
+// observation, evaluate (impact index -> decide the touched FailoverServices),
+// and, in the "WithSplits" variant, derive the TrafficSplit of every
+// consumer whose weights changed. Failback delay is 0, so nearly every flip
+// of a primary changes weights: the worst case for derivation.
+//
+// BM_HealthFlip runs the same events over 1,000, 10,000 and 100,000
+// FailoverServices: each event touches one FailoverService whatever the
+// fleet size, so the time per event must not grow with N.
+// BM_SharedServiceFlip flips one service that K of 10,000 FailoverServices
+// name: the time per event must grow with K (FailoverServices touched).
+//
+//   build/bin/decision_bench --benchmark_counters_tabular=true
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <memory>
+#include <random>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "switchyard/core/engine.h"
+#include "switchyard/core/parse.h"
+
+using namespace switchyard::core;
+
+namespace {
+
+constexpr int kClusters = 100;
+constexpr TimeMs kNow = 1'700'000'000'000;
+
+std::string cluster_name(int c) { return "cluster-" + std::to_string(c); }
+
+struct Backing {
+  std::string cluster, name;
+  std::uint32_t ready = 2;
+};
+
+struct Fleet {
+  Engine engine{EngineOptions{kNow, 40'000}};
+  std::vector<Backing> backings;  // every backing service, to flip at random
+};
+
+// One FailoverService `name` backed by `clusters` (first = primary), with
+// every backing cluster as a consumer.
+void add_failover_service(Fleet& fleet, const std::string& name, const std::vector<int>& clusters) {
+  std::string list;
+  for (int c : clusters) {
+    list += std::string(list.empty() ? "" : ",") + R"({"cluster":")" + cluster_name(c) +
+            R"(","namespace":"prod","name":")" + name + "\"}";
+  }
+  auto parsed = parse_failover_service(R"({"metadata":{"name":")" + name + R"(","namespace":"prod"},"spec":{"backingServices":[)" +
+                                       list + R"(],"failback":{"delaySeconds":0}}})");
+  if (!parsed.ok()) throw std::runtime_error(parsed.message());
+  fleet.engine.upsert(*parsed.value, std::nullopt, kNow);
+}
+
+// Every agent reports: each backing service healthy, each mirror reachable.
+void report_all_healthy(Fleet& fleet, const std::vector<std::vector<int>>& clusters_of,
+                        const std::vector<std::string>& names) {
+  auto& engine = fleet.engine;
+  for (int c = 0; c < kClusters; ++c) engine.heard_from(engine.cluster_id(cluster_name(c)), kNow);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    for (int c : clusters_of[i]) {
+      const auto cluster = engine.cluster_id(cluster_name(c));
+      engine.observe(engine.service_id(cluster, "prod", names[i], ServiceRole::Local), {true, 2, 2});
+      for (int consumer : clusters_of[i]) {
+        if (consumer == c) continue;
+        engine.observe(engine.service_id(engine.cluster_id(cluster_name(consumer)), "prod",
+                                         names[i] + "-" + cluster_name(c), ServiceRole::Mirror),
+                       {true, 1, 1});
+      }
+    }
+  }
+  std::vector<Change> changes;
+  engine.evaluate(kNow, changes);
+}
+
+// N FailoverServices with 2-3 backing services in random distinct clusters.
+// The first `sharing` of them also name the service "shared" in cluster-0
+// as their last (lowest-priority) backing service.
+std::unique_ptr<Fleet> build_fleet(int fos_count, int sharing = 0) {
+  auto fleet = std::make_unique<Fleet>();
+  std::set<std::string, std::less<>> members;
+  for (int c = 0; c < kClusters; ++c) members.insert(cluster_name(c));
+  fleet->engine.set_member_clusters(members, kNow);
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int> pick(1, kClusters - 1), extra(0, 1);
+  std::vector<std::vector<int>> clusters_of;
+  std::vector<std::string> names;
+  for (int i = 0; i < fos_count; ++i) {
+    std::vector<int> clusters;
+    const int n = 2 + extra(rng);
+    while (static_cast<int>(clusters.size()) < n) {
+      const int c = pick(rng);
+      if (std::find(clusters.begin(), clusters.end(), c) == clusters.end()) clusters.push_back(c);
+    }
+    names.push_back("svc-" + std::to_string(i));
+    for (int c : clusters) fleet->backings.push_back({cluster_name(c), names.back()});
+    add_failover_service(*fleet, names.back(), clusters);
+    clusters_of.push_back(std::move(clusters));
+  }
+  for (int i = 0; i < sharing; ++i) {
+    // A separate FailoverService over the shared service; its mirrors are
+    // named after "shared", so they are reported below.
+    auto clusters = clusters_of[static_cast<std::size_t>(i)];
+    clusters.push_back(0);
+    std::string list;
+    for (std::size_t k = 0; k < clusters.size(); ++k) {
+      const auto& name = k + 1 == clusters.size() ? std::string("shared") : names[static_cast<std::size_t>(i)];
+      list += std::string(list.empty() ? "" : ",") + R"({"cluster":")" + cluster_name(clusters[k]) +
+              R"(","namespace":"prod","name":")" + name + "\"}";
+    }
+    auto parsed = parse_failover_service(R"({"metadata":{"name":"shared-)" + std::to_string(i) +
+                                         R"(","namespace":"prod"},"spec":{"backingServices":[)" + list +
+                                         R"(],"mirror":{"nameTemplate":"{name}-{cluster}"},"failback":{"delaySeconds":0}}})");
+    if (!parsed.ok()) throw std::runtime_error(parsed.message());
+    fleet->engine.upsert(*parsed.value, std::nullopt, kNow);
+  }
+  report_all_healthy(*fleet, clusters_of, names);
+  if (sharing > 0) {
+    auto& engine = fleet->engine;
+    engine.observe(engine.service_id(engine.cluster_id(cluster_name(0)), "prod", "shared", ServiceRole::Local),
+                   {true, 2, 2});
+    for (int c = 1; c < kClusters; ++c) {
+      engine.observe(engine.service_id(engine.cluster_id(cluster_name(c)), "prod", "shared-" + cluster_name(0),
+                                       ServiceRole::Mirror),
+                     {true, 1, 1});
+    }
+    std::vector<Change> changes;
+    engine.evaluate(kNow, changes);
+  }
+  return fleet;
+}
+
+// One reported service, as the hub handles it: name -> id, observe, evaluate.
+// Returns the number of FailoverServices whose decision or status changed.
+std::size_t flip(Fleet& fleet, Backing& backing, std::vector<Change>& changes, bool derive_splits,
+                 std::size_t& splits_derived) {
+  auto& engine = fleet.engine;
+  backing.ready = 2 - backing.ready;
+  const auto cluster = engine.cluster_id(backing.cluster);
+  engine.observe(engine.service_id(cluster, "prod", backing.name, ServiceRole::Local), {true, backing.ready, 2});
+  engine.evaluate(kNow, changes);
+  if (derive_splits) {
+    for (const auto& change : changes) {
+      for (std::size_t c = 0; c < 64; ++c) {
+        if (change.splits_changed & (std::uint64_t{1} << c)) {
+          benchmark::DoNotOptimize(engine.traffic_split(change.record, c));
+          ++splits_derived;
+        }
+      }
+    }
+  }
+  return changes.size();
+}
+
+void report(benchmark::State& state, std::size_t changed, std::size_t splits_derived) {
+  const auto events = static_cast<double>(state.iterations());
+  state.counters["events/s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
+  state.counters["changed/event"] = static_cast<double>(changed) / events;
+  state.counters["splits/event"] = static_cast<double>(splits_derived) / events;
+}
+
+void run_random(benchmark::State& state, bool derive_splits) {
+  const auto fleet = build_fleet(static_cast<int>(state.range(0)));
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::size_t> pick(0, fleet->backings.size() - 1);
+  std::vector<Change> changes;
+  std::size_t changed = 0, splits_derived = 0;
+  for (auto _ : state) changed += flip(*fleet, fleet->backings[pick(rng)], changes, derive_splits, splits_derived);
+  report(state, changed, splits_derived);
+}
+
+void BM_HealthFlip(benchmark::State& state) { run_random(state, false); }
+void BM_HealthFlipWithSplits(benchmark::State& state) { run_random(state, true); }
+
+// One service named by K FailoverServices flips: K decisions per event.
+void BM_SharedServiceFlip(benchmark::State& state) {
+  const auto fleet = build_fleet(10'000, static_cast<int>(state.range(0)));
+  Backing shared{cluster_name(0), "shared"};
+  std::vector<Change> changes;
+  std::size_t changed = 0, splits_derived = 0;
+  for (auto _ : state) changed += flip(*fleet, shared, changes, true, splits_derived);
+  report(state, changed, splits_derived);
+  state.counters["touched/event"] = static_cast<double>(state.range(0));
+}
+
+}  // namespace
+
+BENCHMARK(BM_HealthFlip)->Arg(1'000)->Arg(10'000)->Arg(100'000);
+BENCHMARK(BM_HealthFlipWithSplits)->Arg(1'000)->Arg(10'000)->Arg(100'000);
+BENCHMARK(BM_SharedServiceFlip)->Arg(1)->Arg(10)->Arg(100)->Arg(1'000);
+BENCHMARK_MAIN();
