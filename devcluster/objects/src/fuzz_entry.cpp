@@ -5,6 +5,7 @@
 #include "switchyard/devcluster/objects/json_document.h"
 #include "switchyard/devcluster/objects/json_patch.h"
 #include "switchyard/devcluster/objects/merge_patch.h"
+#include "switchyard/devcluster/objects/strategic_merge.h"
 
 namespace switchyard::devcluster::objects {
 namespace {
@@ -36,8 +37,12 @@ int fuzz_apply_patch(const std::uint8_t* data, std::size_t size) {
     case 0:
       (void)apply_merge_patch(target, patch);
       break;
-    default:
+    case 1:
       (void)apply_json_patch(target, patch);
+      break;
+    default:
+      // Deployment metadata reaches every list strategy and directive.
+      (void)apply_strategic_merge_patch(target, patch, strategic_patch_meta("apps", "Deployment"));
       break;
   }
   // Serialising the result exercises every value the patch produced.

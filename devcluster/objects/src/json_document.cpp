@@ -121,17 +121,23 @@ std::string go_quote(std::string_view text) {
   return out + "\"";
 }
 
+std::vector<std::pair<std::string_view, const rapidjson::Value*>> sorted_members(
+    const rapidjson::Value& object) {
+  std::vector<std::pair<std::string_view, const rapidjson::Value*>> members;
+  for (const auto& member : object.GetObject())
+    members.emplace_back(std::string_view(member.name.GetString(), member.name.GetStringLength()),
+                         &member.value);
+  std::sort(members.begin(), members.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  return members;
+}
+
 namespace {
 
 // Go's %#v of an unstructured value nested inside a map or slice.
 void append_go_syntax(const rapidjson::Value& value, std::string& out) {
   if (value.IsObject()) {
-    std::vector<std::pair<std::string_view, const rapidjson::Value*>> members;
-    for (const auto& member : value.GetObject())
-      members.emplace_back(std::string_view(member.name.GetString(), member.name.GetStringLength()),
-                           &member.value);
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto members = sorted_members(value);
     out += "map[string]interface {}{";
     for (std::size_t i = 0; i < members.size(); ++i) {
       if (i > 0) out += ", ";
@@ -171,12 +177,7 @@ std::string go_value(const rapidjson::Value& value) {
 
 std::string canonical_json(const rapidjson::Value& value) {
   if (value.IsObject()) {
-    std::vector<std::pair<std::string_view, const rapidjson::Value*>> members;
-    for (const auto& member : value.GetObject())
-      members.emplace_back(std::string_view(member.name.GetString(), member.name.GetStringLength()),
-                           &member.value);
-    std::sort(members.begin(), members.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
+    const auto members = sorted_members(value);
     std::string out = "{";
     for (std::size_t i = 0; i < members.size(); ++i) {
       rapidjson::Value key(rapidjson::StringRef(members[i].first.data(), members[i].first.size()));

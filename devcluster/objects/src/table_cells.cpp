@@ -100,13 +100,10 @@ std::string jsonpath_text(const rapidjson::Value& value) {
     }
     return out + "]";
   }
-  std::vector<std::pair<std::string, const rapidjson::Value*>> members;
-  for (const auto& member : value.GetObject())
-    members.emplace_back(std::string(member.name.GetString(), member.name.GetStringLength()), &member.value);
-  std::sort(members.begin(), members.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto members = sorted_members(value);
   std::string out = "map[";
   for (std::size_t i = 0; i < members.size(); ++i)
-    out += (i ? " " : "") + members[i].first + ":" + jsonpath_text(*members[i].second);
+    out += (i ? " " : "") + std::string(members[i].first) + ":" + jsonpath_text(*members[i].second);
   return out + "]";
 }
 

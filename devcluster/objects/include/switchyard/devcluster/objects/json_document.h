@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -48,6 +50,10 @@ inline constexpr std::size_t kMaxJsonDepth = 512;
 // Go's strconv.Quote for the printable-ASCII/UTF-8 case: backslash escapes for
 // quotes, backslashes and control characters.
 [[nodiscard]] std::string go_quote(std::string_view text);
+
+// An object's members ordered by name (Go prints maps that way).
+[[nodiscard]] std::vector<std::pair<std::string_view, const rapidjson::Value*>> sorted_members(
+    const rapidjson::Value& object);
 
 // A text that is equal for exactly the values RapidJSON's == calls equal:
 // object members sorted by name, integral numbers without a fraction. Used to
