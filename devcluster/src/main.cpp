@@ -26,6 +26,10 @@ int main(int argc, char** argv) {
   app.add_option("--data-dir", options.data_dir, "persist objects in DIR (in memory when absent)");
   app.add_option("--event-window", event_window, "events kept for watches; older resourceVersions get 410 Expired")
       ->check(CLI::PositiveNumber);
+  std::vector<std::string> fault_specs;
+  app.add_option("--test-fault", fault_specs,
+                 "test hook: METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch] delays (and with STATUS != 0 fails) "
+                 "matching requests");
   CLI11_PARSE(app, argc, argv);
   options.event_window = event_window;
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) options.tls = true;
@@ -58,6 +62,14 @@ int main(int argc, char** argv) {
 
   switchyard::devcluster::Server server(options);
   std::string error;
+  for (const auto& spec : fault_specs) {
+    switchyard::devcluster::Fault fault;
+    if (!switchyard::devcluster::parse_fault(spec, fault, error)) {
+      std::cerr << "switchyard-devcluster: --test-fault: " << error << "\n";
+      return 2;
+    }
+    server.inject_fault(fault);
+  }
   if (!server.start(error)) {
     std::cerr << "switchyard-devcluster: " << error << "\n";
     return 1;

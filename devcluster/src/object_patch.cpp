@@ -3,6 +3,7 @@
 #include "json_util.h"
 #include "switchyard/devcluster/objects/json_patch.h"
 #include "switchyard/devcluster/objects/merge_patch.h"
+#include "switchyard/devcluster/objects/strategic_merge.h"
 
 namespace switchyard::devcluster {
 
@@ -51,6 +52,9 @@ std::optional<ApiError> apply_patch(PatchKind kind, const ResourceType& type, co
       outcome = objects::apply_merge_patch(target, patch);
       break;
     case PatchKind::kStrategicMerge:
+      // Custom resources have no patch metadata: the library refuses (415).
+      outcome = objects::apply_strategic_merge_patch(target, patch, objects::strategic_patch_meta(type.group, type.kind));
+      break;
     case PatchKind::kApply:
     case PatchKind::kUnsupported:
       return unsupported_media_type("patch type " + request.content_type + " is not accepted by this server");

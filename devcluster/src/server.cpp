@@ -225,6 +225,11 @@ class Server::Impl {
         if ((!it->method.empty() && it->method != request.method) || request.path.rfind(it->path_prefix, 0) != 0) {
           continue;
         }
+        if (it->watch_only) {
+          auto watch = request.get_param_value("watch");
+          bool is_watch = parse_go_bool(watch).value_or(false) || request.path.find("/watch/") != std::string::npos;
+          if (!is_watch) continue;
+        }
         matched = *it;
         found = true;
         if (it->times > 0 && --it->times == 0) faults_.erase(it);
@@ -390,6 +395,33 @@ class Server::Impl {
   bool persist_stop_ = false;
   std::thread persister_;
 };
+
+bool parse_fault(const std::string& text, Fault& out, std::string& error) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    std::size_t colon = text.find(':', start);
+    if (colon == std::string::npos) colon = text.size();
+    parts.push_back(text.substr(start, colon - start));
+    start = colon + 1;
+  }
+  if (parts.size() != 5 && !(parts.size() == 6 && parts[5] == "watch")) {
+    error = "fault \"" + text + "\": expected METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch]";
+    return false;
+  }
+  try {
+    out.method = parts[0];
+    out.path_prefix = parts[1];
+    out.delay = std::chrono::milliseconds(std::stol(parts[2]));
+    out.status = std::stoi(parts[3]);
+    out.times = std::stoi(parts[4]);
+  } catch (const std::exception&) {
+    error = "fault \"" + text + "\": DELAY_MS, STATUS and TIMES must be numbers";
+    return false;
+  }
+  out.watch_only = parts.size() == 6;
+  return true;
+}
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 Server::~Server() = default;

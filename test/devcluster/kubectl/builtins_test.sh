@@ -65,6 +65,17 @@ expect_output "label selector excludes" 'No resources found' k get endpointslice
 expect_output "Deployment stored" '^2$' k get deploy web -n emojivoto -o 'jsonpath={.spec.replicas}'
 expect_output "get all (categories)" 'service/web-svc' k get all -n emojivoto
 expect_output "apply again is a no-op" 'service/web-svc unchanged' k apply -f "$WORK/builtins.yaml"
+
+# Updates of built-ins: kubectl sends strategic merge patches.
+sed -e 's/targetPort: 8080/targetPort: 9090/' -e 's/replicas: 2/replicas: 3/' "$WORK/builtins.yaml" >"$WORK/builtins-2.yaml"
+out="$(k apply -f "$WORK/builtins-2.yaml" 2>&1)" || fail "apply updated built-ins: $out"
+echo "$out" | grep -q 'service/web-svc configured' || fail "Service update: $out"
+echo "$out" | grep -q 'deployment.apps/web configured' || fail "Deployment update: $out"
+expect_output "Service port merged by key" '^9090$' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.ports[0].targetPort}'
+expect_output "Deployment updated" '^3$' k get deploy web -n emojivoto -o 'jsonpath={.spec.replicas}'
+expect_output "kubectl patch (strategic by default) merges list items by key" 'web-svc patched' \
+  k patch svc web-svc -n emojivoto -p '{"spec":{"ports":[{"port":443,"name":"https","targetPort":8443}]}}'
+expect_output "both ports kept" '^80 443$' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.ports[*].port}'
 expect_output "delete the namespace" 'namespace "emojivoto" deleted' k delete ns emojivoto
 expect_output "namespace contents are gone" 'No resources found' k get endpointslices -A
 echo "PASS"

@@ -420,3 +420,37 @@ TEST_CASE("bad request bodies are 400 Status errors and change nothing", "[devcl
   auto kept = parse(client.Get((kConfigMaps + "/a").c_str())->body);
   CHECK(std::string(kept["data"]["k"].GetString()) == "1");
 }
+
+TEST_CASE("--test-fault specs parse or name what is wrong", "[devcluster]") {
+  Fault fault;
+  std::string error;
+  REQUIRE(switchyard::devcluster::parse_fault("GET:/api/v1:250:0:1:watch", fault, error));
+  CHECK(fault.method == "GET");
+  CHECK(fault.path_prefix == "/api/v1");
+  CHECK(fault.delay == std::chrono::milliseconds(250));
+  CHECK(fault.status == 0);
+  CHECK(fault.times == 1);
+  CHECK(fault.watch_only);
+  CHECK_FALSE(switchyard::devcluster::parse_fault("GET:/api/v1:soon:0:1", fault, error));
+  CHECK(error.find("must be numbers") != std::string::npos);
+  CHECK_FALSE(switchyard::devcluster::parse_fault("GET:/api", fault, error));
+  CHECK(error.find("expected METHOD:PATH_PREFIX") != std::string::npos);
+}
+
+TEST_CASE("a watch-only fault holds watches and leaves lists alone", "[devcluster]") {
+  ServerOptions options;
+  options.event_window = 2;
+  Running running(options);
+  running.server.inject_fault(Fault{"GET", kConfigMaps, std::chrono::milliseconds(300), 0, 1, true});
+  auto client = running.client();
+  std::string rv = std::to_string(running.server.resource_version());
+  std::thread writer([&] {
+    auto c = running.client();
+    for (int i = 0; i < 3; ++i) c.Post(kConfigMaps.c_str(), config_map("w" + std::to_string(i), "1"), kJson);
+  });
+  writer.join();
+  CHECK(client.Get(kConfigMaps.c_str())->status == 200);
+  auto lines = watch_lines(client, kConfigMaps + "?watch=true&resourceVersion=" + rv, [](const auto&) { return false; });
+  REQUIRE(lines.size() == 1);
+  CHECK(parse(lines[0])["object"]["code"].GetInt() == 410);
+}

@@ -34,13 +34,20 @@ struct ServerOptions {
 // A fault a test injects: requests whose method matches (empty = any) and
 // whose path starts with `path_prefix` wait `delay`, then fail with `status`
 // (0 = not at all, just the delay). `times` < 0 means every matching request.
+// `watch_only` limits it to watch requests (to let writes overtake a
+// client's list-then-watch, say).
 struct Fault {
   std::string method;
   std::string path_prefix;
   std::chrono::milliseconds delay{0};
   int status = 0;
   int times = -1;
+  bool watch_only = false;
 };
+
+// Parses METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch] (the binary's
+// --test-fault); false with `error` set when malformed.
+[[nodiscard]] bool parse_fault(const std::string& text, Fault& out, std::string& error);
 
 class Server {
  public:
