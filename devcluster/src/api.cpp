@@ -399,14 +399,16 @@ ApiResponse Api::patch_object(const ApiRequest& request, const ResourceType& typ
     // Server-side apply of something new creates it.
     auto object = std::make_unique<rapidjson::Document>();
     object->SetObject();
-    auto outcome = apply_patch(kind, type, request, *object);
+    auto outcome = apply_patch(kind, type, request, path.subresource, options_.clock(), *object);
     if (outcome) return error_response(*outcome);
     set_string(object_member(*object, "metadata", object->GetAllocator()), "name", path.name, object->GetAllocator());
     auto response = commit_create(request, type, path, std::move(object));
     return response;
   }
   auto patched = copy_document(*existing);
-  if (auto error = apply_patch(kind, type, request, *patched)) return error_response(*error);
+  if (auto error = apply_patch(kind, type, request, path.subresource, options_.clock(), *patched)) {
+    return error_response(*error);
+  }
   if (auto error = check_body_identity(type, path.namespace_name, path.name, *patched)) return error_response(*error);
   return write_existing(request, type, path, existing, *patched, 200);
 }

@@ -3,6 +3,7 @@
 #include "json_util.h"
 #include "switchyard/devcluster/objects/json_patch.h"
 #include "switchyard/devcluster/objects/merge_patch.h"
+#include "switchyard/devcluster/objects/server_side_apply.h"
 #include "switchyard/devcluster/objects/strategic_merge.h"
 
 namespace switchyard::devcluster {
@@ -37,6 +38,7 @@ ApiError to_api_error(const objects::PatchError& error, const ResourceType& type
 }  // namespace
 
 std::optional<ApiError> apply_patch(PatchKind kind, const ResourceType& type, const ApiRequest& request,
+                                    const std::string& subresource, const std::string& now,
                                     rapidjson::Document& target) {
   const rapidjson::Value& patch = *request.body;
   std::string name;
@@ -55,7 +57,27 @@ std::optional<ApiError> apply_patch(PatchKind kind, const ResourceType& type, co
       // Custom resources have no patch metadata: the library refuses (415).
       outcome = objects::apply_strategic_merge_patch(target, patch, objects::strategic_patch_meta(type.group, type.kind));
       break;
-    case PatchKind::kApply:
+    case PatchKind::kApply: {
+      std::string manager = request.param("fieldManager").value_or("");
+      if (manager.empty()) {
+        return bad_request("PATCH " + type.qualified() + ": fieldManager is required for apply requests");
+      }
+      objects::ApplyListTypes lists;
+      if (type.compiled_schema) {
+        lists = objects::apply_list_types(*type.compiled_schema);
+      } else if (const objects::StrategicPatchMeta* meta = objects::strategic_patch_meta(type.group, type.kind)) {
+        lists = objects::apply_list_types(*meta);
+      }
+      objects::ApplyOptions options;
+      options.manager = manager;
+      options.api_version = type.api_version();
+      options.subresource = subresource;
+      options.now = now;
+      options.force = parse_go_bool(request.param("force").value_or("false")).value_or(false);
+      options.list_types = &lists;
+      outcome = objects::server_side_apply(target, patch, options);
+      break;
+    }
     case PatchKind::kUnsupported:
       return unsupported_media_type("patch type " + request.content_type + " is not accepted by this server");
   }

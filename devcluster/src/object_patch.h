@@ -17,9 +17,11 @@ enum class PatchKind { kJson, kMerge, kStrategicMerge, kApply, kUnsupported };
 [[nodiscard]] PatchKind patch_kind(const std::string& content_type);
 
 // Applies the request's patch to `target` (a copy of the stored object, or
-// an empty object when server-side apply creates). Returns the Status error
-// for a patch that cannot apply.
+// an empty object when server-side apply creates). `subresource` ("" or
+// "status") and `now` (RFC 3339) go into server-side apply's managedFields.
+// Returns the Status error for a patch that cannot apply.
 [[nodiscard]] std::optional<ApiError> apply_patch(PatchKind kind, const ResourceType& type, const ApiRequest& request,
+                                                  const std::string& subresource, const std::string& now,
                                                   rapidjson::Document& target);
 
 }  // namespace switchyard::devcluster
