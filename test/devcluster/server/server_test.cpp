@@ -98,7 +98,7 @@ const std::string kWidgets = "/apis/example.io/v1/namespaces/default/widgets";
 
 }  // namespace
 
-TEST_CASE("several servers run in one process, each with its own port and objects", "[devcluster]") {
+TEST_CASE("several servers run in one process each with its own port and objects", "[devcluster]") {
   Running a, b;
   REQUIRE(a.server.port() != b.server.port());
   auto ca = a.client();
@@ -113,7 +113,7 @@ TEST_CASE("several servers run in one process, each with its own port and object
   CHECK(std::string(status["message"].GetString()) == "configmaps \"only-in-a\" not found");
 }
 
-TEST_CASE("create, update and delete follow the API server's rules", "[devcluster]") {
+TEST_CASE("create update and delete follow the API server's rules", "[devcluster]") {
   Running running;
   auto client = running.client();
 
@@ -197,7 +197,7 @@ TEST_CASE("create, update and delete follow the API server's rules", "[devcluste
   }
 }
 
-TEST_CASE("custom resources: schema, status subresource and generation", "[devcluster]") {
+TEST_CASE("custom resources get schema checks and status subresource and generation rules", "[devcluster]") {
   Running running;
   auto client = running.client();
   REQUIRE(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", kCrd, kJson)->status == 201);
@@ -244,7 +244,7 @@ TEST_CASE("custom resources: schema, status subresource and generation", "[devcl
   CHECK(client.Get(kWidgets.c_str())->status == 404);
 }
 
-TEST_CASE("watches stream events, bookmarks and timeouts", "[devcluster]") {
+TEST_CASE("watches stream events with bookmarks and timeouts", "[devcluster]") {
   ServerOptions options;
   options.bookmark_interval = std::chrono::milliseconds(50);
   Running running(options);
@@ -337,7 +337,7 @@ TEST_CASE("a watcher that never reads does not hold up writers or other watchers
   stuck_reader.join();
 }
 
-TEST_CASE("restart keeps objects and the port; old watches must re-list", "[devcluster]") {
+TEST_CASE("restart keeps objects and the port and old watches must re-list", "[devcluster]") {
   Running running;
   auto client = running.client();
   std::string rv = rv_of(client.Post(kConfigMaps.c_str(), config_map("kept", "1"), kJson)->body);
@@ -353,7 +353,7 @@ TEST_CASE("restart keeps objects and the port; old watches must re-list", "[devc
   CHECK(parse(lines[0])["object"]["code"].GetInt() == 410);
 }
 
-TEST_CASE("--data-dir keeps objects and CRDs across processes", "[devcluster]") {
+TEST_CASE("a data directory keeps objects and CRDs across processes", "[devcluster]") {
   auto dir = std::filesystem::temp_directory_path() / ("devcluster-test-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   ServerOptions options;
@@ -421,7 +421,7 @@ TEST_CASE("bad request bodies are 400 Status errors and change nothing", "[devcl
   CHECK(std::string(kept["data"]["k"].GetString()) == "1");
 }
 
-TEST_CASE("--test-fault specs parse or name what is wrong", "[devcluster]") {
+TEST_CASE("test-fault specs parse or name what is wrong", "[devcluster]") {
   Fault fault;
   std::string error;
   REQUIRE(switchyard::devcluster::parse_fault("GET:/api/v1:250:0:1:watch", fault, error));
