@@ -92,7 +92,7 @@ TEST_CASE("a valid FailoverService yields each consumer's TrafficSplit once its 
   }
 }
 
-TEST_CASE("a health change yields new revisions, a FailedOver status and an Event; failback waits", "[hub]") {
+TEST_CASE("a health change yields new revisions, a FailedOver status and an Event, and failback waits", "[hub]") {
   Hub hub;
   hub.add_members({"west", "east"});
   hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
@@ -202,6 +202,7 @@ TEST_CASE("a restarted hub resumes from status: same TrafficSplits, higher revis
   REQUIRE(west_split == S{"web-svc=0", "web-svc-east=1"});
   const auto recorded = before.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").back().status_json;
   const auto west_revision = before.controller.revision("west");
+  CHECK((*parse(recorded))["failoverCount"].GetInt() == 1);
 
   Hub after(before.now + 5000);
   after.add_members({"west", "east"});

@@ -75,7 +75,7 @@ TEST_CASE("reports delivered from another thread are batched into one flush", "[
   run_until_closed(loop, decisions);
 }
 
-TEST_CASE("informer inputs in one iteration share a flush; the deadline timer fires the next", "[hub]") {
+TEST_CASE("informer inputs in one iteration share a flush and the deadline timer fires the next", "[hub]") {
   uv_loop_t loop;
   uv_loop_init(&loop);
   DecisionLoop decisions(&loop, wall_ms);

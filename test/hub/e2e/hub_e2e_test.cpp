@@ -97,7 +97,7 @@ TEST_CASE("an invalid FailoverService is shown Invalid with the field named and 
   }));
 }
 
-TEST_CASE("a valid FailoverService yields TrafficSplits per consumer; a health change a new revision, status and Event",
+TEST_CASE("a valid FailoverService yields TrafficSplits per consumer and a health change a new revision, status and Event",
           "[hub][e2e]") {
   ManagementCluster cluster;
   auto hub = cluster.start_hub("hub");
@@ -128,7 +128,7 @@ TEST_CASE("a valid FailoverService yields TrafficSplits per consumer; a health c
   CHECK(hub.metric_sum("switchyard_hub_failovers_total") >= 1);
 }
 
-TEST_CASE("bad tokens, another cluster's token, oversized and malformed bodies are refused; others untouched",
+TEST_CASE("bad tokens, another cluster's token, oversized and malformed bodies are refused and other clusters untouched",
           "[hub][e2e]") {
   ManagementCluster cluster;
   auto hub = cluster.start_hub("hub");
