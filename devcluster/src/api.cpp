@@ -10,6 +10,7 @@
 #include "json_util.h"
 #include "object_patch.h"
 #include "object_rules.h"
+#include "custom_validation.h"
 #include "object_filter.h"
 #include "openapi.h"
 #include "table.h"

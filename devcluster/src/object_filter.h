@@ -17,9 +17,4 @@ namespace switchyard::devcluster {
 [[nodiscard]] std::shared_ptr<const ObjectFilter> name_filter(const std::string& name,
                                                               std::shared_ptr<const ObjectFilter> inner);
 
-// Checks a custom object against its CRD schema (fieldValidation: Strict,
-// Warn or Ignore); 422 Invalid naming each field.
-[[nodiscard]] std::optional<ApiError> validate_custom_object(const ResourceType& type, rapidjson::Document& object,
-                                                             const std::string& field_validation);
-
 }  // namespace switchyard::devcluster
