@@ -1,6 +1,7 @@
 #include "switchyard/kube/client.h"
 
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -78,7 +79,13 @@ struct Client::Impl {
   Transport transport;
 };
 
-Client::Client(ClusterConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {}
+Client::Client(ClusterConfig config) : impl_(std::make_unique<Impl>(std::move(config))) {
+  // Never replaces a handler the application installed.
+  struct sigaction current {};
+  if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    std::signal(SIGPIPE, SIG_IGN);
+  }
+}
 Client::~Client() = default;
 
 const ClusterConfig& Client::config() const { return impl_->config; }

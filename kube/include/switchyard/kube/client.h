@@ -69,6 +69,9 @@ struct DeleteOptions {
 
 class Client {
  public:
+  // OpenSSL writes to sockets with write(2), which raises SIGPIPE when the
+  // server has gone; the constructor therefore sets SIGPIPE to ignored if
+  // the process still has the default (fatal) disposition.
   explicit Client(ClusterConfig config);
   ~Client();
   Client(const Client&) = delete;
