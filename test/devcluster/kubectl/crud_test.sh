@@ -4,6 +4,10 @@
 source "$(dirname "$0")/lib.sh"
 start_server
 
+expect_output "version minor 32 picks kubectl 1.32" '"minor":"32"' k get --raw /version
+expect_failure "no OpenAPI v2" 'NotFound' k get --raw /openapi/v2
+expect_output "kubectl gets aggregated discovery" 'Content-Type: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' \
+  k api-resources -v=8
 expect_output "api-resources lists built-ins" 'endpointslices +discovery.k8s.io/v1 +true +EndpointSlice' k api-resources
 expect_output "apply crds/" 'failoverservices.switchyard.io created' k apply -f "$REPO/crds/"
 expect_output "api-resources lists the CRD with its short name" 'failoverservices +fos +switchyard.io/v1alpha1 +true +FailoverService' k api-resources
