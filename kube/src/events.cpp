@@ -69,7 +69,12 @@ EventRecorder::EventRecorder(Client& client, std::string component, std::string 
 EventRecorder::~EventRecorder() { stop(); }
 
 void EventRecorder::record(const EventTarget& about, EventType type, std::string reason, std::string message) {
-  if (message.size() > kMaxMessageBytes) message.resize(kMaxMessageBytes);
+  if (message.size() > kMaxMessageBytes) {
+    // Cut on a UTF-8 character boundary: the server rejects invalid UTF-8.
+    std::size_t cut = kMaxMessageBytes;
+    while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+    message.resize(cut);
+  }
   Impl::Pending pending{about, type, std::move(reason), std::move(message), impl_->options.now()};
   {
     std::lock_guard lock(impl_->mutex);

@@ -256,3 +256,19 @@ TEST_CASE("stop gives up on queued events after the drain time", "[kube][events]
   CHECK(recorder.written() + recorder.dropped() == 3);
   CHECK(server.posts() == static_cast<int>(recorder.written()));
 }
+
+TEST_CASE("long messages are cut at 1 KiB on a character boundary", "[kube][events]") {
+  EventServer server;
+  Client client(config_for(server.url()));
+  EventRecorder recorder(client, "switchyard-hub", "hub-0");
+  std::string message(1023, 'a');
+  message += "\xC3\xA9 and more";  // U+00E9 straddles the 1024-byte limit
+  recorder.record(kWeb, EventType::Normal, "Long", message);
+  REQUIRE(recorder.flush(std::chrono::seconds(10)));
+  auto events = server.events();
+  REQUIRE(events.size() == 1);
+  rapidjson::Document body;
+  body.Parse(events.begin()->second.body.c_str());
+  REQUIRE(body.IsObject());
+  CHECK(json::string_member(body, "message") == std::string(1023, 'a'));
+}
