@@ -15,6 +15,7 @@
 #include "loop_thread.h"
 #include "object_patch.h"
 #include "object_rules.h"
+#include "protobuf_body.h"
 #include "snapshot_file.h"
 #include "table.h"
 #include "switchyard/telemetry/background_server.h"
@@ -267,21 +268,31 @@ class Server::Impl {
                                                     "application/strategic-merge-patch+json"));
         return;
       }
-      if (!is_json(media) && !is_yaml(media)) {
+      if (media == kProtobufMediaType && request.method == "POST") {
+        auto body = std::make_unique<rapidjson::Document>();
+        std::string error;
+        bool unsupported_kind = false;
+        if (!decode_protobuf_object(request.body, *body, error, unsupported_kind)) {
+          send_error(response, unsupported_kind ? unsupported_media_type(error) : bad_request(error));
+          return;
+        }
+        api_request.body = std::move(body);
+      } else if (!is_json(media) && !is_yaml(media)) {
         send_error(response, unsupported_media_type("the body of the request was in an unknown format - accepted "
                                                     "media types include: application/json, application/yaml"));
         return;
+      } else {
+        auto body = std::make_unique<rapidjson::Document>();
+        std::string error;
+        bool parsed = parse_body(request.body, is_yaml(media), *body, error);
+        if (!parsed) {
+          send_error(response, bad_request(std::string(is_yaml(media) ? "error converting YAML to JSON: "
+                                                                       : "error decoding JSON: ") +
+                                           error));
+          return;
+        }
+        api_request.body = std::move(body);
       }
-      auto body = std::make_unique<rapidjson::Document>();
-      std::string error;
-      bool parsed = parse_body(request.body, is_yaml(media), *body, error);
-      if (!parsed) {
-        send_error(response, bad_request(std::string(is_yaml(media) ? "error converting YAML to JSON: "
-                                                                     : "error decoding JSON: ") +
-                                         error));
-        return;
-      }
-      api_request.body = std::move(body);
     }
     if (Api::is_watch(api_request)) {
       serve_watch(api_request, response);

@@ -31,6 +31,10 @@ head -c $((3 * 1024 * 1024 + 10)) /dev/zero | tr '\0' 'a' >"$WORK/huge.json"
 out="$(raw_request POST "$ns_path" application/json "$WORK/huge.json")"
 echo "$out" | grep -Eq '^413 ' || fail "over 3 MiB: $out"
 
+printf 'k8s\000\012\377' >"$WORK/bad.pb"
+out="$(raw_request POST /api/v1/namespaces application/vnd.kubernetes.protobuf "$WORK/bad.pb")"
+echo "$out" | grep -Eq '^400 .*malformed protobuf' || fail "malformed protobuf: $out"
+
 printf '{"spec":{}}' >"$WORK/patch.json"
 out="$(raw_request PATCH "$ns_path/web-svc" application/x-unknown-patch "$WORK/patch.json")"
 echo "$out" | grep -Eq '^415 .*"reason":"UnsupportedMediaType"' || fail "unknown patch type: $out"

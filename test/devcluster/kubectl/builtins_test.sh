@@ -76,6 +76,13 @@ expect_output "Deployment updated" '^3$' k get deploy web -n emojivoto -o 'jsonp
 expect_output "kubectl patch (strategic by default) merges list items by key" 'web-svc patched' \
   k patch svc web-svc -n emojivoto -p '{"spec":{"ports":[{"port":443,"name":"https","targetPort":8443}]}}'
 expect_output "both ports kept" '^80 443$' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.ports[*].port}'
+# kubectl's generators send these as Kubernetes protobuf.
+expect_output "create namespace" 'namespace/demo created' k create namespace demo
+expect_output "create configmap" 'configmap/cfg created' k create configmap cfg -n demo --from-literal=a=b --from-literal=c=d
+expect_output "configmap data" '^b d$' k get cm cfg -n demo -o 'jsonpath={.data.a} {.data.c}'
+expect_output "create secret generic" 'secret/sec created' k create secret generic sec -n demo --from-literal=password=hunter2
+expect_output "secret data is base64" '^aHVudGVyMg== Opaque$' k get secret sec -n demo -o 'jsonpath={.data.password} {.type}'
+
 expect_output "delete the namespace" 'namespace "emojivoto" deleted' k delete ns emojivoto
 expect_output "namespace contents are gone" 'No resources found' k get endpointslices -A
 echo "PASS"
