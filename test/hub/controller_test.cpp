@@ -223,3 +223,38 @@ TEST_CASE("a restarted hub resumes from status: same TrafficSplits, higher revis
   CHECK(std::string((*after.last_status())["state"].GetString()) == "FailedOver");
   CHECK((*after.last_status())["failoverCount"].GetInt() == 1);
 }
+
+TEST_CASE("deleting a FailoverService withdraws its TrafficSplits with a new revision", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.all_healthy();
+  hub.flush();
+  REQUIRE(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  const auto revision = hub.controller.revision("west");
+  hub.controller.failover_service_deleted({"emojivoto", "web-svc"});
+  hub.flush();
+  CHECK(hub.controller.revision("west") == revision + 1);
+  CHECK(hub.assignment("west").traffic_splits.empty());
+  CHECK(hub.assignment("west").watch.empty());
+  CHECK(hub.assignment("east").traffic_splits.empty());
+}
+
+TEST_CASE("when most member clusters fall silent at once the hub freezes and says so", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east", "north"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.all_healthy();
+  hub.report("north", {}, 0);
+  hub.flush();
+  const auto west_split = hub.split("west");
+  // Only north keeps reporting; west and east go silent past the fleet threshold.
+  for (int second = 0; second < 60; second += 5) {
+    hub.now += 5000;
+    hub.report("north", {}, 0);
+    hub.flush();
+  }
+  CHECK(std::string((*hub.last_status())["state"].GetString()) == "Frozen");
+  CHECK(hub.events.with_reason("Frozen").size() == 1);
+  CHECK(hub.split("west") == west_split);
+}
