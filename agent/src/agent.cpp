@@ -10,6 +10,7 @@ namespace {
 constexpr std::int64_t kTickMs = 1000;
 // /healthz fails when the loop has not ticked for this long.
 constexpr std::int64_t kStalledAfterMs = 30'000;
+constexpr std::int64_t kWatchWarningEveryMs = 30'000;
 
 std::int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -62,7 +63,25 @@ void Agent::start() {
 }
 
 void Agent::on_tick(uv_timer_t* timer) {
-  static_cast<Agent*>(timer->data)->loop_tick_ms_ = steady_ms();
+  auto* self = static_cast<Agent*>(timer->data);
+  self->loop_tick_ms_ = steady_ms();
+  self->check_watches();
+}
+
+void Agent::check_watches() {
+  // Informers retry quietly; say so when they fail, at most every 30 s.
+  const auto failed = view_.failed_requests();
+  if (failed > watch_failures_seen_) {
+    metrics_.watch_errors.inc(failed - watch_failures_seen_);
+    const auto now = steady_ms();
+    if (now - watch_warned_at_ms_ >= kWatchWarningEveryMs) {
+      watch_warned_at_ms_ = now;
+      log::warn("Service/EndpointSlice watches failing; retrying with backoff, measurements kept as last seen",
+                {{"failed_requests", std::to_string(failed)}});
+    }
+  }
+  // A namespace watch replaced or dropped takes its count with it.
+  watch_failures_seen_ = failed;
 }
 
 void Agent::stop() {

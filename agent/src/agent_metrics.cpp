@@ -26,6 +26,9 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry)
       apply_failing(registry.gauge("switchyard_agent_apply_failing",
                                    "Errors in the last TrafficSplit apply pass (0 when clean).")),
       watched_services(registry.gauge("switchyard_agent_watched_services",
-                                      "Services the current assignment asks the agent to measure.")) {}
+                                      "Services the current assignment asks the agent to measure.")),
+      watch_errors(registry.counter("switchyard_agent_watch_errors_total",
+                                    "Failed list/watch requests of the Service and EndpointSlice informers "
+                                    "(retried with backoff).")) {}
 
 }  // namespace switchyard::agent

@@ -111,6 +111,12 @@ std::set<std::string> ClusterView::namespaces() const {
   return names;
 }
 
+std::uint64_t ClusterView::failed_requests() const {
+  std::uint64_t failed = 0;
+  for (const auto& [name, entry] : namespaces_) failed += entry->watch->failed_requests();
+  return failed;
+}
+
 void ClusterView::clear() {
   while (!namespaces_.empty()) drop(namespaces_.begin());
 }

@@ -84,6 +84,9 @@ class KubeNamespaceWatch : public NamespaceWatch {
     services_->stop();
     slices_->stop();
   }
+  std::uint64_t failed_requests() const override {
+    return services_->stats().errors.load() + slices_->stats().errors.load();
+  }
 
  private:
   void one_synced() {

@@ -245,6 +245,7 @@ class FakeWatchBackend : public WatchBackend {
    public:
     Watch(FakeWatchBackend& backend, std::string name) : backend_(backend), name_(std::move(name)) {}
     ~Watch() override { backend_.active.erase(name_); }
+    std::uint64_t failed_requests() const override { return backend_.failures; }
 
    private:
     FakeWatchBackend& backend_;
@@ -276,6 +277,7 @@ class FakeWatchBackend : public WatchBackend {
   std::map<std::string, NamespaceEvents*> active;
   bool auto_sync = true;
   int started = 0;
+  std::uint64_t failures = 0;  // what every watch reports as failed requests
 
   // Loop thread: change the cluster and tell the active watch, if any.
   void upsert_service(const std::string& namespace_name, const std::string& name) {

@@ -300,3 +300,13 @@ TEST_CASE("stopping the agent while a poll is parked returns promptly", "[agent]
   run.reset();
   CHECK(std::chrono::steady_clock::now() - started < 2s);
 }
+
+TEST_CASE("failing namespace watches show in the watch error counter", "[agent][runtime]") {
+  Running run;
+  run.hub.publish(assignment(1, {kWeb}, {}));
+  REQUIRE(eventually([&] { return !run.hub.reports().empty(); }));
+  run.on_loop([&] { run.cluster.failures = 4; });
+  REQUIRE(eventually([&] { return run.metrics.watch_errors.value() == 4; }));  // counted at the next tick (1 s)
+  run.on_loop([&] { run.cluster.failures = 5; });
+  REQUIRE(eventually([&] { return run.metrics.watch_errors.value() == 5; }));
+}

@@ -68,3 +68,12 @@ TEST_CASE("a namespace dropped and watched again is measured from its new lists 
   view.set_watch({kWeb});
   CHECK(view.measure().at(kWeb) == protocol::ServiceHealth{kWeb, true, 0, 0});
 }
+
+TEST_CASE("failed requests of the namespace watches are summed", "[agent][view]") {
+  FakeWatchBackend cluster;
+  ClusterView view(cluster, [] {});
+  view.set_watch({kWeb, kReviews});
+  CHECK(view.failed_requests() == 0);
+  cluster.failures = 3;
+  CHECK(view.failed_requests() == 6);  // two namespaces
+}

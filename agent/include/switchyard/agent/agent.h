@@ -69,6 +69,7 @@ class Agent {
   void on_applied(protocol::AppliedState applied);
   void push_report_input();
   static void on_tick(uv_timer_t* timer);
+  void check_watches();
 
   uv_loop_t* loop_;
   AgentOptions options_;
@@ -85,6 +86,8 @@ class Agent {
   protocol::AppliedState applied_;
   bool reported_once_ = false;  // reports flow once the first assignment's watches synced
   bool stopped_ = false;
+  std::uint64_t watch_failures_seen_ = 0;
+  std::int64_t watch_warned_at_ms_ = 0;
 
   // Read by the probes on the metrics server's threads.
   std::atomic<std::int64_t> loop_tick_ms_{0};

@@ -19,6 +19,7 @@ struct AgentMetrics {
   metrics::Counter& apply_errors;      // switchyard_agent_apply_errors_total
   metrics::Gauge& apply_failing;       // switchyard_agent_apply_failing (errors in the last pass)
   metrics::Gauge& watched_services;    // switchyard_agent_watched_services
+  metrics::Counter& watch_errors;      // switchyard_agent_watch_errors_total
 };
 
 }  // namespace switchyard::agent

@@ -36,6 +36,8 @@ class ClusterView {
   // The watched services of synced namespaces.
   [[nodiscard]] std::map<protocol::ServiceKey, protocol::ServiceHealth> measure() const;
   [[nodiscard]] std::set<std::string> namespaces() const;
+  // Failed list/watch requests of the current namespace watches.
+  [[nodiscard]] std::uint64_t failed_requests() const;
   // Stops every watch (shutdown).
   void clear();
 

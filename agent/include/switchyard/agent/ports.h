@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,10 @@ class NamespaceEvents {
 class NamespaceWatch {
  public:
   virtual ~NamespaceWatch() = default;
+  // List and watch requests that failed so far (they are retried with
+  // backoff); loop thread. Lets the agent say when the API server is
+  // unreachable instead of going quiet.
+  [[nodiscard]] virtual std::uint64_t failed_requests() const { return 0; }
 };
 
 class WatchBackend {
