@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "base64.h"
 #include "json_util.h"
 
 namespace switchyard::devcluster {
@@ -248,10 +249,7 @@ std::optional<ApiError> fold_secret_string_data(const ResourceType& type, rapidj
     // Go decodes a null map value as the zero value, "".
     std::string_view plain = entry.value.IsNull() ? std::string_view() :
                              std::string_view(entry.value.GetString(), entry.value.GetStringLength());
-    std::string encoded(4 * ((plain.size() + 2) / 3) + 1, '\0');
-    int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(encoded.data()),
-                                  reinterpret_cast<const unsigned char*>(plain.data()), static_cast<int>(plain.size()));
-    encoded.resize(static_cast<std::size_t>(written));
+    std::string encoded = base64_encode(plain);
     std::string_view key(entry.name.GetString(), entry.name.GetStringLength());
     set_string(data, key, encoded, allocator);
   }

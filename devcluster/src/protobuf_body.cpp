@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 
+#include "base64.h"
 #include "json_util.h"
 
 namespace switchyard::devcluster {
@@ -77,13 +78,6 @@ rapidjson::Value text(std::string_view value, Allocator& allocator) {
   return rapidjson::Value(value.data(), static_cast<rapidjson::SizeType>(value.size()), allocator);
 }
 
-std::string base64(std::string_view data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
 
 // A map<string, string|bytes> entry: key = 1, value = 2.
 bool map_entry(std::string_view entry, rapidjson::Value& map, bool value_as_base64, Allocator& allocator) {
@@ -97,7 +91,7 @@ bool map_entry(std::string_view entry, rapidjson::Value& map, bool value_as_base
     if (field == 1 && wire == 2) key = bytes;
     if (field == 2 && wire == 2) value = bytes;
   }
-  set_member(map, key, value_as_base64 ? text(base64(value), allocator) : text(value, allocator), allocator);
+  set_member(map, key, value_as_base64 ? text(base64_encode(value), allocator) : text(value, allocator), allocator);
   return true;
 }
 

@@ -11,6 +11,7 @@
 
 #include "api.h"
 #include "api_error.h"
+#include "base64.h"
 #include "json_util.h"
 #include "loop_thread.h"
 #include "object_patch.h"
@@ -47,13 +48,6 @@ void send_error(httplib::Response& response, const ApiError& error) {
   response.set_content(status_json(error), "application/json");
 }
 
-std::string base64(const std::string& data) {
-  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0');
-  int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(data.data()), static_cast<int>(data.size()));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
 
 const char* reason_for(int status) {
   switch (status) {
@@ -166,7 +160,7 @@ class Server::Impl {
   std::string kubeconfig(const std::string& context) const {
     std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: " + context + "\n  cluster:\n    server: " +
                       url() + "\n";
-    if (options_.tls) out += "    certificate-authority-data: " + base64(identity_.certificate_pem) + "\n";
+    if (options_.tls) out += "    certificate-authority-data: " + base64_encode(identity_.certificate_pem) + "\n";
     out += "users:\n- name: " + context + "\n  user:\n";
     out += options_.token.empty() ? "    {}\n" : "    token: " + options_.token + "\n";
     out += "contexts:\n- name: " + context + "\n  context:\n    cluster: " + context + "\n    user: " + context +
