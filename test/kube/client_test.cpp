@@ -624,11 +624,31 @@ TEST_CASE("TLS: CA from PEM data, tls-server-name, client certificates", "[kube]
     config.tls_server_name = "kube.test";
     Client anonymous(config);
     CHECK_FALSE(anonymous.get(kServices, "ns", "web").ok());
+    auto with_exec = config;
     config.client_cert_pem = pki.pem("client.crt");
     config.client_key_pem = pki.pem("client.key");
     Client authenticated(config);
     auto result = authenticated.get(kServices, "ns", "web");
     INFO((result ? "" : result.error().to_string()));
     CHECK(result.ok());
+
+    // The same certificate handed out by an exec plugin as PEM in JSON.
+    auto plugin = dir.write("cert-plugin", R"SH(#!/bin/sh
+pem() { awk '{printf "%s\\n", $0}' "$1"; }
+printf '{"kind":"ExecCredential","apiVersion":"client.authentication.k8s.io/v1","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}' "$(pem "$CERT")" "$(pem "$KEY")"
+)SH",
+                            true);
+    ExecConfig exec;
+    exec.api_version = "client.authentication.k8s.io/v1";
+    exec.command = plugin;
+    exec.env = {{"CERT", pki.path("client.crt")}, {"KEY", pki.path("client.key")}};
+    with_exec.exec = exec;
+    Client by_plugin(with_exec);
+    auto plugin_result = by_plugin.get(kServices, "ns", "web");
+    INFO((plugin_result ? "" : plugin_result.error().to_string()));
+    CHECK(plugin_result.ok());
+    CHECK(by_plugin.get(kServices, "ns", "web").ok());
+    CHECK(by_plugin.credential_refreshes() == 1);
+    CHECK(by_plugin.connections_opened() == 1);
   }
 }
