@@ -55,15 +55,17 @@ Result<ListPage> ListWatch::list_everything(StopSignal& stop) {
   ListOptions request;
   request.label_selector = options_.label_selector;
   request.field_selector = options_.field_selector;
-  request.limit = options_.page_size;
+  request.limit = paging_ ? options_.page_size : 0;
   ListPage all;
   bool first_page = true;
   while (!stop.raised()) {
     auto page = client_.list(options_.resource, options_.namespace_name, request);
     if (!page.ok()) {
-      if (!page.error().gone() || first_page) return page.error();
-      // The continue token expired between pages: start the list over.
+      if (!page.error().gone()) return page.error();
       stats_.gone.fetch_add(1);
+      // 410 on the first page: back off and list again. On a later page the
+      // continue token expired: start the list over at once.
+      if (first_page) return page.error();
       all = ListPage{};
       request.continue_token.clear();
       first_page = true;
@@ -71,8 +73,20 @@ Result<ListPage> ListWatch::list_everything(StopSignal& stop) {
     }
     ListPage& got = page.value();
     // Every page of one list carries the snapshot's resourceVersion; the
-    // first page's is the one to watch from.
-    if (first_page) all.resource_version = got.resource_version;
+    // first page's is the one to watch from. A server whose later pages
+    // report another version does not list from one snapshot (objects on
+    // later pages may be newer than that version, and the watch would replay
+    // their older states), so lists from it are not paged.
+    if (first_page) {
+      all.resource_version = got.resource_version;
+    } else if (got.resource_version != all.resource_version) {
+      paging_ = false;
+      request.limit = 0;
+      request.continue_token.clear();
+      all = ListPage{};
+      first_page = true;
+      continue;
+    }
     first_page = false;
     all.items.insert(all.items.end(), std::make_move_iterator(got.items.begin()),
                      std::make_move_iterator(got.items.end()));

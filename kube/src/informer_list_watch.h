@@ -48,6 +48,7 @@ class ListWatch {
   Backoff backoff_;
   std::string resource_version_;  // newest seen: the list's, then each event's
   ApiError last_watch_error_;
+  bool paging_ = true;  // off once the server shows its pages are not one snapshot
 };
 
 }  // namespace switchyard::kube
