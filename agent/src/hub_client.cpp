@@ -61,6 +61,7 @@ std::unique_ptr<httplib::Client> HubClient::make_client(std::chrono::seconds rea
   client->set_read_timeout(read_timeout.count(), 0);
   client->set_write_timeout(options_.request_timeout.count(), 0);
   client->set_keep_alive(true);
+  client->set_tcp_nodelay(true);  // reports are small: do not wait for delayed ACKs
   if (!options_.ca_file.empty()) client->set_ca_cert_path(options_.ca_file.c_str());
   client->enable_server_certificate_verification(true);
   return client;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -106,12 +107,7 @@ class Server::Impl {
       });
       loaded_ = true;
     }
-    if (options_.tls && !identity_.certificate) {
-      bool ok = options_.tls_cert_file.empty()
-                    ? generate_tls_identity(identity_, error)
-                    : load_tls_identity(options_.tls_cert_file, options_.tls_key_file, identity_, error);
-      if (!ok) return false;
-    }
+    if (options_.tls && !identity_.certificate && !load_or_generate_identity(error)) return false;
     if (options_.tls) {
       http_ = std::make_unique<httplib::SSLServer>(identity_.certificate.get(), identity_.key.get());
     } else {
@@ -129,6 +125,24 @@ class Server::Impl {
     running_ = true;
     if (!options_.data_dir.empty()) start_persister();
     return true;
+  }
+
+  // A server with a data directory keeps its generated certificate there, as
+  // a real cluster keeps its CA: after a restart, kubeconfigs and clients
+  // that trusted it still do.
+  bool load_or_generate_identity(std::string& error) {
+    if (!options_.tls_cert_file.empty()) {
+      return load_tls_identity(options_.tls_cert_file, options_.tls_key_file, identity_, error);
+    }
+    if (options_.data_dir.empty()) return generate_tls_identity(identity_, error);
+    const std::string cert_file = options_.data_dir + "/tls.crt";
+    const std::string key_file = options_.data_dir + "/tls.key";
+    if (std::filesystem::exists(cert_file) && std::filesystem::exists(key_file)) {
+      return load_tls_identity(cert_file, key_file, identity_, error);
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    return generate_tls_identity(identity_, error) && save_tls_identity(identity_, cert_file, key_file, error);
   }
 
   void stop() {

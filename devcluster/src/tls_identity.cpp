@@ -87,4 +87,20 @@ bool load_tls_identity(const std::string& cert_file, const std::string& key_file
   return true;
 }
 
+bool save_tls_identity(const TlsIdentity& identity, const std::string& cert_file, const std::string& key_file,
+                       std::string& error) {
+  std::unique_ptr<FILE, decltype(&fclose)> cert(fopen(cert_file.c_str(), "w"), &fclose);
+  std::unique_ptr<FILE, decltype(&fclose)> key(fopen(key_file.c_str(), "w"), &fclose);
+  if (!cert || !key) {
+    error = "cannot write " + (cert ? key_file : cert_file);
+    return false;
+  }
+  if (PEM_write_X509(cert.get(), identity.certificate.get()) != 1 ||
+      PEM_write_PrivateKey(key.get(), identity.key.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    error = "cannot write PEM to " + cert_file + " and " + key_file;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace switchyard::devcluster

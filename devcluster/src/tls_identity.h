@@ -21,5 +21,7 @@ struct TlsIdentity {
 [[nodiscard]] bool generate_tls_identity(TlsIdentity& out, std::string& error);
 [[nodiscard]] bool load_tls_identity(const std::string& cert_file, const std::string& key_file, TlsIdentity& out,
                                      std::string& error);
+[[nodiscard]] bool save_tls_identity(const TlsIdentity& identity, const std::string& cert_file,
+                                     const std::string& key_file, std::string& error);
 
 }  // namespace switchyard::devcluster
