@@ -71,7 +71,8 @@ class Process:
             start_new_session=True, env=env)
         self._stdout_lines = []
         self._stdout_cond = threading.Condition()
-        threading.Thread(target=self._pump_stdout, daemon=True).start()
+        self._pump = threading.Thread(target=self._pump_stdout, daemon=True)
+        self._pump.start()
 
     def _pump_stdout(self):
         for raw in self.popen.stdout:
@@ -81,6 +82,7 @@ class Process:
             with self._stdout_cond:
                 self._stdout_lines.append(line)
                 self._stdout_cond.notify_all()
+        self.popen.stdout.close()
         with self._stdout_cond:
             self._stdout_cond.notify_all()
 
@@ -122,7 +124,9 @@ class Process:
             except subprocess.TimeoutExpired:
                 os.killpg(self.popen.pid, signal.SIGKILL)
                 self.popen.wait()
-        self._log.close()
+        self._pump.join(timeout=5)
+        if not self._log.closed:
+            self._log.close()
         return self.popen.returncode
 
     def kill(self):
