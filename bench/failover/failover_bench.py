@@ -142,14 +142,27 @@ def set_primary_ready(api, ready):
     api.discovery.patch_namespaced_endpoint_slice(f"{SVC}-slice", NS, patch)
 
 
+BACKGROUND_SERVICES = 100
+
+
 def add_background(fleet, apis, first, count):
-    """FailoverServices bg-first..bg-(first+count-1), each over a service of its own."""
-    def one(i):
-        deploy_service(apis, f"bg-{i}", i + 1)
+    """FailoverServices bg-first..bg-(first+count-1) over BACKGROUND_SERVICES
+    services (as a fleet where many virtual services share backends), so that
+    the member clusters hold the TrafficSplits of every FailoverService but
+    only a few hundred services."""
+    def service_for(i):
+        return f"bg-{i % BACKGROUND_SERVICES}"
+
+    def deploy(j):
+        deploy_service(apis, f"bg-{j}", j + 1)
+
+    def create(i):
         apis["mgmt"].custom.create_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices",
-                                                            fos_object(f"bg-{i}", f"bg-{i}", delay=30))
+                                                            fos_object(f"fos-{i}", service_for(i), delay=30))
     with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        list(pool.map(one, range(first, first + count)))
+        existing = min(first - 1, BACKGROUND_SERVICES)
+        list(pool.map(deploy, range(existing, min(first - 1 + count, BACKGROUND_SERVICES))))
+        list(pool.map(create, range(first, first + count)))
 
 
 def wait_settled(fleet, apis, total):
