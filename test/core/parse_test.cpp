@@ -70,6 +70,10 @@ TEST_CASE("every kind of invalid spec is refused with its field named", "[core]"
     CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"consumers":["west","west"]})") ==
           P{R"(spec.consumers[1]: lists "west" twice)"});
   }
+  SECTION("empty consumer list") {
+    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"consumers":[]})") ==
+          P{"spec.consumers: must name at least one cluster (or be left out to mean every backing cluster)"});
+  }
   SECTION("empty list") {
     CHECK(problems(R"({"backingServices":[]})") == P{"spec.backingServices: must list at least one backing service"});
   }
