@@ -222,7 +222,7 @@ TEST_CASE("informers keep their stores right while devcluster restarts", "[kube]
   CHECK(labelled_handler.current == writer.server_state("default", "app=a"));
 }
 
-TEST_CASE("chaos: random writes, cuts and restarts; stores end equal and deliveries stay exact",
+TEST_CASE("chaos: random writes, cuts and restarts leave stores equal and deliveries exact",
           "[kube][informer][e2e]") {
   DevclusterProcess devcluster;
   TcpProxy proxy(devcluster.port());
