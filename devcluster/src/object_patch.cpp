@@ -62,6 +62,13 @@ std::optional<ApiError> apply_patch(PatchKind kind, const ResourceType& type, co
       if (manager.empty()) {
         return bad_request("PATCH " + type.qualified() + ": fieldManager is required for apply requests");
       }
+      // The apply library expects metadata it can merge into; anything else
+      // could not decode as an object on a real server either.
+      if (const rapidjson::Value* applied_metadata = member(patch, "metadata");
+          applied_metadata != nullptr && !applied_metadata->IsObject()) {
+        return bad_request(type.kind + " in version \"" + type.version + "\" cannot be handled as a " + type.kind +
+                           ": metadata: must be an object");
+      }
       objects::ApplyListTypes lists;
       if (type.compiled_schema) {
         lists = objects::apply_list_types(*type.compiled_schema);

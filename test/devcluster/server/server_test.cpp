@@ -454,3 +454,16 @@ TEST_CASE("a watch-only fault holds watches and leaves lists alone", "[devcluste
   REQUIRE(lines.size() == 1);
   CHECK(parse(lines[0])["object"]["code"].GetInt() == 410);
 }
+
+TEST_CASE("server-side apply with a non-object metadata is a 400 and changes nothing", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  REQUIRE(client.Post(kConfigMaps.c_str(), config_map("a", "1"), kJson)->status == 201);
+  for (const char* body : {R"({"metadata":5,"data":{"k":"2"}})", R"({"metadata":"x"})", R"({"metadata":[]})"}) {
+    CAPTURE(body);
+    auto response = client.Patch((kConfigMaps + "/a?fieldManager=test").c_str(), body, "application/apply-patch+yaml");
+    REQUIRE(response);
+    CHECK(response->status == 400);
+  }
+  CHECK(std::string(parse(client.Get((kConfigMaps + "/a").c_str())->body)["data"]["k"].GetString()) == "1");
+}
