@@ -87,6 +87,9 @@ ResourceTypes::ResourceTypes() {
   deployments.has_generation = true;
   deployments.categories = {"all"};
   types_.push_back(deployments);
+  // Stored only (nothing enforces it here): deploy/ ships one for the hub.
+  types_.push_back(builtin("networking.k8s.io", "networkpolicies", "networkpolicy", "NetworkPolicy", true, {"netpol"},
+                           {column("Pod-Selector", "string", ".spec.podSelector")}));
   const std::string rbac = "rbac.authorization.k8s.io";
   types_.push_back(builtin(rbac, "roles", "role", "Role", true, {}));
   types_.push_back(builtin(rbac, "clusterroles", "clusterrole", "ClusterRole", false, {}));
