@@ -28,6 +28,11 @@ using objects::to_json;
   return objects::find_member(object, key);
 }
 
+// Whether YAML text is free of control characters and valid UTF-8, as YAML
+// requires; false with go-yaml's message in `error` otherwise. parse_body
+// checks it first because yaml-cpp can loop forever on such input.
+[[nodiscard]] bool yaml_safe_for_parser(std::string_view text, std::string& error);
+
 // Parses one JSON (or YAML, for `yaml`) body; false with `error` set on failure.
 [[nodiscard]] bool parse_body(std::string_view text, bool yaml, rapidjson::Document& out, std::string& error);
 

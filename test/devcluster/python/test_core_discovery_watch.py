@@ -3,6 +3,7 @@ switchyard-devcluster: list and watch of Services and EndpointSlices, Secrets
 with stringData, and what kubectl prints for EndpointSlices."""
 
 import base64
+import json
 import subprocess
 import unittest
 
@@ -130,6 +131,28 @@ class CoreV1Test(unittest.TestCase):
         listed = self.core.list_namespaced_secret(NAMESPACE, field_selector="metadata.name=token")
         self.assertEqual(sorted(listed.items[0].data), ["extra", "other", "token"])
         self.assertIsNone(listed.items[0].string_data)
+
+
+class BadYamlTest(unittest.TestCase):
+    def post_yaml(self, body):
+        return api_client.call_api("/api/v1/namespaces", "POST", body=body, auth_settings=["BearerToken"],
+                                   header_params={"Content-Type": "application/yaml", "Accept": "application/json"},
+                                   _preload_content=False, _request_timeout=60, _return_http_data_only=True)
+
+    def test_yaml_with_control_characters_or_broken_utf8_is_400_and_the_server_keeps_serving(self):
+        # Each of these once sent the YAML parser into an endless loop.
+        for body in (b",/apis\n\n\x00\x0f\n", b"#\xecpis\n\n,\nx"):
+            with self.subTest(body=body):
+                with self.assertRaises(kubernetes.client.ApiException) as raised:
+                    self.post_yaml(body)
+                self.assertEqual(raised.exception.status, 400)
+                status = json.loads(raised.exception.body)
+                self.assertEqual(status["reason"], "BadRequest")
+                self.assertIn("yaml", status["message"])
+        response = self.post_yaml(b"metadata:\n  name: from-yaml\n")
+        self.assertEqual(response.status, 201)
+        self.assertEqual(kubernetes.client.CoreV1Api(api_client).read_namespace("from-yaml").metadata.name,
+                         "from-yaml")
 
 
 class DiscoveryV1Test(unittest.TestCase):
