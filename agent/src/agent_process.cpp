@@ -80,6 +80,8 @@ int run_agent(const AgentConfig& config) {
                {{"error", kube_config.error().to_string()}});
     return 1;
   }
+  // Names the binary in the API server's audit log (and in RBAC checks).
+  kube_config.value().user_agent = std::string("switchyard-agent/") + SWITCHYARD_VERSION;
   kube::Client kube_client(std::move(kube_config).value());
 
   uv_loop_t loop;

@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", options.tls_key_file, "PEM private key for --tls-cert");
   app.add_option("--token", options.token, "bearer token every request must carry");
   app.add_option("--data-dir", options.data_dir, "persist objects in DIR (in memory when absent)");
+  app.add_option("--audit-log", options.audit_log_file,
+                 "append one JSON line per resource request (RBAC verb, group, resource, namespace, User-Agent) "
+                 "to FILE");
   app.add_option("--event-window", event_window, "events kept for watches; older resourceVersions get 410 Expired")
       ->check(CLI::PositiveNumber);
   std::vector<std::string> fault_specs;

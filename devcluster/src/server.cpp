@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "api_error.h"
+#include "audit_log.h"
 #include "base64.h"
 #include "json_util.h"
 #include "loop_thread.h"
@@ -94,6 +95,10 @@ class Server::Impl {
 
   bool start(std::string& error) {
     if (running_) return true;
+    if (!options_.audit_log_file.empty() && !audit_opened_) {
+      if (!audit_.open(options_.audit_log_file, error)) return false;
+      audit_opened_ = true;
+    }
     if (!options_.data_dir.empty() && !loaded_) {
       Snapshot snapshot;
       if (!read_snapshot(options_.data_dir, snapshot, error)) return false;
@@ -261,6 +266,7 @@ class Server::Impl {
         return;
       }
     }
+    audit_.record(request.method, request.path, request.params, request.get_header_value("User-Agent"));
     ApiRequest api_request;
     api_request.method = request.method;
     api_request.path = request.path;
@@ -403,10 +409,12 @@ class Server::Impl {
   int port_ = 0;
   bool running_ = false;
   bool loaded_ = false;
+  bool audit_opened_ = false;
   std::atomic<bool> stopping_{false};
 
   std::mutex faults_mutex_;  // guards faults_
   std::vector<Fault> faults_;
+  AuditLog audit_;  // opened once by start(); writes under its own mutex
 
   std::mutex persist_mutex_;  // guards dirty_, persist_stop_
   std::condition_variable persist_wake_;

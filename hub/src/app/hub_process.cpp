@@ -133,6 +133,8 @@ bool HubProcess::start(std::string& error) {
     return false;
   }
   log::info("management cluster", {{"server", config.value().server}, {"source", config.value().source}});
+  // Names the binary in the API server's audit log (and in RBAC checks).
+  config.value().user_agent = std::string("switchyard-hub/") + SWITCHYARD_VERSION;
   client_ = std::make_unique<kube::Client>(std::move(config).value());
 
   uv_signal_init(&loop_, &sigterm_);

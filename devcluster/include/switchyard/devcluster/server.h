@@ -25,6 +25,7 @@ struct ServerOptions {
   std::string tls_key_file;
   std::string token;     // bearer token every request must carry; empty: none
   std::string data_dir;  // persist objects there; empty: in memory only
+  std::string audit_log_file;  // append one JSON line per resource request; empty: none
   std::size_t event_window = 10000;  // events kept for watches; older -> 410 Expired
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies get 413
   std::size_t worker_threads = 256;  // open watches each hold one
