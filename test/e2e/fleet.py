@@ -380,33 +380,40 @@ def namespace(name):
     return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
 
 
-class SplitWatcher:
-    """Watches one TrafficSplit with `kubectl get -w` and records when each
-    version of its backends' weights arrived (monotonic seconds)."""
+class KubectlWatch:
+    """Watches one object with `kubectl get -w -o jsonpath=TEMPLATE` and
+    records when each version arrived (monotonic seconds), parsed by `parse`."""
 
-    def __init__(self, fleet, cluster, namespace, name):
-        self.cluster = cluster
+    def __init__(self, fleet, cluster, resource, namespace, name, template, parse):
+        self.cluster, self.resource = cluster, resource
         self.events = []
+        self._parse = parse
         self._cond = threading.Condition()
-        template = '{range .spec.backends[*]}{.service}={.weight} {end}{"\\n"}'
         self.process = subprocess.Popen(
-            [KUBECTL, "--kubeconfig", fleet.kubeconfig, "--context", cluster, "get", TS_GROUP, "-n", namespace,
+            [KUBECTL, "--kubeconfig", fleet.kubeconfig, "--context", cluster, "get", resource, "-n", namespace,
              name, "-w", "-o", f"jsonpath={template}"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
         for line in self.process.stdout:
-            weights = {}
-            for pair in line.split():
-                service_name, _, weight = pair.partition("=")
-                weights[service_name] = _weight(weight or None)
+            value = self._parse(line.strip())
             with self._cond:
-                self.events.append((time.monotonic(), weights))
+                self.events.append((time.monotonic(), value))
                 self._cond.notify_all()
 
+    def wait_started(self, timeout=20.0):
+        """Waits for the watch's first line (the current state), so that a
+        change made after this returns is timed from a running watch."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while not self.events:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise FleetError(f"kubectl get -w of {self.resource} in {self.cluster} did not start")
+                self._cond.wait(0.2)
+
     def wait_until(self, predicate, after, timeout=20.0):
-        """The arrival time of the first version, seen after `after`, for which predicate(weights)."""
+        """The arrival time of the first version, seen after `after`, for which predicate(value)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -416,7 +423,7 @@ class SplitWatcher:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     last = self.events[-1][1] if self.events else None
-                    raise FleetError(f"TrafficSplit in {self.cluster} did not reach the expected weights "
+                    raise FleetError(f"{self.resource} in {self.cluster} did not reach the expected state "
                                      f"within {timeout:.0f}s (last seen: {last})")
                 self._cond.wait(min(remaining, 0.2))
 
@@ -424,3 +431,21 @@ class SplitWatcher:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait()
+
+
+def split_watch(fleet, cluster, namespace, name):
+    """A watch of one TrafficSplit's weights, as {backend service: weight}."""
+    # kubectl 1.32 ends a watch after the first change when the template uses
+    # {range}: print the two lists side by side instead.
+    template = '{.spec.backends[*].service}{"|"}{.spec.backends[*].weight}{"\\n"}'
+
+    def parse(line):
+        services, _, weights = line.partition("|")
+        return {service: _weight(w) for service, w in zip(services.split(), weights.split())}
+    return KubectlWatch(fleet, cluster, TS_GROUP, namespace, name, template, parse)
+
+
+def endpoint_slice_watch(fleet, cluster, namespace, name):
+    """A watch of one EndpointSlice's endpoints' ready conditions, as a list of booleans."""
+    return KubectlWatch(fleet, cluster, "endpointslices.discovery.k8s.io", namespace, name,
+                        '{.endpoints[*].conditions.ready}{"\\n"}', lambda line: [w == "true" for w in line.split()])

@@ -202,7 +202,7 @@ class AgentE2E(unittest.TestCase):
 
     def test_agent_restart_reports_again_and_flips_nothing(self):
         self.converge_on_primary()
-        watchers = {m: fl.SplitWatcher(self.fleet, m, NS, "checkout") for m in MEMBERS}
+        watchers = {m: fl.split_watch(self.fleet, m, NS, "checkout") for m in MEMBERS}
         for watcher in watchers.values():
             self.addCleanup(watcher.stop)
         fl.wait_for("the split watchers to see the current weights", lambda: all(w.events for w in watchers.values()))
