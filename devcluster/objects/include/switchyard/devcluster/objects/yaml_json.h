@@ -14,8 +14,10 @@
 namespace switchyard::devcluster::objects {
 
 // Upper bound on values one YAML document may expand to, so aliases cannot
-// blow a small body up into a huge object ("billion laughs").
-inline constexpr std::size_t kMaxYamlValues = 1'000'000;
+// blow a small body up into a huge object ("billion laughs"): server-side
+// apply keeps a field path per leaf, so each value costs far more than its
+// JSON. Real manifests stay far below this.
+inline constexpr std::size_t kMaxYamlValues = 200'000;
 
 // Converts the single YAML document in `text` (JSON is valid YAML) into `out`.
 // Returns the reason on failure: syntax error with line and column, several
