@@ -3,7 +3,7 @@
 #include <thread>
 
 #include "informer_list_watch.h"
-#include "informer_mailbox.h"
+#include "switchyard/kube/loop_mailbox.h"
 #include "informer_stop_signal.h"
 #include "informer_store.h"
 

@@ -4,7 +4,7 @@
 #include <optional>
 #include <thread>
 
-#include "informer_mailbox.h"
+#include "switchyard/kube/loop_mailbox.h"
 #include "informer_stop_signal.h"
 #include "leader_lease.h"
 #include "leader_state.h"

@@ -1,7 +1,7 @@
 // switchyard-agent's runtime: one libuv loop thread owns the assignment, the
 // measurements and the applied state; the assignment long poll, the reporter
 // and the TrafficSplit applier run on their own threads and talk to the loop
-// only through LoopQueue hand-offs (inbound) and their thread-safe submit /
+// only through LoopMailbox hand-offs (inbound) and their thread-safe submit /
 // update calls (outbound).
 //
 //   poller --assignment--> loop --watch list--> ClusterView (namespace watches)
@@ -26,10 +26,10 @@
 #include "switchyard/agent/agent_metrics.h"
 #include "switchyard/agent/assignment_poller.h"
 #include "switchyard/agent/cluster_view.h"
-#include "switchyard/agent/loop_queue.h"
 #include "switchyard/agent/ports.h"
 #include "switchyard/agent/reporter.h"
 #include "switchyard/agent/split_applier.h"
+#include "switchyard/kube/loop_mailbox.h"
 #include "switchyard/telemetry/health_server.h"
 
 namespace switchyard::agent {
@@ -74,7 +74,7 @@ class Agent {
   uv_loop_t* loop_;
   AgentOptions options_;
   AgentMetrics& metrics_;
-  LoopQueue queue_;
+  kube::LoopMailbox queue_;
   ClusterView view_;
   Reporter reporter_;
   SplitApplier applier_;

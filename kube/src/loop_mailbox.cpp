@@ -1,4 +1,4 @@
-#include "informer_mailbox.h"
+#include "switchyard/kube/loop_mailbox.h"
 
 namespace switchyard::kube {
 

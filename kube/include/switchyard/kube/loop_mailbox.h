@@ -1,7 +1,8 @@
 // Hands work from any thread to one libuv loop thread: a mutex-guarded queue
 // of closures plus a uv_async_t. Sends coalesce; the loop runs everything
 // queued at once, in the order it was posted. Used by the informer and the
-// leader elector, whose API calls run on their own threads.
+// leader elector, whose API calls run on their own threads, and by the agent,
+// whose hub client and split applier report back from theirs.
 #pragma once
 
 #include <functional>
