@@ -197,9 +197,26 @@ ApiResponse Api::list_objects(const ApiRequest& request, const ResourceType& typ
   std::vector<ObjectPtr> all = store_.list(type.storage_key(), path.namespace_name);
   std::vector<ObjectPtr> items;
   items.reserve(all.size());
-  // continue: "<namespace>/<name>" of the last item sent, base64-free since
-  // clients treat it as opaque.
-  std::string after = request.param("continue").value_or("");
+  // continue: "<resourceVersion>:<namespace>/<name>": the snapshot the first
+  // page showed and the last item sent (clients treat it as opaque). Later
+  // pages are only served while that snapshot still holds, that is while
+  // nothing of this resource was written since; otherwise 410 Expired, as a
+  // real server answers a continue token whose snapshot was compacted, and
+  // the client lists again from the start.
+  std::string rv = std::to_string(store_.resource_version());
+  std::string after;
+  if (auto token = request.param("continue"); token && !token->empty()) {
+    auto colon = token->find(':');
+    auto snapshot = colon == std::string::npos ? std::nullopt : parse_resource_version(token->substr(0, colon));
+    if (!snapshot) return error_response(bad_request("continue: invalid value \"" + *token + "\""));
+    if (*snapshot < store_.oldest_watchable() || store_.last_write(type.storage_key()) > *snapshot) {
+      return error_response(expired(
+          "The provided continue parameter is too old to display a consistent list result. You can start a new "
+          "list without the continue parameter."));
+    }
+    after = token->substr(colon + 1);
+    rv = std::to_string(*snapshot);
+  }
   std::size_t limit = 0;
   if (auto text = request.param("limit")) {
     auto parsed = parse_resource_version(*text);
@@ -219,9 +236,9 @@ ApiResponse Api::list_objects(const ApiRequest& request, const ResourceType& typ
     items.push_back(served_as(type, object));
   }
   if (remaining > 0 && !items.empty()) {
-    continue_token = metadata_string(*items.back(), "namespace") + "/" + metadata_string(*items.back(), "name");
+    continue_token =
+        rv + ":" + metadata_string(*items.back(), "namespace") + "/" + metadata_string(*items.back(), "name");
   }
-  std::string rv = std::to_string(store_.resource_version());
   if (wants_table(request.accept)) {
     TableOptions options;
     options.include_object = request.param("includeObject").value_or("");

@@ -74,7 +74,13 @@ ObjectPtr Store::remove(const std::string& key, const std::string& ns, const std
   return last;
 }
 
+std::uint64_t Store::last_write(const std::string& key) const {
+  auto found = last_write_.find(key);
+  return found == last_write_.end() ? 0 : found->second;
+}
+
 void Store::record(Event event) {
+  last_write_[event.storage_key] = event.resource_version;
   event.object_json = std::make_shared<const std::string>(to_json(*event.object));
   // Drop closed watchers while fanning out, so the list never grows stale.
   watchers_.erase(std::remove_if(watchers_.begin(), watchers_.end(),

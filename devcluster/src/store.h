@@ -52,6 +52,10 @@ class Store {
                                  std::vector<Event>& replay, bool& too_old);
   // Oldest resourceVersion a watch may still start from.
   [[nodiscard]] std::uint64_t oldest_watchable() const { return compacted_; }
+  // The resourceVersion of the newest write to `key` since this store began
+  // (0 when none): a list page continued from an older snapshot of `key`
+  // would no longer be consistent.
+  [[nodiscard]] std::uint64_t last_write(const std::string& key) const;
   void close_watchers();
   void close_watchers_of(const std::string& key);
   [[nodiscard]] std::size_t watcher_count() const { return watchers_.size(); }
@@ -66,6 +70,7 @@ class Store {
   void record(Event event);
 
   std::map<std::string, Collection> collections_;
+  std::map<std::string, std::uint64_t> last_write_;  // by key, see last_write()
   std::uint64_t resource_version_ = 1;
   std::deque<Event> ring_;
   std::size_t event_window_;

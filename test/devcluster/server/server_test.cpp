@@ -189,11 +189,20 @@ TEST_CASE("create update and delete follow the API server's rules", "[devcluster
     auto page2 = parse(client.Get((kConfigMaps + "?limit=2&continue=" + percent_encode(token)).c_str())->body);
     REQUIRE(page2["items"].Size() == 1);
     CHECK(std::string(page2["items"][0]["metadata"]["name"].GetString()) == "p3");
+    // Every page shows the first page's snapshot...
+    CHECK(std::string(page2["metadata"]["resourceVersion"].GetString()) ==
+          page1["metadata"]["resourceVersion"].GetString());
     auto front = parse(client.Get((kConfigMaps + "?labelSelector=tier%3Dfront").c_str())->body);
     CHECK(front["items"].Size() == 2);
     auto notin = parse(client.Get((kConfigMaps + "?labelSelector=tier%20notin%20(front)").c_str())->body);
     REQUIRE(notin["items"].Size() == 1);
     CHECK(std::string(notin["items"][0]["metadata"]["name"].GetString()) == "p2");
+    // Once a write changed what the snapshot showed, continuing from it
+    // is 410 Expired (the client lists again), never a page of newer objects.
+    REQUIRE(client.Post(kConfigMaps.c_str(), config_map("p4", "x", R"({"tier":"front"})"), kJson)->status == 201);
+    auto stale = client.Get((kConfigMaps + "?limit=2&continue=" + percent_encode(token)).c_str());
+    CHECK(stale->status == 410);
+    CHECK(std::string(parse(stale->body)["reason"].GetString()) == "Expired");
   }
 }
 
