@@ -258,3 +258,148 @@ TEST_CASE("when most member clusters fall silent at once the hub freezes and say
   CHECK(hub.events.with_reason("Frozen").size() == 1);
   CHECK(hub.split("west") == west_split);
 }
+
+namespace {
+
+const std::string kApiSpec =
+    R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"api-svc"},)"
+    R"({"cluster":"east","namespace":"emojivoto","name":"api-svc"}],"failback":{"delaySeconds":30}})";
+
+// Two FailoverServices, web-svc and api-svc, over the same two consumers.
+struct TwoServices {
+  TwoServices() {
+    hub.add_members({"west", "east"});
+    hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+    hub.controller.failover_service_changed(fos_object(kApiSpec, "", 1, "api-svc"), hub.now);
+    hub.flush();
+    report_all(2);
+    hub.flush();
+    report_all(2);  // the agents apply what the hub decided
+    hub.flush();
+  }
+  void report_all(std::uint32_t web_west_ready) {
+    hub.report("west", {{"web-svc", web_west_ready}, {"api-svc", 2},
+                        {"web-svc-east", 1, ServiceRole::Mirror}, {"api-svc-east", 1, ServiceRole::Mirror}},
+               hub.applied("west"));
+    hub.report("east", {{"web-svc", 2}, {"api-svc", 2},
+                        {"web-svc-west", 1, ServiceRole::Mirror}, {"api-svc-west", 1, ServiceRole::Mirror}},
+               hub.applied("east"));
+  }
+  std::size_t writes(const std::string& name) const {
+    return hub.statuses.of(WriteKind::FailoverServiceStatus, name).size();
+  }
+  Hub hub;
+};
+
+std::int64_t consumer_field(const rapidjson::Document& status, std::size_t consumer, const char* field) {
+  return status["consumers"][static_cast<rapidjson::SizeType>(consumer)][field].GetInt64();
+}
+
+}  // namespace
+
+TEST_CASE("a failover of one FailoverService writes its status and leaves the others' alone", "[hub]") {
+  TwoServices fleet;
+  auto& hub = fleet.hub;
+  const auto api_status = hub.last_status("api-svc");
+  const auto api_desired_west = consumer_field(*api_status, 0, "desiredRevision");
+  REQUIRE((*api_status)["consumers"][0]["inSync"].GetBool());
+  REQUIRE((*hub.last_status())["consumers"][0]["inSync"].GetBool());
+  const auto web_before = fleet.writes("web-svc");
+  const auto api_before = fleet.writes("api-svc");
+  const auto west_revision = hub.controller.revision("west");
+
+  // web-svc fails over: both consumers get a new revision.
+  hub.now += 1000;
+  fleet.report_all(0);
+  hub.flush();
+  REQUIRE(hub.controller.revision("west") > west_revision);
+  CHECK(fleet.writes("web-svc") == web_before + 1);  // one write for the decision
+  CHECK(fleet.writes("api-svc") == api_before);      // nothing of api-svc moved
+  const auto web = hub.last_status();
+  CHECK(std::string((*web)["state"].GetString()) == "FailedOver");
+  CHECK(consumer_field(*web, 0, "desiredRevision") == hub.controller.revision("west"));
+  CHECK_FALSE((*web)["consumers"][0]["inSync"].GetBool());
+
+  SECTION("agents applying the new revision move only web-svc, once per consumer") {
+    hub.now += 1000;
+    fleet.report_all(0);
+    hub.flush();
+    CHECK(fleet.writes("web-svc") == web_before + 2);  // both consumers caught up in the same batch
+    CHECK(fleet.writes("api-svc") == api_before);
+    const auto synced = hub.last_status();
+    CHECK((*synced)["consumers"][0]["inSync"].GetBool());
+    CHECK((*synced)["consumers"][1]["inSync"].GetBool());
+    CHECK(std::string((*synced)["conditions"][1]["status"].GetString()) == "True");  // Ready
+    // api-svc still wants the revision its own split last changed at, and has
+    // it (re-derived because someone else overwrote its status).
+    hub.controller.failover_service_changed(fos_object(kApiSpec, "{}", 1, "api-svc"), hub.now);
+    hub.flush();
+    const auto api = hub.last_status("api-svc");
+    CHECK(consumer_field(*api, 0, "desiredRevision") == api_desired_west);
+    CHECK(consumer_field(*api, 0, "appliedRevision") == api_desired_west);
+    CHECK((*api)["consumers"][0]["inSync"].GetBool());
+  }
+  SECTION("a consumer behind its FailoverService's revision shows it until it catches up") {
+    hub.now += 1000;
+    hub.report("west", {}, hub.applied("west"), false);  // west caught up; east has not reported since
+    hub.flush();
+    CHECK(fleet.writes("web-svc") == web_before + 2);
+    CHECK(fleet.writes("api-svc") == api_before);
+    const auto status = hub.last_status();
+    CHECK((*status)["consumers"][0]["inSync"].GetBool());
+    CHECK_FALSE((*status)["consumers"][1]["inSync"].GetBool());
+    CHECK(consumer_field(*status, 1, "appliedRevision") < consumer_field(*status, 1, "desiredRevision"));
+    CHECK(std::string((*status)["conditions"][1]["status"].GetString()) == "False");
+  }
+}
+
+TEST_CASE("a restarted hub resumes each FailoverService's own revisions and writes no status", "[hub]") {
+  TwoServices fleet;
+  auto& before = fleet.hub;
+  before.now += 1000;
+  fleet.report_all(0);  // web-svc fails over: its revisions move past api-svc's
+  before.flush();
+  fleet.report_all(0);
+  before.flush();
+  const auto web = before.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").back().status_json;
+  const auto api = before.statuses.of(WriteKind::FailoverServiceStatus, "api-svc").back().status_json;
+  REQUIRE(consumer_field(*parse(web), 0, "desiredRevision") > consumer_field(*parse(api), 0, "desiredRevision"));
+  const auto west_applied = before.applied("west");
+  const auto east_applied = before.applied("east");
+
+  Hub after(before.now + 5000);
+  after.add_members({"west", "east"});
+  after.controller.failover_service_changed(fos_object(kTwoClusterSpec, web), after.now);
+  after.controller.failover_service_changed(fos_object(kApiSpec, api, 1, "api-svc"), after.now);
+  after.flush();
+  CHECK(after.controller.revision("west") > west_applied);
+  // The agents come back with what they applied from the previous hub.
+  after.now += 1000;
+  after.report("west", {{"web-svc", 0}, {"api-svc", 2}, {"web-svc-east", 1, ServiceRole::Mirror},
+                        {"api-svc-east", 1, ServiceRole::Mirror}}, west_applied);
+  after.report("east", {{"web-svc", 2}, {"api-svc", 2}, {"web-svc-west", 1, ServiceRole::Mirror},
+                        {"api-svc-west", 1, ServiceRole::Mirror}}, east_applied);
+  after.flush();
+  // Whatever else a restarted hub re-derives (health it has not heard yet),
+  // each FailoverService keeps the revisions it had: nothing moves them.
+  for (const auto& [name, recorded] : {std::pair{"web-svc", web}, std::pair{"api-svc", api}}) {
+    const auto was = parse(recorded);
+    for (const auto& write : after.statuses.of(WriteKind::FailoverServiceStatus, name)) {
+      INFO(name << ": " << write.status_json);
+      const auto now = parse(write.status_json);
+      for (std::size_t c = 0; c < 2; ++c) {
+        CHECK(consumer_field(*now, c, "desiredRevision") == consumer_field(*was, c, "desiredRevision"));
+        CHECK(consumer_field(*now, c, "appliedRevision") == consumer_field(*was, c, "appliedRevision"));
+      }
+    }
+  }
+  const auto web_writes = after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").size();
+  // A new decision after the restart gets a revision above every recorded one.
+  after.now += 1000;
+  after.report("west", {{"api-svc", 0}}, west_applied, false);
+  after.flush();
+  const auto moved = after.last_status("api-svc");
+  CHECK(consumer_field(*moved, 0, "desiredRevision") == after.controller.revision("west"));
+  CHECK(consumer_field(*moved, 0, "desiredRevision") > west_applied);
+  CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").size() == web_writes);
+}

@@ -46,7 +46,13 @@ std::string secret_id(const std::string& namespace_name, const std::string& name
 struct Controller::FosEntry {
   core::ObjectKey key;
   std::string uid;
+  std::int64_t generation = 0;
+  bool spec_moved = false;             // a new generation: its watches may differ in every consumer
   std::vector<std::string> consumers;  // clusters whose revisions its status shows
+  // Each consumer's TrafficSplit as this hub last decided it; a consumer not
+  // listed has not been decided by this hub yet.
+  std::map<std::string, std::optional<core::TrafficSplit>, std::less<>> splits;
+  std::set<std::string, std::less<>> restored;  // consumers whose revisions came from the recorded status
   std::string last_status_json;        // as last written, or as last observed in the object
   std::optional<core::FosState> last_state;
 };
@@ -64,11 +70,31 @@ struct Controller::MemberEntry {
   bool status_due = false;
 };
 
+// One FailoverService's own revisions in one consumer cluster: the cluster
+// revision at which its TrafficSplit (or watch list) there last changed, so
+// that another FailoverService's change moves nothing in its status.
+struct Controller::ConsumerRevision {
+  std::int64_t desired = 0;
+  std::int64_t recorded_applied = 0;  // shown until this hub hears the cluster's agent
+};
+
 struct Controller::ClusterPublication {
   std::int64_t revision = 0;  // last published (or, before that, the highest recorded in status)
   bool published = false;
   core::ClusterAssignment current;
   std::int64_t applied = 0;
+  bool applied_heard = false;  // `applied` comes from a report to this hub
+  std::map<core::ObjectKey, ConsumerRevision> consumers;  // FailoverServices consuming this cluster
+  std::set<core::ObjectKey> changed;  // consumers whose split or watches here changed since the last publish
+
+  // What a FailoverService's status shows as applied here: the agent's
+  // revision, capped at the one that FailoverService wants.
+  [[nodiscard]] std::int64_t shown_applied(const ConsumerRevision& revision) const {
+    return std::min(applied_heard ? applied : revision.recorded_applied, revision.desired);
+  }
+  [[nodiscard]] bool in_sync(const ConsumerRevision& revision) const {
+    return revision.desired != 0 && shown_applied(revision) == revision.desired;
+  }
 };
 
 Controller::Controller(ControllerOptions options, ControllerOutputs outputs)
@@ -83,6 +109,8 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
   entry.key = object.key;
   entry.uid = object.uid;
   const bool known = engine_.find(object.key).has_value();
+  if (known && entry.generation != object.generation) entry.spec_moved = true;
+  entry.generation = object.generation;
   if (object.spec.ok()) {
     engine_.upsert(*object.spec.value, known ? std::nullopt : object.recorded, now);
     entry.consumers = object.spec.value->spec.consumers;
@@ -93,9 +121,13 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
   if (!known && object.recorded) {
     // Resume revision numbering above what the previous hub published, so an
     // agent that applied revision N never mistakes a new assignment for it.
+    // Its own revisions are resumed too, so a restart alone rewrites no status.
     for (const auto& consumer : object.recorded->consumers) {
       auto& publication = clusters_[consumer.cluster];
       if (!publication.published) publication.revision = std::max(publication.revision, consumer.desired_revision);
+      if (consumer.desired_revision == 0) continue;
+      publication.consumers[object.key] = {consumer.desired_revision, consumer.applied_revision};
+      entry.restored.insert(consumer.cluster);
     }
   }
   if (object.recorded_json != entry.last_status_json) {
@@ -108,6 +140,10 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
 
 void Controller::failover_service_deleted(const core::ObjectKey& key) {
   for (auto& cluster : engine_.remove(key)) republish_.insert(std::move(cluster));
+  if (auto entry = services_.find(key); entry != services_.end()) {
+    for (const auto& consumer : entry->second.consumers) forget_consumer(consumer, key);
+    for (const auto& consumer : entry->second.restored) forget_consumer(consumer, key);
+  }
   services_.erase(key);
   status_due_.erase(key);
 }
@@ -217,20 +253,67 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
   if (member.view != before || !member.written) member.status_due = true;
 
   auto& publication = clusters_[cluster];
-  if (publication.applied != report.applied.revision) {
+  if (!publication.applied_heard || publication.applied != report.applied.revision) {
+    // Only FailoverServices whose own revision here this crosses show anything new.
+    std::vector<bool> was_in_sync;
+    was_in_sync.reserve(publication.consumers.size());
+    for (const auto& [key, revision] : publication.consumers) was_in_sync.push_back(publication.in_sync(revision));
     publication.applied = report.applied.revision;
-    mark_consumers_status(cluster);
+    publication.applied_heard = true;
+    std::size_t i = 0;
+    for (const auto& [key, revision] : publication.consumers) {
+      if (was_in_sync[i++] != publication.in_sync(revision)) status_due_.insert(key);
+    }
   }
   for (const auto& error : report.applied.errors) {
     log::warn("agent could not apply its assignment", {{"cluster", cluster}, {"error", error}});
   }
 }
 
-void Controller::mark_consumers_status(const std::string& cluster) {
-  for (const auto& [key, entry] : services_) {
-    if (std::find(entry.consumers.begin(), entry.consumers.end(), cluster) != entry.consumers.end()) {
-      status_due_.insert(key);
+void Controller::forget_consumer(const std::string& cluster, const core::ObjectKey& key) {
+  auto publication = clusters_.find(cluster);
+  if (publication == clusters_.end()) return;
+  publication->second.consumers.erase(key);
+  publication->second.changed.erase(key);
+}
+
+void Controller::note_split_changes(const core::Change& change, FosEntry& entry) {
+  const auto& key = entry.key;
+  const auto count = engine_.consumer_count(change.record);
+  std::set<std::string, std::less<>> consumers;
+  for (std::size_t c = 0; c < count; ++c) {
+    const auto& cluster = engine_.consumer_cluster(change.record, c);
+    consumers.insert(cluster);
+    const bool split_flagged = c < 64 && (change.splits_changed & (std::uint64_t{1} << c)) != 0;
+    if (!change.spec_changed && !split_flagged) continue;
+    auto split = engine_.traffic_split(change.record, c);
+    auto known = entry.splits.find(cluster);
+    bool changed = entry.spec_moved;
+    if (known == entry.splits.end()) {
+      // First decision by this hub: new to this consumer unless it resumes
+      // what the recorded status says this consumer already has.
+      changed = changed || entry.restored.count(cluster) == 0;
+      entry.splits.emplace(cluster, std::move(split));
+    } else if (known->second != split) {
+      changed = true;
+      known->second = std::move(split);
     }
+    if (changed) clusters_[cluster].changed.insert(key);
+  }
+  if (change.spec_changed) {
+    // A consumer it no longer names shows nothing of it any more.
+    for (auto it = entry.splits.begin(); it != entry.splits.end();) {
+      if (consumers.count(it->first) == 0) {
+        forget_consumer(it->first, key);
+        it = entry.splits.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& cluster : entry.restored) {
+      if (consumers.count(cluster) == 0) forget_consumer(cluster, key);
+    }
+    entry.spec_moved = false;
   }
 }
 
@@ -270,6 +353,7 @@ void Controller::flush(TimeMs now) {
       if (entry != services_.end()) out_.events.record(subject_of(entry->second), event.warning, event.reason, event.message);
       log::info(event.message, {{"failoverservice", key.to_string()}, {"reason", event.reason}});
     }
+    if (entry != services_.end()) note_split_changes(change, entry->second);
     for (auto& cluster : engine_.clusters_touched(change)) republish_.insert(std::move(cluster));
     if (change.status_changed || change.spec_changed) status_due_.insert(key);
   }
@@ -283,18 +367,12 @@ void Controller::flush(TimeMs now) {
   }
   republish_.clear();
 
-  if (!status_due_.empty()) {
-    std::map<std::string, core::Revisions, std::less<>> revisions;
-    for (const auto& [name, publication] : clusters_) {
-      if (publication.published) revisions[name] = {publication.revision, publication.applied};
-    }
-    for (const auto& key : status_due_) {
-      auto entry = services_.find(key);
-      auto record = engine_.find(key);
-      if (entry != services_.end() && record) write_fos_status(entry->second, *record, now, revisions);
-    }
-    status_due_.clear();
+  for (const auto& key : status_due_) {
+    auto entry = services_.find(key);
+    auto record = engine_.find(key);
+    if (entry != services_.end() && record) write_fos_status(entry->second, *record, now);
   }
+  status_due_.clear();
 
   std::size_t connected = 0;
   for (auto& [name, member] : members_) {
@@ -311,7 +389,20 @@ void Controller::flush(TimeMs now) {
 void Controller::publish(const std::string& cluster) {
   auto assignment = engine_.assignment_for(cluster);
   auto& publication = clusters_[cluster];
-  if (publication.published && assignment == publication.current) return;
+  if (!publication.published || assignment != publication.current) publish_new_revision(cluster, std::move(assignment));
+  // The FailoverServices whose own part of this assignment changed now want
+  // this revision; no other one's status moves.
+  for (const auto& key : publication.changed) {
+    auto& revision = publication.consumers[key];
+    if (revision.desired == publication.revision) continue;
+    revision.desired = publication.revision;
+    status_due_.insert(key);
+  }
+  publication.changed.clear();
+}
+
+void Controller::publish_new_revision(const std::string& cluster, core::ClusterAssignment&& assignment) {
+  auto& publication = clusters_[cluster];
   publication.current = std::move(assignment);
   publication.revision += 1;
   publication.published = true;
@@ -321,12 +412,22 @@ void Controller::publish(const std::string& cluster) {
   out_.board.publish(cluster, std::move(published));
   out_.metrics.assignment_revision(cluster).set(static_cast<double>(publication.revision));
   log::debug("assignment published", {{"cluster", cluster}, {"revision", std::to_string(publication.revision)}});
-  mark_consumers_status(cluster);
 }
 
-void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now,
-                                  const std::map<std::string, core::Revisions, std::less<>>& revisions) {
-  const auto status = engine_.status(record, now, revisions);
+std::map<std::string, core::Revisions, std::less<>> Controller::revisions_of(const FosEntry& entry) const {
+  std::map<std::string, core::Revisions, std::less<>> revisions;
+  for (const auto& cluster : entry.consumers) {
+    auto publication = clusters_.find(cluster);
+    if (publication == clusters_.end()) continue;
+    auto revision = publication->second.consumers.find(entry.key);
+    if (revision == publication->second.consumers.end() || revision->second.desired == 0) continue;
+    revisions[cluster] = {revision->second.desired, publication->second.shown_applied(revision->second)};
+  }
+  return revisions;
+}
+
+void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now) {
+  const auto status = engine_.status(record, now, revisions_of(entry));
   if (status.state == core::FosState::Frozen && entry.last_state && *entry.last_state != core::FosState::Frozen) {
     out_.events.record(subject_of(entry), true, "Frozen", status.message);
   }

@@ -81,14 +81,16 @@ class Controller final : public DecisionWork {
  private:
   struct FosEntry;
   struct MemberEntry;
+  struct ConsumerRevision;
   struct ClusterPublication;
-
   void refresh_token(const std::string& cluster);
-  void mark_consumers_status(const std::string& cluster);
+  void forget_consumer(const std::string& cluster, const core::ObjectKey& key);
+  void note_split_changes(const core::Change& change, FosEntry& entry);
   void check_connections(TimeMs now);
   void publish(const std::string& cluster);
-  void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now,
-                        const std::map<std::string, core::Revisions, std::less<>>& revisions);
+  void publish_new_revision(const std::string& cluster, core::ClusterAssignment&& assignment);
+  [[nodiscard]] std::map<std::string, core::Revisions, std::less<>> revisions_of(const FosEntry& entry) const;
+  void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now);
   void write_member_status(const std::string& name, MemberEntry& member);
   [[nodiscard]] EventSubject subject_of(const FosEntry& entry) const;
 
