@@ -2,16 +2,19 @@
 
 #include <algorithm>
 
+#include "switchyard/kube/loop_mailbox.h"
+
 namespace switchyard::hub {
 
-DecisionLoop::DecisionLoop(uv_loop_t* loop, std::function<TimeMs()> now) : now_(std::move(now)) {
-  uv_async_init(loop, &async_, &DecisionLoop::on_async);
-  async_.data = this;
+DecisionLoop::DecisionLoop(uv_loop_t* loop, std::function<TimeMs()> now)
+    : now_(std::move(now)), arrivals_(std::make_unique<kube::LoopMailbox>(loop)) {
   uv_timer_init(loop, &batch_timer_);
   batch_timer_.data = this;
   uv_timer_init(loop, &deadline_timer_);
   deadline_timer_.data = this;
 }
+
+DecisionLoop::~DecisionLoop() = default;
 
 void DecisionLoop::attach(DecisionWork* work) {
   work_ = work;
@@ -27,25 +30,13 @@ void DecisionLoop::schedule_flush() {
 void DecisionLoop::deliver(const std::string& cluster, protocol::Report&& report,
                            std::chrono::system_clock::time_point received_at) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(received_at.time_since_epoch()).count();
-  std::lock_guard lock(mutex_);
-  if (closed_) return;
-  arrivals_.push_back({cluster, std::move(report), ms});
-  // Sends coalesce: one wake-up drains every report queued so far.
-  uv_async_send(&async_);
-}
-
-void DecisionLoop::on_async(uv_async_t* handle) {
-  auto& self = *static_cast<DecisionLoop*>(handle->data);
-  std::vector<Arrival> arrivals;
-  {
-    std::lock_guard lock(self.mutex_);
-    arrivals.swap(self.arrivals_);
-  }
-  if (self.work_ == nullptr) return;
-  for (auto& arrival : arrivals) {
-    self.work_->report_received(arrival.cluster, std::move(arrival.report), arrival.received_at);
-  }
-  if (!arrivals.empty()) self.schedule_flush();
+  // Sends coalesce: one wake-up runs every report queued so far, and the
+  // flush they schedule runs once after all of them.
+  arrivals_->post([this, cluster, report = std::move(report), ms]() mutable {
+    if (work_ == nullptr) return;
+    work_->report_received(cluster, std::move(report), ms);
+    schedule_flush();
+  });
 }
 
 void DecisionLoop::on_timer(uv_timer_t* handle) {
@@ -69,13 +60,9 @@ void DecisionLoop::flush_now() {
 }
 
 void DecisionLoop::close() {
-  {
-    std::lock_guard lock(mutex_);
-    if (closed_) return;
-    closed_ = true;
-    arrivals_.clear();
-  }
-  uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+  if (closed_) return;
+  closed_ = true;
+  arrivals_->close();
   uv_close(reinterpret_cast<uv_handle_t*>(&batch_timer_), nullptr);
   uv_close(reinterpret_cast<uv_handle_t*>(&deadline_timer_), nullptr);
 }

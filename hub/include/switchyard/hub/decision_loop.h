@@ -1,9 +1,9 @@
 // Drives a DecisionWork (the Controller) on the hub's libuv loop: reports
-// arrive from HTTP threads through a mutex-guarded queue and uv_async_send;
-// informer events arrive on the loop thread and call schedule_flush(). Either
-// way the work is batched: everything that arrived in one loop iteration is
-// followed by one flush (one engine.evaluate()), and one timer is armed at the
-// work's next deadline.
+// arrive from HTTP threads through a kube::LoopMailbox (a mutex-guarded queue
+// and uv_async_send); informer events arrive on the loop thread and call
+// schedule_flush(). Either way the work is batched: everything that arrived
+// in one loop iteration is followed by one flush (one engine.evaluate()), and
+// one timer is armed at the work's next deadline.
 //
 // Threads: deliver() from any thread; everything else on the loop thread.
 // Lifetime: call close() on the loop thread and let the loop run its close
@@ -12,14 +12,17 @@
 
 #include <chrono>
 #include <functional>
-#include <mutex>
+#include <memory>
 #include <string>
-#include <vector>
 
 #include <uv.h>
 
 #include "switchyard/hub/agent_api_server.h"
 #include "switchyard/hub/controller.h"
+
+namespace switchyard::kube {
+class LoopMailbox;
+}
 
 namespace switchyard::hub {
 
@@ -27,7 +30,7 @@ class DecisionLoop final : public ReportInbox {
  public:
   // `now` is the hub's clock in ms since the epoch (a fake in tests).
   DecisionLoop(uv_loop_t* loop, std::function<TimeMs()> now);
-  ~DecisionLoop() override = default;
+  ~DecisionLoop() override;
   DecisionLoop(const DecisionLoop&) = delete;
   DecisionLoop& operator=(const DecisionLoop&) = delete;
 
@@ -43,24 +46,15 @@ class DecisionLoop final : public ReportInbox {
   [[nodiscard]] std::size_t flushes() const { return flushes_; }
 
  private:
-  struct Arrival {
-    std::string cluster;
-    protocol::Report report;
-    TimeMs received_at;
-  };
-
-  static void on_async(uv_async_t* handle);
   static void on_timer(uv_timer_t* handle);
   void flush_now();
 
   std::function<TimeMs()> now_;
   DecisionWork* work_ = nullptr;
-  uv_async_t async_{};
+  std::unique_ptr<kube::LoopMailbox> arrivals_;  // reports from HTTP threads
   uv_timer_t batch_timer_{};     // 0 ms: runs after everything of this iteration
   uv_timer_t deadline_timer_{};  // the work's next deadline
-  std::mutex mutex_;             // guards arrivals_, closed_
-  std::vector<Arrival> arrivals_;
-  bool closed_ = false;
+  bool closed_ = false;          // loop thread only
   bool flush_pending_ = false;
   std::size_t flushes_ = 0;
 };
