@@ -20,6 +20,7 @@
 #include <rapidjson/writer.h>
 
 #include "switchyard/agent/ports.h"
+#include "switchyard/devcluster/objects/merge_patch.h"
 
 namespace switchyard::agent::testing {
 
@@ -117,30 +118,6 @@ class FakeHub : public HubApi {
   int cancels_ = 0;
 };
 
-// RFC 7386 JSON merge patch.
-inline void merge_patch_into(rapidjson::Value& target, const rapidjson::Value& patch,
-                             rapidjson::Document::AllocatorType& allocator) {
-  if (!patch.IsObject()) {
-    target.CopyFrom(patch, allocator);
-    return;
-  }
-  if (!target.IsObject()) target.SetObject();
-  for (const auto& member : patch.GetObject()) {
-    if (member.value.IsNull()) {
-      target.RemoveMember(member.name);
-      continue;
-    }
-    auto existing = target.FindMember(member.name);
-    if (existing == target.MemberEnd()) {
-      rapidjson::Value value(rapidjson::kNullType);
-      merge_patch_into(value, member.value, allocator);
-      target.AddMember(rapidjson::Value(member.name, allocator), value, allocator);
-    } else {
-      merge_patch_into(existing->value, member.value, allocator);
-    }
-  }
-}
-
 inline std::string to_json(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
@@ -182,7 +159,7 @@ class FakeSplitApi : public TrafficSplitApi {
     object.Parse(it->second.data(), it->second.size());
     rapidjson::Document patch;
     patch.Parse(patch_json.data(), patch_json.size());
-    merge_patch_into(object, patch, object.GetAllocator());
+    devcluster::objects::merge_patch_value(object, patch, object.GetAllocator());
     it->second = to_json(object);
     ++patches_;
     return std::nullopt;
