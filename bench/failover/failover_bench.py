@@ -256,7 +256,7 @@ def main():
     sizes = [int(s) for s in args.sizes.split(",")]
 
     results = {"machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", "sizes": {}}
-    with fl.Fleet(members=MEMBERS, report_interval="5s") as fleet:
+    with fl.Fleet(members=MEMBERS, report_interval="5s", persist=False) as fleet:
         fleet.start()
         apis = {name: Api(fleet, name) for name in ("mgmt", *MEMBERS)}
         for name in apis:

@@ -150,13 +150,17 @@ class Fleet:
     """
 
     def __init__(self, members=("west", "east"), workdir=None, bin_dir=None, report_interval="1s",
-                 cluster_timeout="15s", keep_workdir=False):
+                 cluster_timeout="15s", keep_workdir=False, persist=True):
         self.members = list(members)
         self.bin_dir = bin_dir or os.environ.get("SWITCHYARD_BIN", os.path.join(REPO, "build", "bin"))
         self.own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="switchyard-fleet-")
         self.keep_workdir = keep_workdir
         self.report_interval = report_interval
+        # Persisted devclusters survive a restart (the member-restart scenario)
+        # but rewrite their whole store every 50 ms while written to: the
+        # benchmarks turn it off.
+        self.persist = persist
         self.cluster_timeout = cluster_timeout
         self.clusters = {}
         self.hub = None
@@ -194,9 +198,11 @@ class Fleet:
         data_dir = old.data_dir if old else os.path.join(self.workdir, f"{name}-data")
         kubeconfig = os.path.join(self.workdir, f"{name}.kubeconfig")
         listen = f"127.0.0.1:{old.url.rsplit(':', 1)[1]}" if old else "127.0.0.1:0"
-        process = self._spawn(f"devcluster-{name}", [
-            self._binary("switchyard-devcluster"), "--listen", listen, "--tls", "--token", token,
-            "--kubeconfig-out", kubeconfig, "--context-name", name, "--data-dir", data_dir])
+        argv = [self._binary("switchyard-devcluster"), "--listen", listen, "--tls", "--token", token,
+                "--kubeconfig-out", kubeconfig, "--context-name", name]
+        if self.persist:
+            argv += ["--data-dir", data_dir]
+        process = self._spawn(f"devcluster-{name}", argv)
         url = process.wait_stdout_line("ready ").split(" ", 1)[1].strip()
         self.clusters[name] = Cluster(name, process, url, kubeconfig, token, data_dir)
         self._write_merged_kubeconfig()
