@@ -183,6 +183,18 @@ TEST_CASE("MemberCluster status follows connection changes judged by hub receive
   CHECK(hub.hub_metrics.connected_agents.value() == 0);
   hub.advance(60);
   CHECK(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 2);
+
+  SECTION("a connected agent's reports write nothing, even as its applied revision and services move") {
+    hub.report("east", {{"web-svc", 2}}, 0);
+    hub.flush();
+    REQUIRE(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 3);  // connected again
+    for (std::int64_t applied = 1; applied <= 5; ++applied) {
+      hub.now += 5000;
+      hub.report("east", {{"web-svc", 2}, {"api-svc", static_cast<std::uint32_t>(applied)}}, applied);
+      hub.flush();
+    }
+    CHECK(hub.statuses.of(WriteKind::MemberClusterStatus, "east").size() == 3);
+  }
 }
 
 TEST_CASE("a restarted hub resumes from status: same TrafficSplits, higher revisions, no churn", "[hub]") {

@@ -250,7 +250,10 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
   member.view.reported_services = member.services.size();
   if (!report.agent_version.empty()) member.view.agent_version = report.agent_version;
   member.view.applied_revision = report.applied.revision;
-  if (member.view != before || !member.written) member.status_due = true;
+  if (member.view.connected != before.connected || member.view.agent_version != before.agent_version ||
+      !member.written) {
+    member.status_due = true;
+  }
 
   auto& publication = clusters_[cluster];
   if (!publication.applied_heard || publication.applied != report.applied.revision) {
@@ -441,7 +444,14 @@ void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs
 
 void Controller::write_member_status(const std::string& name, MemberEntry& member) {
   if (!member.known) return;  // nothing of our own to say yet: keep what the object shows
-  if (member.written && *member.written == member.view) return;
+  // Written on connection changes only (protocol.md): the revision an agent
+  // applied or its service count move with every decision, and a write per
+  // cluster per decision is the churn api.md forbids. They are shown as of
+  // the last connection change; /metrics has them live.
+  if (member.written && member.written->connected == member.view.connected &&
+      member.written->agent_version == member.view.agent_version) {
+    return;
+  }
   out_.statuses.submit({WriteKind::MemberClusterStatus, "", name,
                         member_status_to_json(member.view, member.last_heard, member.connected_since,
                                               member.generation)});
