@@ -191,8 +191,13 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       now_consumer.omitted = before.omitted;
       now_consumer.usable_since = before.usable_since;
       now_consumer.no_healthy = before.no_healthy;
+      // A decision resumed from status stays resumed across a recompile
+      // (a MemberCluster added, a spec edit): its holding rules still apply.
+      now_consumer.restored = before.restored;
+      now_consumer.recorded_message = before.recorded_message;
     }
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      record.backings[b].restored_healthy = previous.backings[b].restored_healthy;
       record.backings[b].display = previous.backings[b].display;
       record.backings[b].display_since = previous.backings[b].display_since;
       record.backings[b].display_ready = previous.backings[b].display_ready;

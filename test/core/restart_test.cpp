@@ -83,3 +83,36 @@ TEST_CASE("a restarted hub that hears of a recovery waits out the failback delay
   after.advance(30);
   CHECK(after.split("west") == S{"web-svc=1", "web-svc-east=0"});
 }
+
+TEST_CASE("a resumed decision survives a recompile before the agents report", "[core]") {
+  // The hub may learn of a MemberCluster, or of a spec edit, after it resumed
+  // a FailoverService from status: the recompile must not forget what status
+  // said, or the first agent to report a recovery fails back at once.
+  Fleet before({"west", "east"});
+  before.apply(kTwoClusterSpec);
+  all_healthy(before);
+  before.report("west", {{"web-svc", 0}});
+  const auto recorded = round_trip(before.status());
+
+  SECTION("a MemberCluster added") {
+    Fleet after({"west", "east"}, before.now + 5'000);
+    after.apply(kTwoClusterSpec, recorded);
+    after.engine.set_member_clusters({"west", "east", "north"}, after.now);
+    after.evaluate();
+    after.report("west", {{"web-svc", 2}, {"web-svc-east", 1, R::Mirror}});
+    CHECK(after.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    after.report("east", {{"web-svc", 2}, {"web-svc-west", 1, R::Mirror}});
+    CHECK(after.split("east") == S{"web-svc-west=0", "web-svc=1"});
+    CHECK(after.event_reasons().empty());
+    after.advance(30);
+    CHECK(after.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  }
+  SECTION("the same spec applied again") {
+    Fleet after({"west", "east"}, before.now + 5'000);
+    after.apply(kTwoClusterSpec, recorded);
+    after.apply(kTwoClusterSpec);
+    after.report("west", {{"web-svc", 2}, {"web-svc-east", 1, R::Mirror}});
+    CHECK(after.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    CHECK(after.event_reasons().empty());
+  }
+}

@@ -184,7 +184,11 @@ class Scenarios(FleetTestCase):
     def test_hub_killed_during_failover_restarts_without_flip(self):
         self.start_primary_secondary(delay=60)
         self.set_ready("west", False)
+        # Both consumers' splits must be applied before the hub dies: the
+        # claim is that a restart changes nothing, not that it finishes a
+        # failover the old hub had not delivered yet.
         self.wait_split("west", all_on("checkout-east"))
+        self.wait_split("east", all_on("checkout"))
         self.wait_state("FailedOver")
         self.set_ready("west", True)       # failback now pending for 60 s
         self.fleet.hub.kill()
