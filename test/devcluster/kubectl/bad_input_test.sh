@@ -34,6 +34,11 @@ echo "$out" | grep -Eq '^413 ' || fail "over 3 MiB: $out"
 printf 'k8s\000\012\377' >"$WORK/bad.pb"
 out="$(raw_request POST /api/v1/namespaces application/vnd.kubernetes.protobuf "$WORK/bad.pb")"
 echo "$out" | grep -Eq '^400 .*malformed protobuf' || fail "malformed protobuf: $out"
+# A Deployment whose pod spec sets field 22 (tolerations), which devcluster
+# does not decode: 415 naming where, not a silently dropped field.
+printf 'k8s\000\012\025\012\007apps/v1\022\012Deployment\022\034\012\003\012\001d\022\025\032\023\022\021\262\001\016\012\001k\022\006Exists\032\001x' >"$WORK/toleration.pb"
+out="$(raw_request POST /apis/apps/v1/namespaces/emojivoto/deployments application/vnd.kubernetes.protobuf "$WORK/toleration.pb")"
+echo "$out" | grep -Eq '^415 .*protobuf field 22 of spec.template.spec \(PodSpec\)' || fail "undecoded protobuf field: $out"
 
 printf '{"spec":{}}' >"$WORK/patch.json"
 out="$(raw_request PATCH "$ns_path/web-svc" application/x-unknown-patch "$WORK/patch.json")"

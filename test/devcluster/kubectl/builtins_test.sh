@@ -82,6 +82,29 @@ expect_output "create configmap" 'configmap/cfg created' k create configmap cfg 
 expect_output "configmap data" '^b d$' k get cm cfg -n demo -o 'jsonpath={.data.a} {.data.c}'
 expect_output "create secret generic" 'secret/sec created' k create secret generic sec -n demo --from-literal=password=hunter2
 expect_output "secret data is base64" '^aHVudGVyMg== Opaque$' k get secret sec -n demo -o 'jsonpath={.data.password} {.type}'
+expect_output "no empty metadata strings from protobuf" '^$' k get ns demo -o 'jsonpath={.metadata.generateName}{.metadata.selfLink}'
+expect_output "create serviceaccount" 'serviceaccount/robot created' k create serviceaccount robot -n demo
+expect_output "create service clusterip" 'service/api created' k create service clusterip api -n demo --tcp=80:8080
+expect_output "generated service" '^80 8080 ClusterIP api$' \
+  k get svc api -n demo -o 'jsonpath={.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.type} {.spec.selector.app}'
+expect_output "create service with a named target port" 'service/named created' k create service nodeport named -n demo --tcp=81:http
+expect_output "named target port stays a string" '^http NodePort$' k get svc named -n demo -o 'jsonpath={.spec.ports[0].targetPort} {.spec.type}'
+expect_output "create deployment" 'deployment.apps/api created' \
+  k create deployment api -n demo --image=nginx:1.27 --port=8080 --replicas=0 -- nginx -g 'daemon off;'
+expect_output "generated deployment (replicas 0 kept: a pointer set to zero)" '^0 api nginx:1.27 8080 nginx -g daemon off;$' \
+  k get deploy api -n demo -o 'jsonpath={.spec.replicas} {.spec.selector.matchLabels.app} {.spec.template.spec.containers[0].image} {.spec.template.spec.containers[0].ports[0].containerPort} {.spec.template.spec.containers[0].command[*]}'
+expect_output "create role" 'role.rbac.authorization.k8s.io/reader created' k create role reader -n demo --verb=get,list --resource=services
+expect_output "generated role" '^get list services$' k get role reader -n demo -o 'jsonpath={.rules[0].verbs[*]} {.rules[0].resources[*]}'
+expect_output "create rolebinding" 'rolebinding.rbac.authorization.k8s.io/reader created' \
+  k create rolebinding reader -n demo --role=reader --serviceaccount=demo:robot
+expect_output "generated rolebinding" '^Role reader ServiceAccount robot demo$' \
+  k get rolebinding reader -n demo -o 'jsonpath={.roleRef.kind} {.roleRef.name} {.subjects[0].kind} {.subjects[0].name} {.subjects[0].namespace}'
+expect_output "create clusterrole" 'clusterrole.rbac.authorization.k8s.io/svc-reader created' \
+  k create clusterrole svc-reader --verb=get --resource=services --resource-name=api
+expect_output "create clusterrolebinding" 'clusterrolebinding.rbac.authorization.k8s.io/svc-reader created' \
+  k create clusterrolebinding svc-reader --clusterrole=svc-reader --user=alice
+expect_output "generated clusterrolebinding" '^ClusterRole User alice$' \
+  k get clusterrolebinding svc-reader -o 'jsonpath={.roleRef.kind} {.subjects[0].kind} {.subjects[0].name}'
 
 expect_output "delete the namespace" 'namespace "emojivoto" deleted' k delete ns emojivoto
 expect_output "namespace contents are gone" 'No resources found' k get endpointslices -A
