@@ -62,8 +62,10 @@ TEST_CASE("status writes coalesce per object: the newest waiting status wins", "
   writer.submit(fos_status("a", "2"));
   writer.submit(fos_status("b", "1"));
   writer.submit(fos_status("a", "3"));
+  CHECK(hub_metrics.status_writes_pending.value() == 3);  // "1" in flight, a and b waiting
   api.release();
   REQUIRE(writer.wait_idle(5s));
+  CHECK(hub_metrics.status_writes_pending.value() == 0);
   writer.stop();
   std::vector<std::string> seen;
   for (const auto& write : api.writes) seen.push_back(write.name + ":" + write.status_json);

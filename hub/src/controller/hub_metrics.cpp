@@ -15,6 +15,8 @@ HubMetrics::HubMetrics(metrics::Registry& registry)
       parked_polls(registry.gauge("switchyard_hub_parked_long_polls",
                                   "Assignment long polls waiting for a change.")),
       leader(registry.gauge("switchyard_hub_leader", "1 while this hub leads (or runs without election).")),
+      status_writes_pending(registry.gauge("switchyard_hub_status_writes_pending",
+                                           "Status writes queued or in flight (0: every decided status is written).")),
       registry_(registry) {}
 
 metrics::Counter& HubMetrics::reports(const std::string& cluster) {

@@ -50,6 +50,7 @@ void StatusWriter::submit(StatusWrite write) {
   // The newest status replaces a waiting one, keeping its place in line (and
   // its backoff, so a failing object cannot jump the queue by changing).
   it->second.write = std::move(write);
+  show_pending();
   changed_.notify_all();
 }
 
@@ -66,6 +67,10 @@ void StatusWriter::stop(std::chrono::milliseconds drain_for) {
 bool StatusWriter::wait_idle(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
   return changed_.wait_for(lock, timeout, [this] { return pending_.empty() && !in_flight_; });
+}
+
+void StatusWriter::show_pending() {
+  metrics_.status_writes_pending.set(static_cast<double>(pending_.size() + (in_flight_ ? 1 : 0)));
 }
 
 void StatusWriter::run() {
@@ -111,6 +116,7 @@ void StatusWriter::run() {
       order_.push_back(key);
       pending_.emplace(key, std::move(job));
     }
+    show_pending();
     changed_.notify_all();
   }
 }

@@ -21,6 +21,8 @@ class HubMetrics {
   metrics::Gauge& connected_agents;
   metrics::Gauge& parked_polls;
   metrics::Gauge& leader;
+  // Status writes queued or in flight: 0 once every decided status is written.
+  metrics::Gauge& status_writes_pending;
 
   metrics::Counter& reports(const std::string& cluster);
   metrics::Gauge& assignment_revision(const std::string& cluster);

@@ -55,6 +55,7 @@ class StatusWriter final : public StatusSink {
   };
 
   void run();
+  void show_pending();  // mutex_ held
 
   StatusApi& api_;
   HubMetrics& metrics_;
