@@ -11,7 +11,9 @@ namespace switchyard::devcluster {
 
 namespace {
 
-PrinterColumn name_column() { return {"Name", "string", "name", "Name must be unique within a namespace.", "", 0}; }
+PrinterColumn name_column(int priority = 0) {
+  return {"Name", "string", "name", "Name must be unique within a namespace.", "", priority};
+}
 PrinterColumn age_column() {
   return {"Age", "date", "", "CreationTimestamp is the time this object was created.", ".metadata.creationTimestamp", 0};
 }
@@ -38,6 +40,13 @@ PrinterColumn column(std::string name, std::string type, std::string json_path, 
   return {std::move(name), std::move(type), "", "", std::move(json_path), priority};
 }
 
+PrinterColumn computed_column(std::string name, std::string type, PrinterColumn::Computed computed,
+                              std::string json_path = "", int priority = 0) {
+  PrinterColumn result = column(std::move(name), std::move(type), std::move(json_path), priority);
+  result.computed = computed;
+  return result;
+}
+
 // kubectl's printers show at most three values of a list, then " + N more...".
 PrinterColumn list_column(std::string name, std::string json_path) {
   PrinterColumn result = column(std::move(name), "string", std::move(json_path));
@@ -59,11 +68,24 @@ ResourceTypes::ResourceTypes() {
   services.categories = {"all"};
   types_.push_back(services);
   types_.push_back(builtin("", "endpoints", "endpoints", "Endpoints", true, {"ep"}));
-  types_.push_back(builtin("", "secrets", "secret", "Secret", true, {}, {column("Type", "string", ".type")}));
+  types_.push_back(builtin("", "secrets", "secret", "Secret", true, {},
+                           {column("Type", "string", ".type"),
+                            computed_column("Data", "integer", PrinterColumn::Computed::kMemberCount, ".data")}));
   types_.push_back(builtin("", "configmaps", "configmap", "ConfigMap", true, {"cm"}));
-  types_.push_back(builtin("", "events", "event", "Event", true, {"ev"},
-                           {column("Type", "string", ".type"), column("Reason", "string", ".reason"),
-                            column("Message", "string", ".message")}));
+  // Events print as the API server's printer does: when, then what, and the
+  // name only in -o wide.
+  auto events = builtin("", "events", "event", "Event", true, {"ev"});
+  events.columns = {computed_column("Last Seen", "string", PrinterColumn::Computed::kEventLastSeen),
+                    column("Type", "string", ".type"),
+                    column("Reason", "string", ".reason"),
+                    computed_column("Object", "string", PrinterColumn::Computed::kEventObject),
+                    column("Subobject", "string", ".involvedObject.fieldPath", 1),
+                    computed_column("Source", "string", PrinterColumn::Computed::kEventSource, "", 1),
+                    column("Message", "string", ".message"),
+                    computed_column("First Seen", "string", PrinterColumn::Computed::kEventFirstSeen, "", 1),
+                    computed_column("Count", "integer", PrinterColumn::Computed::kEventCount, "", 1),
+                    name_column(1)};
+  types_.push_back(std::move(events));
   types_.push_back(builtin("", "serviceaccounts", "serviceaccount", "ServiceAccount", true, {"sa"}));
   types_.push_back(builtin("discovery.k8s.io", "endpointslices", "endpointslice", "EndpointSlice", true, {},
                            {column("AddressType", "string", ".addressType"),

@@ -25,6 +25,18 @@ struct PrinterColumn {
   // comma-joined up to this many, then " + N more..."; none: "<unset>".
   // 0: the first value only, as for CRD printer columns.
   std::size_t list_limit = 0;
+  // Cells the API server's built-in printers compute rather than pick by
+  // path (json_path is then unused).
+  enum class Computed {
+    kNone,
+    kMemberCount,     // how many members the object at json_path (one level: ".data") has
+    kEventLastSeen,   // series.lastObservedTime, else lastTimestamp, else the first seen
+    kEventFirstSeen,  // firstTimestamp, else eventTime
+    kEventObject,     // involvedObject as "kind/name" (kind lower-cased)
+    kEventSource,     // source as "component, host"
+    kEventCount,      // series.count, else count, at least 1
+  };
+  Computed computed = Computed::kNone;
 };
 
 struct ResourceType {

@@ -3,6 +3,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cctype>
 #include <ctime>
 
 #include "column_value.h"
@@ -59,7 +60,71 @@ bool wants_table(const std::string& accept) {
 
 namespace {
 
+std::string string_at(const rapidjson::Value& object, std::string_view json_path) {
+  auto value = column_value(object, json_path);
+  return value && value->is_string ? value->text : std::string();
+}
+
+// apimachinery's translateTimestampSince: "<unknown>" for a zero time.
+std::string since(const std::string& timestamp, std::time_t now) {
+  auto when = timestamp.empty() ? std::nullopt : parse_rfc3339(timestamp);
+  return when ? human_duration(static_cast<long long>(now - *when)) : "<unknown>";
+}
+
+// The cells the API server's event and secret printers compute.
+void write_computed_cell(Writer& w, const PrinterColumn& column, const rapidjson::Value& object, std::time_t now) {
+  using Computed = PrinterColumn::Computed;
+  std::string text;
+  switch (column.computed) {
+    case Computed::kMemberCount: {
+      // json_path is one level deep here (".data").
+      const rapidjson::Value* map = member(object, std::string_view(column.json_path).substr(1));
+      w.Int64(map != nullptr && map->IsObject() ? map->MemberCount() : 0);
+      return;
+    }
+    case Computed::kEventCount: {
+      auto series = column_value(object, ".series.count");
+      auto count = column_value(object, ".count");
+      std::int64_t n = series && series->is_integer ? series->integer : (count && count->is_integer ? count->integer : 0);
+      w.Int64(n == 0 && !series ? 1 : n);
+      return;
+    }
+    case Computed::kEventFirstSeen:
+    case Computed::kEventLastSeen: {
+      std::string first = string_at(object, ".firstTimestamp");
+      text = since(first.empty() ? string_at(object, ".eventTime") : first, now);
+      if (column.computed == Computed::kEventLastSeen) {
+        if (auto series_last = string_at(object, ".series.lastObservedTime"); !series_last.empty()) {
+          text = since(series_last, now);
+        } else if (auto last = string_at(object, ".lastTimestamp"); !last.empty()) {
+          text = since(last, now);
+        }
+      }
+      break;
+    }
+    case Computed::kEventObject: {
+      for (char c : string_at(object, ".involvedObject.kind")) {
+        text.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+      }
+      if (auto name = string_at(object, ".involvedObject.name"); !name.empty()) text += "/" + name;
+      break;
+    }
+    case Computed::kEventSource: {
+      text = string_at(object, ".source.component");
+      if (auto host = string_at(object, ".source.host"); !host.empty()) text += ", " + host;
+      break;
+    }
+    case Computed::kNone:
+      break;
+  }
+  w.String(text.c_str(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
 void write_cell(Writer& w, const PrinterColumn& column, const rapidjson::Value& object, std::time_t now) {
+  if (column.computed != PrinterColumn::Computed::kNone) {
+    write_computed_cell(w, column, object, now);
+    return;
+  }
   if (column.format == "name" && column.json_path.empty()) {
     const rapidjson::Value* metadata = member(object, "metadata");
     auto name = metadata ? string_member(*metadata, "name") : std::nullopt;

@@ -82,6 +82,28 @@ expect_output "create configmap" 'configmap/cfg created' k create configmap cfg 
 expect_output "configmap data" '^b d$' k get cm cfg -n demo -o 'jsonpath={.data.a} {.data.c}'
 expect_output "create secret generic" 'secret/sec created' k create secret generic sec -n demo --from-literal=password=hunter2
 expect_output "secret data is base64" '^aHVudGVyMg== Opaque$' k get secret sec -n demo -o 'jsonpath={.data.password} {.type}'
+expect_output "secret table counts data keys" '^sec +Opaque +1 ' k get secret sec -n demo --no-headers
+cat >"$WORK/event.yaml" <<'YAML'
+apiVersion: v1
+kind: Event
+metadata: {name: web-svc.1, namespace: demo}
+involvedObject: {apiVersion: switchyard.io/v1alpha1, kind: FailoverService, name: web-svc, namespace: demo}
+reason: FailedOver
+message: "traffic in west moved to east/demo/web-svc"
+type: Warning
+count: 3
+firstTimestamp: "2020-01-01T00:00:00Z"
+lastTimestamp: "2020-01-01T00:10:00Z"
+source: {component: switchyard-hub}
+YAML
+k apply -f "$WORK/event.yaml" >/dev/null || fail "apply an Event"
+expect_output "events print as a real server's" '^LAST SEEN +TYPE +REASON +OBJECT +MESSAGE$' k get events -n demo
+expect_output "event row: last seen, object as kind/name" '^[0-9]+[yd][0-9dh]* +Warning +FailedOver +failoverservice/web-svc +traffic in west moved to east/demo/web-svc$' \
+  k get events -n demo --no-headers
+expect_output "event wide columns" '^LAST SEEN +TYPE +REASON +OBJECT +SUBOBJECT +SOURCE +MESSAGE +FIRST SEEN +COUNT +NAME$' \
+  k get events -n demo -o wide
+expect_output "event wide row: source, count and name" ' switchyard-hub +traffic in west moved to east/demo/web-svc +[0-9]+[yd][0-9dh]* +3 +web-svc\.1$' \
+  k get events -n demo -o wide --no-headers
 expect_output "no empty metadata strings from protobuf" '^$' k get ns demo -o 'jsonpath={.metadata.generateName}{.metadata.selfLink}'
 expect_output "create serviceaccount" 'serviceaccount/robot created' k create serviceaccount robot -n demo
 expect_output "create service clusterip" 'service/api created' k create service clusterip api -n demo --tcp=80:8080
