@@ -3,6 +3,7 @@
 #include <future>
 
 #include "switchyard/hub/assignment_board.h"
+#include "switchyard/protocol/codec.h"
 
 using namespace switchyard::hub;
 using namespace std::chrono_literals;
@@ -69,4 +70,26 @@ TEST_CASE("shutdown wakes every parked poll", "[hub]") {
   REQUIRE(second.wait_for(10s) == std::future_status::ready);
   CHECK(first.get()->revision == 1);
   CHECK(second.get() == nullptr);
+}
+
+TEST_CASE("an assignment body assembled from encoded TrafficSplits decodes as the complete assignment", "[hub]") {
+  using switchyard::core::ClusterAssignment;
+  using switchyard::core::ServiceRole;
+  const std::vector<ClusterAssignment::WatchItem> watch{{"emojivoto", "web-svc", ServiceRole::Local},
+                                                        {"emojivoto", "web-svc-east", ServiceRole::Mirror}};
+  const std::string split =
+      R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"web-svc",)"
+      R"("namespace":"emojivoto","labels":{"app.kubernetes.io/managed-by":"switchyard"}},)"
+      R"("spec":{"service":"web-svc","backends":[{"service":"web-svc","weight":1}]}})";
+  const auto body = encode_assignment_body(12, watch, {split});
+  const auto decoded = switchyard::protocol::decode_assignment(body);
+  INFO(decoded.message());
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value->revision == 12);
+  REQUIRE(decoded.value->watch.size() == 2);
+  CHECK(decoded.value->watch[1].name == "web-svc-east");
+  CHECK(decoded.value->watch[1].role == switchyard::protocol::ServiceRole::Mirror);
+  REQUIRE(decoded.value->traffic_splits.size() == 1);
+  CHECK(decoded.value->traffic_splits[0].object_json == split);
+  CHECK(encode_assignment_body(13, {}, {}) == R"({"revision":13,"watch":[],"trafficSplits":[]})");
 }

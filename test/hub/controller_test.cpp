@@ -319,12 +319,23 @@ TEST_CASE("a failover of one FailoverService writes its status and leaves the ot
   const auto web_before = fleet.writes("web-svc");
   const auto api_before = fleet.writes("api-svc");
   const auto west_revision = hub.controller.revision("west");
+  const auto west_before = hub.assignment("west");
 
   // web-svc fails over: both consumers get a new revision.
   hub.now += 1000;
   fleet.report_all(0);
   hub.flush();
   REQUIRE(hub.controller.revision("west") > west_revision);
+  // The assignment is updated in place: web-svc's split replaced at its
+  // sorted place, api-svc's and the watch list exactly as they were.
+  const auto west_after = hub.assignment("west");
+  REQUIRE(west_before.traffic_splits.size() == 2);
+  REQUIRE(west_after.traffic_splits.size() == 2);
+  CHECK(west_after.watch == west_before.watch);
+  CHECK(west_after.traffic_splits[0].name == "api-svc");
+  CHECK(west_after.traffic_splits[0] == west_before.traffic_splits[0]);
+  CHECK(west_after.traffic_splits[1].name == "web-svc");
+  CHECK(west_after.traffic_splits[1].object_json != west_before.traffic_splits[1].object_json);
   CHECK(fleet.writes("web-svc") == web_before + 1);  // one write for the decision
   CHECK(fleet.writes("api-svc") == api_before);      // nothing of api-svc moved
   const auto web = hub.last_status();

@@ -1,6 +1,7 @@
 #include "switchyard/hub/controller.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "switchyard/core/status.h"
 #include "switchyard/core/traffic_split.h"
@@ -14,27 +15,6 @@ constexpr const char* kApiVersion = "switchyard.io/v1alpha1";
 
 core::ServiceRole core_role(protocol::ServiceRole role) {
   return role == protocol::ServiceRole::Local ? core::ServiceRole::Local : core::ServiceRole::Mirror;
-}
-
-protocol::ServiceRole protocol_role(core::ServiceRole role) {
-  return role == core::ServiceRole::Local ? protocol::ServiceRole::Local : protocol::ServiceRole::Mirror;
-}
-
-std::string encode(const core::ClusterAssignment& assignment, std::int64_t revision) {
-  protocol::Assignment message;
-  message.revision = revision;
-  for (const auto& item : assignment.watch) {
-    message.watch.push_back({item.namespace_name, item.name, protocol_role(item.role)});
-  }
-  for (const auto& split : assignment.splits) {
-    message.traffic_splits.push_back({core::api_version_string(split.api_version),
-                                      split.namespace_name,
-                                      split.name,
-                                      {{core::kManagedByLabel, core::kManagedByValue},
-                                       {core::kFailoverServiceLabel, split.owner}},
-                                      core::traffic_split_to_json(split)});
-  }
-  return protocol::encode_assignment(message);
 }
 
 std::string secret_id(const std::string& namespace_name, const std::string& name) {
@@ -86,6 +66,10 @@ struct Controller::ClusterPublication {
   bool applied_heard = false;  // `applied` comes from a report to this hub
   std::map<core::ObjectKey, ConsumerRevision> consumers;  // FailoverServices consuming this cluster
   std::set<core::ObjectKey> changed;  // consumers whose split or watches here changed since the last publish
+  // FailoverServices whose split here the engine re-derived since the last
+  // publish: a publish without a spec change updates only these.
+  std::set<core::ObjectKey> touched;
+  std::vector<std::string> split_json;  // current.splits encoded, in the same order
 
   // What a FailoverService's status shows as applied here: the agent's
   // revision, capped at the one that FailoverService wants.
@@ -139,7 +123,10 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
 }
 
 void Controller::failover_service_deleted(const core::ObjectKey& key) {
-  for (auto& cluster : engine_.remove(key)) republish_.insert(std::move(cluster));
+  for (auto& cluster : engine_.remove(key)) {
+    rederive_.insert(cluster);
+    republish_.insert(std::move(cluster));
+  }
   if (auto entry = services_.find(key); entry != services_.end()) {
     for (const auto& consumer : entry->second.consumers) forget_consumer(consumer, key);
     for (const auto& consumer : entry->second.restored) forget_consumer(consumer, key);
@@ -170,6 +157,7 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
     std::set<std::string, std::less<>> names;
     for (const auto& [name, member] : members_) names.insert(name);
     engine_.set_member_clusters(names, now);
+    rederive_.insert(object.name);
     republish_.insert(object.name);
   }
 }
@@ -181,6 +169,7 @@ void Controller::member_cluster_deleted(const std::string& name, TimeMs now) {
   out_.board.remove(name);
   clusters_.erase(name);
   republish_.erase(name);
+  rederive_.erase(name);
   std::set<std::string, std::less<>> names;
   for (const auto& [member_name, member] : members_) names.insert(member_name);
   engine_.set_member_clusters(names, now);
@@ -278,6 +267,7 @@ void Controller::forget_consumer(const std::string& cluster, const core::ObjectK
   if (publication == clusters_.end()) return;
   publication->second.consumers.erase(key);
   publication->second.changed.erase(key);
+  publication->second.touched.erase(key);
 }
 
 void Controller::note_split_changes(const core::Change& change, FosEntry& entry) {
@@ -290,6 +280,7 @@ void Controller::note_split_changes(const core::Change& change, FosEntry& entry)
     const bool split_flagged = c < 64 && (change.splits_changed & (std::uint64_t{1} << c)) != 0;
     if (!change.spec_changed && !split_flagged) continue;
     auto split = engine_.traffic_split(change.record, c);
+    clusters_[cluster].touched.insert(key);
     auto known = entry.splits.find(cluster);
     bool changed = entry.spec_moved;
     if (known == entry.splits.end()) {
@@ -357,18 +348,26 @@ void Controller::flush(TimeMs now) {
       log::info(event.message, {{"failoverservice", key.to_string()}, {"reason", event.reason}});
     }
     if (entry != services_.end()) note_split_changes(change, entry->second);
-    for (auto& cluster : engine_.clusters_touched(change)) republish_.insert(std::move(cluster));
+    for (auto& cluster : engine_.clusters_touched(change)) {
+      // A spec change may move watch lists: those clusters are derived anew.
+      if (change.spec_changed) rederive_.insert(cluster);
+      republish_.insert(std::move(cluster));
+    }
     if (change.status_changed || change.spec_changed) status_due_.insert(key);
   }
   if (first_flush_) {
     // Every member gets an answer to its long poll, even an empty one.
-    for (const auto& [name, member] : members_) republish_.insert(name);
+    for (const auto& [name, member] : members_) {
+      republish_.insert(name);
+      rederive_.insert(name);
+    }
     first_flush_ = false;
   }
   for (const auto& cluster : republish_) {
     if (members_.count(cluster) != 0) publish(cluster);
   }
   republish_.clear();
+  rederive_.clear();
 
   for (const auto& key : status_due_) {
     auto entry = services_.find(key);
@@ -390,9 +389,21 @@ void Controller::flush(TimeMs now) {
 }
 
 void Controller::publish(const std::string& cluster) {
-  auto assignment = engine_.assignment_for(cluster);
   auto& publication = clusters_[cluster];
-  if (!publication.published || assignment != publication.current) publish_new_revision(cluster, std::move(assignment));
+  if (!publication.published || rederive_.count(cluster) != 0) {
+    auto assignment = engine_.assignment_for(cluster);
+    if (!publication.published || assignment != publication.current) {
+      publication.current = std::move(assignment);
+      publication.split_json.clear();
+      for (const auto& split : publication.current.splits) {
+        publication.split_json.push_back(core::traffic_split_to_json(split));
+      }
+      publish_new_revision(cluster);
+    }
+  } else if (update_splits(cluster, publication)) {
+    publish_new_revision(cluster);
+  }
+  publication.touched.clear();
   // The FailoverServices whose own part of this assignment changed now want
   // this revision; no other one's status moves.
   for (const auto& key : publication.changed) {
@@ -404,14 +415,45 @@ void Controller::publish(const std::string& cluster) {
   publication.changed.clear();
 }
 
-void Controller::publish_new_revision(const std::string& cluster, core::ClusterAssignment&& assignment) {
+bool Controller::update_splits(const std::string& cluster, ClusterPublication& publication) {
+  // Without a spec change only decisions moved: the touched FailoverServices'
+  // splits are replaced in place, the other thousands neither re-derived,
+  // compared nor re-encoded (issue 8: no work per failover that grows with
+  // the fleet beyond copying the encoded pieces).
+  auto& splits = publication.current.splits;
+  auto& encoded = publication.split_json;
+  bool moved = false;
+  for (const auto& key : publication.touched) {
+    std::optional<core::TrafficSplit> now;
+    if (auto entry = services_.find(key); entry != services_.end()) {
+      if (auto split = entry->second.splits.find(cluster); split != entry->second.splits.end()) now = split->second;
+    }
+    const auto owner = key.namespace_name + "." + key.name;
+    auto old = std::find_if(splits.begin(), splits.end(), [&](const core::TrafficSplit& s) { return s.owner == owner; });
+    if (old != splits.end() && now && *old == *now) continue;
+    if (old == splits.end() && !now) continue;
+    moved = true;
+    if (old != splits.end()) {
+      encoded.erase(encoded.begin() + (old - splits.begin()));
+      splits.erase(old);
+    }
+    if (!now) continue;
+    auto at = std::lower_bound(splits.begin(), splits.end(), *now, [](const core::TrafficSplit& a, const core::TrafficSplit& b) {
+      return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
+    });
+    encoded.insert(encoded.begin() + (at - splits.begin()), core::traffic_split_to_json(*now));
+    splits.insert(at, std::move(*now));
+  }
+  return moved;
+}
+
+void Controller::publish_new_revision(const std::string& cluster) {
   auto& publication = clusters_[cluster];
-  publication.current = std::move(assignment);
   publication.revision += 1;
   publication.published = true;
   auto published = std::make_shared<PublishedAssignment>();
   published->revision = publication.revision;
-  published->body = encode(publication.current, publication.revision);
+  published->body = encode_assignment_body(publication.revision, publication.current.watch, publication.split_json);
   out_.board.publish(cluster, std::move(published));
   out_.metrics.assignment_revision(cluster).set(static_cast<double>(publication.revision));
   log::debug("assignment published", {{"cluster", cluster}, {"revision", std::to_string(publication.revision)}});

@@ -13,6 +13,9 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
+
+#include "switchyard/core/engine.h"
 
 namespace switchyard::hub {
 
@@ -20,6 +23,13 @@ struct PublishedAssignment {
   std::int64_t revision = 0;
   std::string body;  // the encoded protocol::Assignment
 };
+
+// The encoded protocol::Assignment (the complete desired state,
+// docs/protocol.md) from TrafficSplits already encoded one by one, so that a
+// change re-encodes only the TrafficSplits it changed and copies the others.
+[[nodiscard]] std::string encode_assignment_body(std::int64_t revision,
+                                                 const std::vector<core::ClusterAssignment::WatchItem>& watch,
+                                                 const std::vector<std::string>& split_objects);
 
 class AssignmentBoard {
  public:

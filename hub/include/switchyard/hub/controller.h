@@ -88,7 +88,8 @@ class Controller final : public DecisionWork {
   void note_split_changes(const core::Change& change, FosEntry& entry);
   void check_connections(TimeMs now);
   void publish(const std::string& cluster);
-  void publish_new_revision(const std::string& cluster, core::ClusterAssignment&& assignment);
+  [[nodiscard]] bool update_splits(const std::string& cluster, ClusterPublication& publication);
+  void publish_new_revision(const std::string& cluster);
   [[nodiscard]] std::map<std::string, core::Revisions, std::less<>> revisions_of(const FosEntry& entry) const;
   void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now);
   void write_member_status(const std::string& name, MemberEntry& member);
@@ -102,6 +103,7 @@ class Controller final : public DecisionWork {
   std::map<std::string, std::map<std::string, std::string>> secrets_;  // "ns/name" -> data
   std::map<std::string, ClusterPublication, std::less<>> clusters_;
   std::set<std::string> republish_;            // clusters whose assignment may have changed
+  std::set<std::string> rederive_;             // of those, the ones whose watch list may have changed too
   std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
   bool first_flush_ = true;
   std::vector<core::Change> changes_;  // reused across flushes
