@@ -5,8 +5,11 @@
 // services in distinct clusters, and every backing cluster consumes it (so a
 // backing service has 1-2 mirrors). Every event flips one random backing
 // service between 0 and 2 ready endpoints and goes through the path the hub
-// takes for one reported service: look the service up by name, record the
-// observation, evaluate (impact index -> decide the touched FailoverServices),
+// takes for a report of one service (hub Controller::report_received and
+// flush): the cluster's id is resolved once per MemberCluster, so per report
+// it notes the receive time (heard_from), looks the service up by name in
+// its cluster's table (service_id), records the observation, and evaluates
+// (impact index -> decide the touched FailoverServices),
 // and, in the "WithSplits" variant, derive the TrafficSplit of every
 // consumer whose weights changed. Failback delay is 0, so nearly every flip
 // of a primary changes weights: the worst case for derivation.
@@ -41,7 +44,8 @@ constexpr TimeMs kNow = 1'700'000'000'000;
 std::string cluster_name(int c) { return "cluster-" + std::to_string(c); }
 
 struct Backing {
-  std::string cluster, name;
+  ClusterId cluster;  // resolved once, as the hub does when the MemberCluster appears
+  std::string name;
   std::uint32_t ready = 2;
 };
 
@@ -105,7 +109,7 @@ std::unique_ptr<Fleet> build_fleet(int fos_count, int sharing = 0) {
       if (std::find(clusters.begin(), clusters.end(), c) == clusters.end()) clusters.push_back(c);
     }
     names.push_back("svc-" + std::to_string(i));
-    for (int c : clusters) fleet->backings.push_back({cluster_name(c), names.back()});
+    for (int c : clusters) fleet->backings.push_back({fleet->engine.cluster_id(cluster_name(c)), names.back()});
     add_failover_service(*fleet, names.back(), clusters);
     clusters_of.push_back(std::move(clusters));
   }
@@ -142,14 +146,16 @@ std::unique_ptr<Fleet> build_fleet(int fos_count, int sharing = 0) {
   return fleet;
 }
 
-// One reported service, as the hub handles it: name -> id, observe, evaluate.
+// A report of one service, as the hub handles it: heard_from, name -> id,
+// observe, evaluate.
 // Returns the number of FailoverServices whose decision or status changed.
 std::size_t flip(Fleet& fleet, Backing& backing, std::vector<Change>& changes, bool derive_splits,
                  std::size_t& splits_derived) {
   auto& engine = fleet.engine;
   backing.ready = 2 - backing.ready;
-  const auto cluster = engine.cluster_id(backing.cluster);
-  engine.observe(engine.service_id(cluster, "prod", backing.name, ServiceRole::Local), {true, backing.ready, 2});
+  engine.heard_from(backing.cluster, kNow);
+  engine.observe(engine.service_id(backing.cluster, "prod", backing.name, ServiceRole::Local),
+                 {true, backing.ready, 2});
   engine.evaluate(kNow, changes);
   if (derive_splits) {
     for (const auto& change : changes) {
@@ -187,7 +193,7 @@ void BM_HealthFlipWithSplits(benchmark::State& state) { run_random(state, true);
 // One service named by K FailoverServices flips: K decisions per event.
 void BM_SharedServiceFlip(benchmark::State& state) {
   const auto fleet = build_fleet(10'000, static_cast<int>(state.range(0)));
-  Backing shared{cluster_name(0), "shared"};
+  Backing shared{fleet->engine.cluster_id(cluster_name(0)), "shared"};
   std::vector<Change> changes;
   std::size_t changed = 0, splits_derived = 0;
   for (auto _ : state) changed += flip(*fleet, shared, changes, true, splits_derived);

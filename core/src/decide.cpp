@@ -42,7 +42,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   for (std::size_t b = 0; b < backing_count; ++b) {
     auto& runtime = record.backings[b];
     auto& cluster = clusters[runtime.cluster];
-    const auto& service = services[runtime.service];
+    const auto& service = health[runtime.service];
     const TimeMs silence = now - cluster.last_heard;
     const bool reported_healthy =
         service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
@@ -109,7 +109,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       const auto mirror = consumer.mirrors[b];
       MirrorState mirror_state = MirrorState::NotNeeded;
       if (mirror != kNoService) {
-        const auto& reported = services[mirror];
+        const auto& reported = health[mirror];
         if (reported.reported && !reported.last.exists) {
           // Known missing, also while this consumer is silent: its last word.
           mirror_state = MirrorState::Missing;

@@ -43,23 +43,23 @@ ClusterId Engine::Impl::intern_cluster(std::string_view cluster) {
 
 ServiceId Engine::Impl::intern_service(ClusterId cluster, std::string_view namespace_name, std::string_view name,
                                        ServiceRole role) {
-  auto& impl = *this;
-  auto& key = impl.key_buffer;
-  key.clear();
-  key.append(reinterpret_cast<const char*>(&cluster), sizeof cluster);
-  key.push_back(role == ServiceRole::Local ? 'L' : 'M');
-  key.append(namespace_name);
-  key.push_back('/');
-  key.append(name);
-  if (auto it = impl.service_ids.find(key); it != impl.service_ids.end()) return it->second;
-  const auto id = static_cast<ServiceId>(impl.services.size());
+  auto& index = clusters[cluster].service_index;
+  const auto hash = ServiceIndex::hash(namespace_name, name, role);
+  const auto found = index.find(hash, [&](ServiceId id) {
+    const auto& state = services[id];
+    return state.role == role && state.name == name && state.namespace_name == namespace_name;
+  });
+  if (found != kNoService) return found;
+  const auto id = static_cast<ServiceId>(services.size());
   ServiceState state;
   state.cluster = cluster;
   state.namespace_name = std::string(namespace_name);
   state.name = std::string(name);
   state.role = role;
-  impl.services.push_back(std::move(state));
-  impl.service_ids.emplace(key, id);
+  services.push_back(std::move(state));
+  health.emplace_back();
+  index.insert(hash, id);
+  clusters[cluster].services.push_back(id);
   return id;
 }
 
@@ -79,29 +79,33 @@ void Engine::heard_from(ClusterId cluster, TimeMs now) {
 }
 
 void Engine::observe(ServiceId service, const Observation& observation) {
-  auto& state = impl_->services[service];
-  state.in_snapshot = true;
-  if (state.reported && state.last == observation) return;
-  state.reported = true;
-  state.last = observation;
-  for (auto record : state.records) impl_->mark_dirty(record);
+  auto& health = impl_->health[service];
+  health.in_snapshot = true;
+  if (health.reported && health.last == observation) return;
+  if (!health.reported) ++impl_->clusters[impl_->services[service].cluster].reported_services;
+  health.reported = true;
+  health.last = observation;
+  for (auto record : impl_->services[service].records) impl_->mark_dirty(record);
 }
 
 void Engine::begin_snapshot(ClusterId cluster) {
-  for (auto& service : impl_->services) {
-    if (service.cluster == cluster) service.in_snapshot = false;
-  }
+  for (const auto service : impl_->clusters[cluster].services) impl_->health[service].in_snapshot = false;
 }
 
 void Engine::end_snapshot(ClusterId cluster) {
-  for (auto& service : impl_->services) {
-    if (service.cluster != cluster || service.in_snapshot || !service.reported) continue;
+  auto& state = impl_->clusters[cluster];
+  for (const auto service : state.services) {
+    auto& health = impl_->health[service];
+    if (health.in_snapshot || !health.reported) continue;
     // Not in the agent's full snapshot: it no longer measures the service.
-    service.reported = false;
-    service.last = {};
-    for (auto record : service.records) impl_->mark_dirty(record);
+    health.reported = false;
+    health.last = {};
+    --state.reported_services;
+    for (auto record : impl_->services[service].records) impl_->mark_dirty(record);
   }
 }
+
+std::size_t Engine::reported_services(ClusterId cluster) const { return impl_->clusters[cluster].reported_services; }
 
 void Engine::Impl::mark_dirty(RecordId id) {
   auto& record = records[id];
@@ -312,8 +316,10 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
     for (RecordId id = 0; id < impl.records.size(); ++id) impl.mark_dirty(id);
   }
 
-  // Deciding may mark nothing new, so the list is taken whole.
-  std::vector<RecordId> batch;
+  // Deciding may mark nothing new, so the list is taken whole (both lists
+  // keep their capacity: evaluating allocates nothing).
+  auto& batch = impl.deciding;
+  batch.clear();
   batch.swap(impl.dirty);
   for (auto id : batch) {
     auto& record = impl.records[id];

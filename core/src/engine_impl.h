@@ -3,12 +3,12 @@
 
 #include <queue>
 
+#include "service_index.h"
 #include "switchyard/core/engine.h"
 
 namespace switchyard::core {
 
 inline constexpr TimeMs kNever = INT64_MIN;
-inline constexpr ServiceId kNoService = UINT32_MAX;
 
 struct ClusterState {
   std::string name;
@@ -17,16 +17,25 @@ struct ClusterState {
   bool reported = false;        // a report arrived since the hub started
   bool seen_silent = false;     // an evaluation found it silent: its next report re-decides
   std::vector<RecordId> records;  // FailoverServices naming it (backing or consumer)
+  std::vector<ServiceId> services;  // its services, for its agent's snapshots
+  ServiceIndex service_index;       // its services by name
+  std::size_t reported_services = 0;  // of them, those its agent reports now
+};
+
+// What the reports say of one service. Kept apart from its names, so that
+// deciding reads 16 bytes per service and the health of a large fleet stays
+// in cache (bench/core).
+struct ServiceHealth {
+  Observation last;       // the last reported values (the last known health)
+  bool reported = false;  // some report since the hub started carried it
+  bool in_snapshot = false;
 };
 
 struct ServiceState {
   ClusterId cluster = 0;
-  std::string namespace_name, name;
   ServiceRole role = ServiceRole::Local;
-  bool reported = false;  // some report since the hub started carried it
-  bool in_snapshot = false;
-  Observation last;       // the last reported values (the last known health)
   std::vector<RecordId> records;  // FailoverServices that decide on it
+  std::string name, namespace_name;
 };
 
 // Why a backing service is or is not usable from one consumer.
@@ -119,12 +128,13 @@ struct Engine::Impl {
   std::vector<ClusterState> clusters;
   std::unordered_map<std::string, ClusterId> cluster_ids;
   std::vector<ServiceState> services;
-  std::unordered_map<std::string, ServiceId> service_ids;
-  std::string key_buffer;  // reused to look services up without allocating
+  std::vector<ServiceHealth> health;  // per service
+  std::string key_buffer;  // reused to look clusters up without allocating
   std::vector<Record> records;
   std::vector<RecordId> free_records;
   std::map<ObjectKey, RecordId> record_ids;
   std::vector<RecordId> dirty;
+  std::vector<RecordId> deciding;  // the batch evaluate() takes from `dirty` (kept for its capacity)
   // Rule 8's count of silent members is redone only when it can change.
   bool fleet_recount = true;
   TimeMs fleet_next_recount = INT64_MIN;

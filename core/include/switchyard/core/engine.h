@@ -112,6 +112,9 @@ class Engine {
   [[nodiscard]] std::optional<RecordId> find(const ObjectKey& key) const;
 
   // --- Health -------------------------------------------------------------
+  // Ids are permanent: resolve a cluster once and keep its id. A service is
+  // looked up in its cluster's own table, without building a key or
+  // allocating once it is known (one per reported service: bench/core).
   [[nodiscard]] ClusterId cluster_id(std::string_view cluster);
   [[nodiscard]] ServiceId service_id(ClusterId cluster, std::string_view namespace_name, std::string_view name,
                                      ServiceRole role);
@@ -121,8 +124,12 @@ class Engine {
   void observe(ServiceId service, const Observation& observation);
   // A full snapshot: services of `cluster` it does not list are forgotten
   // (no longer measured), as after a restart of its agent.
+  // Both cost the cluster's own services, not the fleet's.
   void begin_snapshot(ClusterId cluster);
   void end_snapshot(ClusterId cluster);
+  // How many of the cluster's services its agent reports now: every service
+  // some report carried, less those a later full snapshot left out.
+  [[nodiscard]] std::size_t reported_services(ClusterId cluster) const;
 
   // --- Deciding -----------------------------------------------------------
   // Decides every FailoverService touched since the last call (or whose
