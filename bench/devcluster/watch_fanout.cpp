@@ -270,6 +270,7 @@ bool parse_settings(int argc, char** argv, Settings& settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each phase's line shows as it ends, also under timeout(1)
   Settings settings;
   if (!parse_settings(argc, argv, settings)) {
     std::fprintf(stderr, "usage: %s [--watchers N] [--writers N] [--writes N] [--tls]\n", argv[0]);

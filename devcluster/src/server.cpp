@@ -22,6 +22,7 @@
 #include "snapshot_file.h"
 #include "table.h"
 #include "switchyard/telemetry/background_server.h"
+#include "switchyard/telemetry/open_sockets.h"
 #include "tls_identity.h"
 #include "watch_stream.h"
 
@@ -309,7 +310,7 @@ class Server::Impl {
       }
     }
     if (Api::is_watch(api_request)) {
-      serve_watch(api_request, response);
+      serve_watch(api_request, telemetry::connected_socket(request.local_port, request.remote_port), response);
       return;
     }
     ApiResponse answer = loop_.call([&] { return api_->handle(api_request); });
@@ -317,7 +318,10 @@ class Server::Impl {
     response.set_content(std::move(answer.body), answer.content_type.c_str());
   }
 
-  void serve_watch(const ApiRequest& request, httplib::Response& response) {
+  // `client_socket` (-1 if unknown) is the connection's descriptor, valid
+  // while its request is served: a watch whose client hung up ends within one
+  // wait, so it does not hold a worker until the next event fails to write.
+  void serve_watch(const ApiRequest& request, int client_socket, httplib::Response& response) {
     WatchStart start = loop_.call([&] { return api_->start_watch(request); });
     if (start.error) {
       send_error(response, *start.error);
@@ -329,6 +333,7 @@ class Server::Impl {
     auto bookmarks = request.param("allowWatchBookmarks");
     options.bookmarks = bookmarks && parse_go_bool(*bookmarks).value_or(false);
     options.bookmark_interval = options_.bookmark_interval;
+    options.coalesce = options_.watch_coalesce;
     if (auto timeout = request.param("timeoutSeconds")) {
       if (auto seconds = parse_resource_version(*timeout); seconds && *seconds > 0) {
         options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(*seconds);
@@ -342,7 +347,8 @@ class Server::Impl {
     // would hold events back in the compressor.
     response.set_chunked_content_provider(
         "application/json;stream=watch",
-        [this, stream](std::size_t, httplib::DataSink& sink) {
+        [this, stream, client_socket](std::size_t, httplib::DataSink& sink) {
+          if (client_socket >= 0 && telemetry::peer_hung_up(client_socket)) return false;
           auto write = [&sink](const std::string& line) { return sink.is_writable() && sink.write(line.data(), line.size()); };
           bool more = !stopping_ && stream->step(write, std::chrono::milliseconds(200));
           if (!more) sink.done();

@@ -4,6 +4,7 @@
 // watchers' own queues.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -58,7 +59,12 @@ class Store {
   [[nodiscard]] std::uint64_t last_write(const std::string& key) const;
   void close_watchers();
   void close_watchers_of(const std::string& key);
-  [[nodiscard]] std::size_t watcher_count() const { return watchers_.size(); }
+  // Watches still streaming: a watcher only the store holds has lost its
+  // stream and is dropped at the next write.
+  [[nodiscard]] std::size_t watcher_count() const {
+    return static_cast<std::size_t>(std::count_if(watchers_.begin(), watchers_.end(),
+                                                  [](const auto& watcher) { return watcher.use_count() > 1; }));
+  }
 
   // Persistence: every stored object, and loading them back at start.
   void for_each(const std::function<void(const std::string& key, const ObjectPtr&)>& visit) const;

@@ -1,6 +1,7 @@
 #include "watch_stream.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "api_error.h"
 #include "object_rules.h"
@@ -27,7 +28,7 @@ std::string WatchStream::bookmark_line(std::uint64_t version, bool initial_event
   return line + "}}}\n";
 }
 
-bool WatchStream::write_event(const Event& event, const std::function<bool(const std::string&)>& write) {
+void WatchStream::append_event(const Event& event, std::string& out) {
   EventType type = event.type;
   if (start_.filter) {
     // With selectors, an object moving into or out of the selection is
@@ -35,32 +36,48 @@ bool WatchStream::write_event(const Event& event, const std::function<bool(const
     bool now_matches = start_.filter->matches(*event.object);
     bool matched_before = event.previous && start_.filter->matches(*event.previous);
     if (event.type == EventType::kDeleted) {
-      if (!matched_before) return true;
+      if (!matched_before) return;
     } else if (event.type == EventType::kModified) {
-      if (!now_matches && !matched_before) return true;
+      if (!now_matches && !matched_before) return;
       if (now_matches && !matched_before) type = EventType::kAdded;
       if (!now_matches && matched_before) type = EventType::kDeleted;
     } else if (!now_matches) {
-      return true;
+      return;
     }
   }
-  std::string line = std::string("{\"type\":\"") + event_type_name(type) + "\",\"object\":";
+  out += std::string("{\"type\":\"") + event_type_name(type) + "\",\"object\":";
   if (options_.table) {
     TableOptions table;
     table.include_object = options_.include_object;
     table.now = options_.clock ? options_.clock() : "";
-    line += table_json(start_.type, {served_as(start_.type, event.object)}, table);
+    out += table_json(start_.type, {served_as(start_.type, event.object)}, table);
   } else if (ObjectPtr served = served_as(start_.type, event.object); served != event.object) {
-    line += to_json(*served);
+    out += to_json(*served);
   } else if (event.object_json) {
-    line += *event.object_json;
+    out += *event.object_json;
   } else {
-    line += to_json(*event.object);
+    out += to_json(*event.object);
   }
-  line += "}\n";
+  out += "}\n";
   last_sent_ = std::max(last_sent_, event.resource_version);
-  last_write_ = std::chrono::steady_clock::now();
-  return write(line);
+}
+
+bool WatchStream::write_events(const std::vector<Event>& events, const std::function<bool(const std::string&)>& write) {
+  // One write per batch, not per event: with many watchers, each write is a
+  // syscall (and a TLS record) per watcher per event.
+  constexpr std::size_t kBatchBytes = 256 * 1024;
+  std::string batch;
+  auto flush = [&] {
+    last_write_ = last_events_write_ = std::chrono::steady_clock::now();
+    bool written = write(batch);
+    batch.clear();
+    return written;
+  };
+  for (const Event& event : events) {
+    append_event(event, batch);
+    if (batch.size() >= kBatchBytes && !flush()) return false;
+  }
+  return batch.empty() || flush();
 }
 
 bool WatchStream::step(const std::function<bool(const std::string&)>& write, std::chrono::milliseconds wait) {
@@ -70,9 +87,7 @@ bool WatchStream::step(const std::function<bool(const std::string&)>& write, std
       write("{\"type\":\"ERROR\",\"object\":" + status_json(expired(start_.expired_message)) + "}\n");
       return false;
     }
-    for (const Event& event : start_.initial) {
-      if (!write_event(event, write)) return false;
-    }
+    if (!write_events(start_.initial, write)) return false;
     last_sent_ = std::max(last_sent_, start_.start_version);
     if (start_.initial_events_end_bookmark && !write(bookmark_line(start_.start_version, true))) return false;
     start_.initial.clear();
@@ -84,11 +99,14 @@ bool WatchStream::step(const std::function<bool(const std::string&)>& write, std
   // Read the published version before draining: every event up to it is
   // already queued, so a bookmark at it never overtakes an event.
   std::uint64_t published = published_->load();
+  // Under a stream of events, one write per coalesce interval, carrying
+  // what arrived meanwhile (ServerOptions::watch_coalesce says why).
+  if (auto since = std::chrono::steady_clock::now() - last_events_write_; since < options_.coalesce) {
+    std::this_thread::sleep_for(options_.coalesce - since);
+  }
   std::vector<Event> events;
   bool open = start_.watcher->take(events, wait);
-  for (const Event& event : events) {
-    if (!write_event(event, write)) return false;
-  }
+  if (!write_events(events, write)) return false;
   if (!open) return false;
   if (options_.bookmarks && events.empty() &&
       std::chrono::steady_clock::now() - last_write_ >= options_.bookmark_interval) {

@@ -19,6 +19,7 @@ struct WatchStreamOptions {
   std::string include_object;       // Table rows' includeObject
   bool bookmarks = false;           // allowWatchBookmarks
   std::chrono::milliseconds bookmark_interval{5000};
+  std::chrono::microseconds coalesce{0};  // least time between two writes (ServerOptions::watch_coalesce)
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<std::string()> clock;  // RFC 3339 now, for Table Age cells
 };
@@ -34,7 +35,10 @@ class WatchStream {
   [[nodiscard]] bool step(const std::function<bool(const std::string&)>& write, std::chrono::milliseconds wait);
 
  private:
-  [[nodiscard]] bool write_event(const Event& event, const std::function<bool(const std::string&)>& write);
+  // Appends the event's line to `out`, unless the watch's selector filters it out.
+  void append_event(const Event& event, std::string& out);
+  [[nodiscard]] bool write_events(const std::vector<Event>& events,
+                                  const std::function<bool(const std::string&)>& write);
   [[nodiscard]] std::string bookmark_line(std::uint64_t version, bool initial_events_end) const;
 
   WatchStart start_;
@@ -42,7 +46,8 @@ class WatchStream {
   std::shared_ptr<const std::atomic<std::uint64_t>> published_;
   bool initial_sent_ = false;
   std::uint64_t last_sent_ = 0;
-  std::chrono::steady_clock::time_point last_write_;
+  std::chrono::steady_clock::time_point last_write_;         // of anything: bookmarks are due after a quiet interval
+  std::chrono::steady_clock::time_point last_events_write_;  // of events: the next waits out the coalesce interval
 };
 
 }  // namespace switchyard::devcluster

@@ -2,11 +2,30 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
 
+#include "switchyard/telemetry/open_sockets.h"
+
 namespace switchyard::telemetry {
+namespace {
+
+// Debian's cpp-httplib is a compiled library whose listen() backlog is 5
+// (CPPHTTPLIB_LISTEN_BACKLOG, fixed when the library was built). With more
+// clients connecting at once than that (a hub restarting under 1,000 agents;
+// 100 watches opened together), the kernel drops the handshakes that overflow
+// the accept queue and those clients wait out TCP retransmission backoff, for
+// seconds to minutes. listen() again on the bound socket raises the backlog
+// to the system's limit (net.core.somaxconn), as Go's net package uses.
+void widen_backlog(int port) {
+  const int fd = listening_socket_on(port);
+  if (fd >= 0) ::listen(fd, SOMAXCONN);
+}
+
+}  // namespace
 
 bool serve_in_background(httplib::Server& server, const std::string& host, int port, std::thread& thread,
                          int& bound_port, std::string& error) {
@@ -18,6 +37,7 @@ bool serve_in_background(httplib::Server& server, const std::string& host, int p
     error = "cannot listen on " + host + ":" + std::to_string(port);
     return false;
   }
+  widen_backlog(bound_port);
   auto ended = std::make_shared<std::atomic<bool>>(false);
   thread = std::thread([&server, ended] {
     server.listen_after_bind();

@@ -476,3 +476,67 @@ TEST_CASE("server-side apply with a non-object metadata is a 400 and changes not
   }
   CHECK(std::string(parse(client.Get((kConfigMaps + "/a").c_str())->body)["data"]["k"].GetString()) == "1");
 }
+
+TEST_CASE("a watch whose client hangs up frees its worker without another event", "[devcluster]") {
+  // Two workers: a dead watch that held its worker until the next event
+  // failed to write would leave one, and a second dead one none at all.
+  ServerOptions options;
+  options.worker_threads = 2;
+  Running running(options);
+  REQUIRE(running.client().Post(kConfigMaps.c_str(), config_map("present", "1"), kJson)->status == 201);
+  for (int round = 0; round < 3; ++round) {
+    auto watcher = running.client();
+    // Hangs up once it has read the ADDED event of the existing object.
+    auto lines = watch_lines(watcher, kConfigMaps + "?watch=true", [](const auto& seen) { return !seen.empty(); });
+    REQUIRE(lines.size() == 1);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (running.server.open_watches() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    REQUIRE(running.server.open_watches() == 0);
+  }
+  // Both workers are free again: a write and a read are answered.
+  auto client = running.client();
+  auto created = client.Post(kConfigMaps.c_str(), config_map("after", "1"), kJson);
+  REQUIRE(created);
+  CHECK(created->status == 201);
+}
+
+TEST_CASE("a busy watch sends bursts of events together, complete and in order", "[devcluster]") {
+  ServerOptions options;
+  options.watch_coalesce = std::chrono::milliseconds(200);
+  Running running(options);
+  auto client = running.client();
+  std::string rv = std::to_string(running.server.resource_version());
+  constexpr int kWrites = 20;
+  std::vector<std::size_t> chunk_sizes;  // lines per chunk the client read
+  std::vector<std::string> lines;
+  std::thread writer([&] {
+    auto c = running.client();
+    for (int i = 0; i < kWrites; ++i) {
+      REQUIRE(c.Post(kConfigMaps.c_str(), config_map("cm" + std::to_string(i), "v"), kJson)->status == 201);
+    }
+  });
+  auto watcher = running.client();
+  std::string pending;
+  watcher.Get((kConfigMaps + "?watch=true&resourceVersion=" + rv).c_str(), [&](const char* data, size_t size) {
+    pending.append(data, size);
+    std::size_t before = lines.size();
+    for (auto newline = pending.find('\n'); newline != std::string::npos; newline = pending.find('\n')) {
+      lines.push_back(pending.substr(0, newline));
+      pending.erase(0, newline + 1);
+    }
+    chunk_sizes.push_back(lines.size() - before);
+    return lines.size() < kWrites;
+  });
+  writer.join();
+  REQUIRE(lines.size() == kWrites);
+  for (int i = 0; i < kWrites; ++i) {
+    auto event = parse(lines[static_cast<std::size_t>(i)]);
+    CHECK(std::string(event["object"]["metadata"]["name"].GetString()) == "cm" + std::to_string(i));
+  }
+  // The first event goes out at once; the others arrived within the 200 ms
+  // that followed it and come in far fewer writes than events.
+  CHECK(chunk_sizes.front() == 1);
+  CHECK(chunk_sizes.size() < kWrites / 2);
+}

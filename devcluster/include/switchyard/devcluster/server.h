@@ -30,6 +30,12 @@ struct ServerOptions {
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies get 413
   std::size_t worker_threads = 256;  // open watches each hold one
   std::chrono::milliseconds bookmark_interval{5000};
+  // Under a stream of events a watch writes to its client at most this
+  // often, sending what arrived meanwhile together; an idle watch writes at
+  // once. Each write wakes a server thread and the client's reader, and with
+  // a hundred watches those wake-ups, not the bytes, bound the server's
+  // writes per second (docs/benchmarks.md, devcluster watch fan-out).
+  std::chrono::microseconds watch_coalesce{3000};
 };
 
 // A fault a test injects: requests whose method matches (empty = any) and
