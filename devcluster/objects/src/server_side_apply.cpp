@@ -228,6 +228,14 @@ PatchOutcome server_side_apply(rapidjson::Document& live, const rapidjson::Value
   if (!applied.IsObject())
     return PatchOutcome::failure(PatchErrorKind::kMalformed,
                                  "apply configuration must be an object, got " + std::string(json_type_name(applied)));
+  // managedFields live in metadata: it must be an object on both sides.
+  for (const rapidjson::Value* object : {static_cast<const rapidjson::Value*>(&live), &applied}) {
+    const rapidjson::Value* metadata = object->IsObject() ? find_member(*object, "metadata") : nullptr;
+    if (metadata != nullptr && !metadata->IsObject()) {
+      return PatchOutcome::failure(PatchErrorKind::kMalformed,
+                                   "metadata must be an object, got " + std::string(json_type_name(*metadata)));
+    }
+  }
   rapidjson::Document working;
   working.CopyFrom(live, working.GetAllocator());
   if (!working.IsObject()) working.SetObject();

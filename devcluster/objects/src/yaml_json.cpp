@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "switchyard/devcluster/objects/json_document.h"
@@ -145,17 +147,44 @@ struct Converter {
   }
 };
 
+// Parses without building anything: only how many documents there are.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// yaml-cpp 0.7 never consumes a "," at a document's top level (a body of
+// "," or "'a',"): LoadAll then yields empty documents forever, allocating
+// until memory runs out. Counting documents up to two first bounds that.
+std::size_t documents_up_to_two(const std::string& text) {
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  DocumentCounter counter;
+  std::size_t count = 0;
+  while (count < 2 && parser.HandleNextDocument(counter)) ++count;
+  return count;
+}
+
 }  // namespace
 
 std::optional<std::string> yaml_to_json(std::string_view text, rapidjson::Document& out) {
   std::vector<YAML::Node> documents;
   try {
-    documents = YAML::LoadAll(std::string(text));
+    const std::string body(text);
+    if (documents_up_to_two(body) > 1) return "expected one YAML document, found more";
+    documents = YAML::LoadAll(body);
   } catch (const YAML::Exception& e) {
     return "invalid YAML at line " + std::to_string(e.mark.line + 1) + ", column " +
            std::to_string(e.mark.column + 1) + ": " + e.msg;
   }
-  if (documents.size() > 1) return "expected one YAML document, found " + std::to_string(documents.size());
   out.SetNull();
   if (documents.empty()) return std::nullopt;
   Converter converter{out.GetAllocator(), 0, {}};
