@@ -29,12 +29,19 @@ int main(int argc, char** argv) {
                  "to FILE");
   app.add_option("--event-window", event_window, "events kept for watches; older resourceVersions get 410 Expired")
       ->check(CLI::PositiveNumber);
+  std::int64_t watch_coalesce_us = options.watch_coalesce.count();
+  app.add_option("--watch-coalesce-us", watch_coalesce_us,
+                 "a watch writes to its client at most once per this many microseconds, sending what arrived "
+                 "meanwhile together (0: every event at once)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{1'000'000}))
+      ->capture_default_str();
   std::vector<std::string> fault_specs;
   app.add_option("--test-fault", fault_specs,
                  "test hook: METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch] delays (and with STATUS != 0 fails) "
                  "matching requests");
   CLI11_PARSE(app, argc, argv);
   options.event_window = event_window;
+  options.watch_coalesce = std::chrono::microseconds(watch_coalesce_us);
   if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) options.tls = true;
 
   auto colon = listen.rfind(':');

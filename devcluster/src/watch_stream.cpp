@@ -99,8 +99,10 @@ bool WatchStream::step(const std::function<bool(const std::string&)>& write, std
   // Read the published version before draining: every event up to it is
   // already queued, so a bookmark at it never overtakes an event.
   std::uint64_t published = published_->load();
-  // Under a stream of events, one write per coalesce interval, carrying
-  // what arrived meanwhile (ServerOptions::watch_coalesce says why).
+  // A stream that wrote events less than the coalesce interval ago waits
+  // out the rest of it, then sends what arrived meanwhile in one write
+  // (ServerOptions::watch_coalesce says why). One after a quiet spell goes
+  // out at once.
   if (auto since = std::chrono::steady_clock::now() - last_events_write_; since < options_.coalesce) {
     std::this_thread::sleep_for(options_.coalesce - since);
   }

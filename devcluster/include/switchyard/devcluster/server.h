@@ -30,11 +30,13 @@ struct ServerOptions {
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies get 413
   std::size_t worker_threads = 256;  // open watches each hold one
   std::chrono::milliseconds bookmark_interval{5000};
-  // Under a stream of events a watch writes to its client at most this
-  // often, sending what arrived meanwhile together; an idle watch writes at
-  // once. Each write wakes a server thread and the client's reader, and with
-  // a hundred watches those wake-ups, not the bytes, bound the server's
-  // writes per second (docs/benchmarks.md, devcluster watch fan-out).
+  // A watch writes to its client at most this often, sending what arrived
+  // meanwhile together; an event after a quiet spell goes out at once. Each
+  // write wakes a server thread and the client's reader, and with a hundred
+  // watches those wake-ups, not the bytes, bound the server's writes per
+  // second (docs/benchmarks.md, devcluster watch fan-out). A client that
+  // writes and waits for each event back to back sees up to this much delay
+  // (so the failover benchmark spaces its failovers).
   std::chrono::microseconds watch_coalesce{3000};
 };
 
