@@ -62,6 +62,11 @@ int main(int argc, char** argv) {
                  "a MemberCluster whose agent has not reported for this long is shown Connected=False (e.g. 15s)")
       ->transform(duration())
       ->default_str("15s");
+  app.add_option("--max-agents", config.max_agents,
+                 "agents the agent API serves at once; each holds a thread for its reports' connection and one "
+                 "for its parked long poll (about 10 KiB of memory each)")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "minimum log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

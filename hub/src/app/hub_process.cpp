@@ -174,6 +174,11 @@ bool HubProcess::start(std::string& error) {
   AgentApiOptions api_options;
   api_options.tls_cert_file = config_.tls_cert;
   api_options.tls_key_file = config_.tls_key;
+  // Every agent keeps its report connection open between reports (a worker
+  // each) and parks one long poll (another); the rest serve reports that
+  // arrive on new connections meanwhile.
+  api_options.max_parked_polls = config_.max_agents + 32;
+  api_options.worker_threads = 2 * config_.max_agents + 64;
   agent_api_ = std::make_unique<AgentApiServer>(api_options, tokens_, sessions_, board_, *decisions_, registry_,
                                                 [this] { return serving_.load(); });
   std::string host;

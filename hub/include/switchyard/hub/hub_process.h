@@ -26,6 +26,10 @@ struct HubConfig {
   std::chrono::milliseconds renew_deadline{10'000};
   std::chrono::milliseconds retry_period{2'000};
   std::chrono::milliseconds cluster_timeout{15'000};
+  // Agents served at once (--max-agents). Each holds a keep-alive connection
+  // for its reports and a parked long poll, and the agent API's HTTP server
+  // gives every connection a thread of its own: the pool is sized from this.
+  std::size_t max_agents = 1024;
 };
 
 // Runs until SIGTERM/SIGINT (exit code 0) or a fatal error (logged; non-zero:
