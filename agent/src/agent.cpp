@@ -113,9 +113,13 @@ void Agent::on_assignment(protocol::Assignment&& assignment) {
   if (stopped_) return;
   revision_ = assignment.revision;
   has_assignment_ = true;
-  metrics_.watched_services.set(static_cast<double>(assignment.watch.size()));
-  view_.set_watch(assignment.watch);
-  applier_.submit({assignment.revision, std::move(assignment.traffic_splits)});
+  // A delta carries the watch list only when it changed.
+  if (assignment.watch_changed) {
+    metrics_.watched_services.set(static_cast<double>(assignment.watch.size()));
+    view_.set_watch(assignment.watch);
+  }
+  applier_.submit({assignment.revision, assignment.full, std::move(assignment.traffic_splits),
+                   std::move(assignment.removed_traffic_splits)});
   push_report_input();
 }
 

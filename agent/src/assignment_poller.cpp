@@ -30,16 +30,20 @@ bool AssignmentPoller::wait_or_stop(std::chrono::milliseconds delay) {
 void AssignmentPoller::run() {
   Backoff backoff(options_.backoff, options_.seed);
   std::int64_t after = 0;  // 0: no assignment yet, the hub answers at once
+  std::string epoch;       // of the hub process that numbered `after`
   while (!stopping_) {
-    auto result = hub_.poll_assignment(after, options_.poll_wait);
+    auto result = hub_.poll_assignment(after, epoch, options_.poll_wait);
     if (stopping_) return;
     switch (result.outcome) {
       case HubOutcome::Ok:
         backoff.reset();
         metrics_.hub_connected.set(1);
         after = result.assignment->revision;
+        epoch = result.assignment->epoch;
         metrics_.assignment_revision.set(static_cast<double>(after));
-        log::info("assignment received", {{"revision", std::to_string(after)}});
+        log::info("assignment received", {{"revision", std::to_string(after)},
+                                          {"full", result.assignment->full ? "true" : "false"},
+                                          {"trafficsplits", std::to_string(result.assignment->traffic_splits.size())}});
         on_assignment_(std::move(*result.assignment));
         break;
       case HubOutcome::Unchanged:

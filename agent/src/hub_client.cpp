@@ -75,9 +75,10 @@ ReportResult HubClient::send_report(const protocol::Report& report) {
           result->status == 200 ? std::string() : "HTTP " + std::to_string(result->status) + ": " + message_of(*result)};
 }
 
-PollResult HubClient::poll_assignment(std::int64_t after, std::chrono::seconds wait) {
-  const auto path = "/v1/clusters/" + options_.cluster + "/assignment?after=" + std::to_string(after) +
-                    "&timeoutSeconds=" + std::to_string(wait.count());
+PollResult HubClient::poll_assignment(std::int64_t after, const std::string& epoch, std::chrono::seconds wait) {
+  auto path = "/v1/clusters/" + options_.cluster + "/assignment?after=" + std::to_string(after) +
+              "&timeoutSeconds=" + std::to_string(wait.count());
+  if (!epoch.empty()) path += "&epoch=" + httplib::detail::encode_query_param(epoch);
   // The hub holds the answer for up to `wait`: allow for that plus a margin.
   poll_client_->set_read_timeout((wait + options_.request_timeout).count(), 0);
   const auto result = poll_client_->Get(path);
@@ -89,7 +90,15 @@ PollResult HubClient::poll_assignment(std::int64_t after, std::chrono::seconds w
   }
   auto decoded = protocol::decode_assignment(result->body);
   if (!decoded.ok()) return {HubOutcome::Rejected, "assignment from hub: " + decoded.message(), {}, {}};
-  if (decoded.value->revision == after) return {HubOutcome::Unchanged, {}, {}, {}};
+  // The same revision of the same hub process (or, for a caller that names
+  // none, the same revision): the poll timed out unchanged.
+  if (decoded.value->revision == after && (epoch.empty() || decoded.value->epoch == epoch)) {
+    return {HubOutcome::Unchanged, {}, {}, {}};
+  }
+  if (!decoded.value->full && decoded.value->epoch != epoch) {
+    return {HubOutcome::Rejected, "assignment from hub: a delta from another hub process (epoch " +
+                                      decoded.value->epoch + ", this agent holds " + epoch + ")", {}, {}};
+  }
   return {HubOutcome::Ok, {}, std::move(decoded.value), {}};
 }
 

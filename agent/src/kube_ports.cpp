@@ -121,20 +121,25 @@ ListedTrafficSplits KubeTrafficSplitApi::list(const std::string& api_version) {
   return listed;
 }
 
-std::optional<ApiFailure> KubeTrafficSplitApi::create(const std::string& api_version,
-                                                      const std::string& namespace_name,
-                                                      const std::string& object_json) {
-  auto created = client_.create(split_resource(api_version), namespace_name, object_json);
-  if (!created) return failure_of(created.error());
-  return std::nullopt;
+FetchedTrafficSplit KubeTrafficSplitApi::get(const std::string& api_version, const std::string& namespace_name,
+                                             const std::string& name) {
+  auto found = client_.get(split_resource(api_version), namespace_name, name);
+  if (!found) return {failure_of(found.error()), {}};
+  return {std::nullopt, found.value()->to_json()};
 }
 
-std::optional<ApiFailure> KubeTrafficSplitApi::merge_patch(const std::string& api_version,
-                                                           const std::string& namespace_name,
-                                                           const std::string& name, const std::string& patch_json) {
+SplitWrite KubeTrafficSplitApi::create(const std::string& api_version, const std::string& namespace_name,
+                                       const std::string& object_json) {
+  auto created = client_.create(split_resource(api_version), namespace_name, object_json);
+  if (!created) return {failure_of(created.error()), {}};
+  return {std::nullopt, std::string(created.value()->resource_version())};
+}
+
+SplitWrite KubeTrafficSplitApi::merge_patch(const std::string& api_version, const std::string& namespace_name,
+                                            const std::string& name, const std::string& patch_json) {
   auto patched = client_.patch(split_resource(api_version), namespace_name, name, kube::PatchType::Merge, patch_json);
-  if (!patched) return failure_of(patched.error());
-  return std::nullopt;
+  if (!patched) return {failure_of(patched.error()), {}};
+  return {std::nullopt, std::string(patched.value()->resource_version())};
 }
 
 std::optional<ApiFailure> KubeTrafficSplitApi::remove(const std::string& api_version,

@@ -49,6 +49,11 @@ protocol::DesiredTrafficSplit labelled(protocol::DesiredTrafficSplit split) {
   return split;
 }
 
+void log_write(const std::string& verb, const Key& key, std::int64_t revision) {
+  log::info("TrafficSplit " + verb + (verb == "patch" ? "ed" : "d"),
+            {{"trafficsplit", object_name(key.first, key.second)}, {"revision", std::to_string(revision)}});
+}
+
 }  // namespace
 
 std::string describe_failure(const ApiFailure& failure, const std::string& verb, const std::string& api_version,
@@ -72,8 +77,15 @@ std::string describe_failure(const ApiFailure& failure, const std::string& verb,
 }
 
 ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::set<std::string>& known_versions) {
+  AppliedSplits applied;
+  return apply_once(api, desired, known_versions, applied);
+}
+
+ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::set<std::string>& known_versions,
+                     AppliedSplits& applied) {
   ApplyPass pass;
   pass.revision = desired.revision;
+  applied.clear();
 
   std::vector<protocol::DesiredTrafficSplit> wanted;
   std::set<Key> wanted_keys;
@@ -121,12 +133,23 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
   }
   std::vector<ExistingTrafficSplit> in_cluster;
   for (const auto& [key, entry] : existing) in_cluster.push_back(entry.first);
-  std::map<Key, std::string> version_of;
-  for (const auto& split : plannable) version_of[{split.namespace_name, split.name}] = split.api_version;
+  std::map<Key, const protocol::DesiredTrafficSplit*> desired_of;
+  for (const auto& split : plannable) desired_of[{split.namespace_name, split.name}] = &split;
 
-  for (const auto& action : plan_split_actions(plannable, in_cluster)) {
+  const auto actions = plan_split_actions(plannable, in_cluster);
+  // What needs nothing is as the cluster holds it: remembered with its version.
+  std::set<Key> acted_on;
+  for (const auto& action : actions) acted_on.insert({action.namespace_name, action.name});
+  for (const auto& [key, split] : desired_of) {
+    auto found = existing.find(key);
+    if (acted_on.count(key) == 0 && found != existing.end()) {
+      applied[key] = {split->api_version, split->object_json, found->second.first.resource_version};
+    }
+  }
+
+  for (const auto& action : actions) {
     const Key key{action.namespace_name, action.name};
-    std::optional<ApiFailure> failure;
+    SplitWrite write;
     std::string verb;
     std::string version;
     switch (action.action) {
@@ -135,29 +158,130 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
         continue;
       case SplitAction::Create:
         verb = "create";
-        version = version_of[key];
-        failure = api.create(version, action.namespace_name, action.body);
+        version = desired_of.at(key)->api_version;
+        write = api.create(version, action.namespace_name, action.body);
         break;
       case SplitAction::Patch:
         verb = "patch";
-        version = version_of[key];
-        failure = api.merge_patch(version, action.namespace_name, action.name, action.body);
+        version = desired_of.at(key)->api_version;
+        write = api.merge_patch(version, action.namespace_name, action.name, action.body);
         break;
       case SplitAction::Delete:
         // Assigned under a version that could not be listed: not garbage.
         if (wanted_keys.count(key) != 0) continue;
         verb = "delete";
         version = existing.at(key).second;
-        failure = api.remove(version, action.namespace_name, action.name);
-        if (failure && failure->code == 404) failure.reset();  // already gone
+        write.failure = api.remove(version, action.namespace_name, action.name);
+        if (write.failure && write.failure->code == 404) write.failure.reset();  // already gone
         break;
     }
-    if (failure) {
-      pass.errors.push_back(describe_failure(*failure, verb, version, action.namespace_name, action.name));
+    if (write.failure) {
+      pass.errors.push_back(describe_failure(*write.failure, verb, version, action.namespace_name, action.name));
     } else {
       ++pass.writes;
-      log::info("TrafficSplit " + verb + (verb == "patch" ? "ed" : "d"), {{"trafficsplit", object_name(action.namespace_name, action.name)},
-                                               {"revision", std::to_string(desired.revision)}});
+      log_write(verb, key, desired.revision);
+      if (action.action != SplitAction::Delete) {
+        applied[key] = {version, desired_of.at(key)->object_json, write.resource_version};
+      }
+    }
+  }
+  pass.clean = pass.errors.empty();
+  return pass;
+}
+
+namespace {
+
+// The delta pass's work for one desired TrafficSplit (labelled).
+void apply_one(TrafficSplitApi& api, const protocol::DesiredTrafficSplit& split, std::int64_t revision,
+               AppliedSplits& applied, ApplyPass& pass) {
+  const Key key{split.namespace_name, split.name};
+  const auto& version = split.api_version;
+  auto fail = [&](const std::string& verb, const ApiFailure& failure) {
+    applied.erase(key);
+    pass.failed.insert(key);
+    pass.errors.push_back(describe_failure(failure, verb, version, key.first, key.second));
+  };
+  auto wrote = [&](const std::string& verb, const SplitWrite& write) {
+    ++pass.writes;
+    log_write(verb, key, revision);
+    applied[key] = {version, split.object_json, write.resource_version};
+  };
+
+  if (auto known = applied.find(key); known != applied.end() && known->second.api_version == version) {
+    if (known->second.object_json == split.object_json) return;  // the cluster holds it already
+    // Only if nobody has touched it since: then it is still ours and as we left it.
+    auto write = api.merge_patch(version, key.first, key.second, merge_patch_for(split, known->second.resource_version));
+    if (!write.failure) return wrote("patch", write);
+    if (write.failure->code != 409 && write.failure->code != 404) return fail("patch", *write.failure);
+    // Moved or gone since: look at what is there now.
+  }
+  applied.erase(key);
+  auto fetched = api.get(version, key.first, key.second);
+  std::vector<ExistingTrafficSplit> existing;
+  if (fetched.failure && fetched.failure->code != 404) return fail("get", *fetched.failure);
+  if (!fetched.failure) {
+    std::string error;
+    auto found = decode_existing_traffic_split(fetched.object_json, error);
+    if (!found) return fail("get", {200, "", error});
+    existing.push_back(std::move(*found));
+  }
+  const auto actions = plan_split_actions({split}, existing);
+  if (actions.empty() && !existing.empty()) {
+    applied[key] = {version, split.object_json, existing.front().resource_version};
+  }
+  for (const auto& action : actions) {
+    if (action.action == SplitAction::ForeignConflict) {
+      pass.failed.insert(key);
+      pass.errors.push_back(action.reason);
+    } else if (action.action == SplitAction::Create) {
+      auto write = api.create(version, key.first, action.body);
+      if (write.failure) return fail("create", *write.failure);
+      wrote("create", write);
+    } else if (action.action == SplitAction::Patch) {
+      auto write = api.merge_patch(version, key.first, key.second, action.body);
+      if (write.failure) return fail("patch", *write.failure);
+      wrote("patch", write);
+    }
+  }
+}
+
+// The delta pass's work for a TrafficSplit no longer assigned: deleted if it
+// is there and managed (a foreign one at that name was never ours).
+void remove_one(TrafficSplitApi& api, const SplitKey& key, const std::string& version, std::int64_t revision,
+                AppliedSplits& applied, ApplyPass& pass) {
+  applied.erase(key);
+  auto fail = [&](const std::string& verb, const ApiFailure& failure) {
+    pass.failed.insert(key);
+    pass.errors.push_back(describe_failure(failure, verb, version, key.first, key.second));
+  };
+  auto fetched = api.get(version, key.first, key.second);
+  if (fetched.failure) {
+    if (fetched.failure->code != 404) fail("get", *fetched.failure);
+    return;
+  }
+  std::string error;
+  auto found = decode_existing_traffic_split(fetched.object_json, error);
+  if (!found) return fail("get", {200, "", error});
+  if (!found->managed()) return;
+  auto failure = api.remove(version, key.first, key.second);
+  if (failure && failure->code != 404) return fail("delete", *failure);
+  if (!failure) {
+    ++pass.writes;
+    log_write("delete", key, revision);
+  }
+}
+
+}  // namespace
+
+ApplyPass apply_changes(TrafficSplitApi& api, std::int64_t revision, const std::vector<SplitChange>& changes,
+                        AppliedSplits& applied) {
+  ApplyPass pass;
+  pass.revision = revision;
+  for (const auto& change : changes) {
+    if (change.desired != nullptr) {
+      apply_one(api, labelled(*change.desired), revision, applied, pass);
+    } else {
+      remove_one(api, change.key, change.api_version, revision, applied, pass);
     }
   }
   pass.clean = pass.errors.empty();
@@ -181,10 +305,10 @@ void SplitApplier::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void SplitApplier::submit(DesiredSplits desired) {
+void SplitApplier::submit(SplitUpdate update) {
   {
     std::lock_guard lock(mutex_);
-    pending_ = std::move(desired);
+    pending_.push_back(std::move(update));
   }
   wake_.notify_all();
 }
@@ -192,25 +316,73 @@ void SplitApplier::submit(DesiredSplits desired) {
 void SplitApplier::run() {
   using Clock = std::chrono::steady_clock;
   Backoff backoff(options_.backoff, options_.seed);
+  // Writer-thread state: the complete desired state the assignments built up.
+  std::map<Key, protocol::DesiredTrafficSplit> desired;
+  std::int64_t revision = 0;
+  bool assigned = false;  // nothing until the first submit: fail static
+  bool full_due = false;  // the next pass lists: a complete assignment, a failure, or the resync
+  std::map<Key, std::string> dirty;  // changed by deltas since the last pass: key -> API version
   std::set<std::string> known_versions;
-  std::optional<DesiredSplits> current;  // nothing until the first submit: fail static
+  AppliedSplits applied;
   std::int64_t applied_revision = 0;
   std::vector<std::string> last_errors;
   auto next_pass = Clock::time_point::max();
+
   std::unique_lock lock(mutex_);
   while (true) {
-    wake_.wait_until(lock, next_pass, [this] { return stopping_ || pending_.has_value(); });
+    wake_.wait_until(lock, next_pass, [this] { return stopping_ || !pending_.empty(); });
     if (stopping_) return;
-    if (pending_) {
-      current = std::move(*pending_);
-      pending_.reset();
-    } else if (!current || Clock::now() < next_pass) {
-      continue;
-    }
-    const DesiredSplits desired = *current;
+    auto updates = std::move(pending_);
+    pending_.clear();
+    if (updates.empty() && (!assigned || Clock::now() < next_pass)) continue;
     lock.unlock();
 
-    const auto pass = apply_once(api_, desired, known_versions);
+    for (auto& update : updates) {
+      assigned = true;
+      revision = update.revision;
+      if (update.full) {
+        desired.clear();
+        dirty.clear();
+        full_due = true;
+      }
+      for (const auto& removed : update.removed) {
+        Key key{removed.namespace_name, removed.name};
+        auto was = desired.find(key);
+        dirty[key] = was != desired.end() ? was->second.api_version : kDefaultSplitApiVersion;
+        if (was != desired.end()) desired.erase(was);
+      }
+      for (auto& split : update.splits) {
+        Key key{split.namespace_name, split.name};
+        if (!update.full) dirty[key] = split.api_version;
+        desired[key] = std::move(split);
+      }
+    }
+    // Without new updates this is a due pass: a retry after failures (as a
+    // full pass, whatever failed) or the periodic resync.
+    if (updates.empty()) full_due = true;
+
+    ApplyPass pass;
+    if (full_due) {
+      DesiredSplits all{revision, {}};
+      all.splits.reserve(desired.size());
+      for (const auto& [key, split] : desired) all.splits.push_back(split);
+      pass = apply_once(api_, all, known_versions, applied);
+      dirty.clear();
+      full_due = !pass.clean;
+    } else {
+      std::vector<SplitChange> changes;
+      changes.reserve(dirty.size());
+      for (const auto& [key, version] : dirty) {
+        auto split = desired.find(key);
+        changes.push_back({key, split != desired.end() ? &split->second : nullptr, version});
+      }
+      pass = apply_changes(api_, revision, changes, applied);
+      // What failed is tried again, as a full pass: it lists, so it finds
+      // what the failure was about (a missing CRD, a foreign TrafficSplit).
+      dirty.clear();
+      full_due = !pass.clean;
+    }
+
     if (pass.clean) {
       applied_revision = pass.revision;
       metrics_.applied_revision.set(static_cast<double>(applied_revision));

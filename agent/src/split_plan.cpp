@@ -39,7 +39,7 @@ struct DesiredParts {
   std::string merge_patch;
 };
 
-DesiredParts parts_of(const protocol::DesiredTrafficSplit& desired) {
+DesiredParts parts_of(const protocol::DesiredTrafficSplit& desired, const std::string& resource_version = "") {
   rapidjson::Document object;
   object.Parse(desired.object_json.data(), desired.object_json.size());
   rapidjson::Document patch(rapidjson::kObjectType);
@@ -56,6 +56,9 @@ DesiredParts parts_of(const protocol::DesiredTrafficSplit& desired) {
   }
   rapidjson::Value metadata(rapidjson::kObjectType);
   metadata.AddMember("labels", labels, allocator);
+  if (!resource_version.empty()) {
+    metadata.AddMember("resourceVersion", rapidjson::Value(resource_version.c_str(), allocator), allocator);
+  }
   patch.AddMember("metadata", metadata, allocator);
   parts.merge_patch = compact(patch);
   return parts;
@@ -70,6 +73,10 @@ bool has_labels(const ExistingTrafficSplit& existing, const std::map<std::string
 }
 
 }  // namespace
+
+std::string merge_patch_for(const protocol::DesiredTrafficSplit& desired, const std::string& resource_version) {
+  return parts_of(desired, resource_version).merge_patch;
+}
 
 bool ExistingTrafficSplit::managed() const {
   auto it = labels.find(kManagedByLabel);
@@ -93,6 +100,9 @@ std::optional<ExistingTrafficSplit> decode_existing_traffic_split(std::string_vi
   }
   split.name = name->GetString();
   split.namespace_name = namespace_name->GetString();
+  if (const auto* version = member(*metadata, "resourceVersion"); version != nullptr && version->IsString()) {
+    split.resource_version = version->GetString();
+  }
   if (const auto* labels = member(*metadata, "labels"); labels != nullptr && labels->IsObject()) {
     for (const auto& label : labels->GetObject()) {
       if (label.value.IsString()) split.labels.emplace(label.name.GetString(), label.value.GetString());
@@ -125,7 +135,7 @@ std::vector<PlannedSplitAction> plan_split_actions(const std::vector<protocol::D
                              "=" + kManagedByValue + "); left unchanged"});
       continue;
     }
-    auto parts = parts_of(split);
+    auto parts = parts_of(split, current.resource_version);
     if (same_json(parts.spec_json, current.spec_json) && has_labels(current, split.labels)) continue;
     actions.push_back({SplitAction::Patch, key.first, key.second, std::move(parts.merge_patch), {}});
   }

@@ -35,10 +35,11 @@ agent::ReportResult RecordingHub::send_report(const protocol::Report& report) {
   return result;
 }
 
-agent::PollResult RecordingHub::poll_assignment(std::int64_t after, std::chrono::seconds wait) {
+agent::PollResult RecordingHub::poll_assignment(std::int64_t after, const std::string& epoch,
+                                               std::chrono::seconds wait) {
   parked_ = true;
   ++counters_.polls_in_flight;
-  auto result = client_.poll_assignment(after, wait);
+  auto result = client_.poll_assignment(after, epoch, wait);
   --counters_.polls_in_flight;
   parked_ = false;
   if (result.outcome != agent::HubOutcome::Ok && result.outcome != agent::HubOutcome::Unchanged) {

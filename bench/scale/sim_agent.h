@@ -54,7 +54,8 @@ class RecordingHub final : public agent::HubApi {
  public:
   RecordingHub(agent::HubClientOptions options, FleetCounters& counters);
   [[nodiscard]] agent::ReportResult send_report(const protocol::Report& report) override;
-  [[nodiscard]] agent::PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) override;
+  [[nodiscard]] agent::PollResult poll_assignment(std::int64_t after, const std::string& epoch,
+                                                  std::chrono::seconds wait) override;
   void cancel() override { client_.cancel(); }
 
   [[nodiscard]] std::int64_t accepted_applied() const { return accepted_applied_.load(); }

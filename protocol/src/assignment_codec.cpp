@@ -90,7 +90,13 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
   if (auto revision = fields.required_uint("revision", INT64_MAX)) {
     assignment.revision = static_cast<std::int64_t>(*revision);
   }
-  if (const auto* watch = fields.array("watch", true)) {
+  if (auto epoch = fields.optional_string("epoch")) assignment.epoch = std::move(*epoch);
+  // Absent: a hub that only ever sends the complete state.
+  assignment.full = fields.optional_bool("full").value_or(true);
+  if (!assignment.full && assignment.epoch.empty()) fields.error("epoch", "required in a delta (full: false)");
+
+  // A complete assignment always has both lists; a delta has what changed.
+  if (const auto* watch = fields.array("watch", assignment.full)) {
     std::set<ServiceKey> seen;
     for (rapidjson::SizeType i = 0; i < watch->Size(); ++i) {
       const auto path = core::json::indexed("watch", i);
@@ -108,9 +114,11 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
       }
       assignment.watch.push_back(std::move(*key));
     }
+  } else {
+    assignment.watch_changed = assignment.full;
   }
-  if (const auto* splits = fields.array("trafficSplits", true)) {
-    std::set<std::pair<std::string, std::string>> seen;
+  std::set<std::pair<std::string, std::string>> seen;
+  if (const auto* splits = fields.array("trafficSplits", assignment.full)) {
     for (rapidjson::SizeType i = 0; i < splits->Size(); ++i) {
       const auto path = core::json::indexed("trafficSplits", i);
       auto split = read_traffic_split((*splits)[i], path, result.errors);
@@ -123,6 +131,28 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
       assignment.traffic_splits.push_back(std::move(*split));
     }
   }
+  if (const auto* removed = fields.array("removedTrafficSplits", false)) {
+    if (assignment.full && removed->Size() > 0) {
+      fields.error("removedTrafficSplits", "only a delta (full: false) removes; a complete assignment omits");
+    }
+    for (rapidjson::SizeType i = 0; i < removed->Size() && !assignment.full; ++i) {
+      const auto path = core::json::indexed("removedTrafficSplits", i);
+      const auto& entry = (*removed)[i];
+      if (!entry.IsObject()) {
+        result.errors.push_back({path, "must be an object"});
+        continue;
+      }
+      FieldReader entry_fields(entry, path, result.errors);
+      auto namespace_name = entry_fields.required_string("namespace");
+      auto name = entry_fields.required_string("name");
+      if (!namespace_name || !name) continue;
+      if (!seen.emplace(*namespace_name, *name).second) {
+        result.errors.push_back({path, "lists TrafficSplit " + *namespace_name + "/" + *name + " twice"});
+        continue;
+      }
+      assignment.removed_traffic_splits.push_back({std::move(*namespace_name), std::move(*name)});
+    }
+  }
   if (result.errors.empty()) result.value = std::move(assignment);
   return result;
 }
@@ -133,14 +163,22 @@ std::string encode_assignment(const Assignment& assignment) {
   out.StartObject();
   out.Key("revision");
   out.Int64(assignment.revision);
-  out.Key("watch");
-  out.StartArray();
-  for (const auto& key : assignment.watch) {
-    out.StartObject();
-    detail::write_service_key_fields(out, key);
-    out.EndObject();
+  if (!assignment.epoch.empty()) {
+    out.Key("epoch");
+    out.String(assignment.epoch.c_str(), static_cast<rapidjson::SizeType>(assignment.epoch.size()));
   }
-  out.EndArray();
+  out.Key("full");
+  out.Bool(assignment.full);
+  if (assignment.full || assignment.watch_changed) {
+    out.Key("watch");
+    out.StartArray();
+    for (const auto& key : assignment.watch) {
+      out.StartObject();
+      detail::write_service_key_fields(out, key);
+      out.EndObject();
+    }
+    out.EndArray();
+  }
   out.Key("trafficSplits");
   out.StartArray();
   for (const auto& split : assignment.traffic_splits) {
@@ -148,6 +186,19 @@ std::string encode_assignment(const Assignment& assignment) {
     out.RawValue(split.object_json.data(), split.object_json.size(), rapidjson::kObjectType);
   }
   out.EndArray();
+  if (!assignment.full) {
+    out.Key("removedTrafficSplits");
+    out.StartArray();
+    for (const auto& removed : assignment.removed_traffic_splits) {
+      out.StartObject();
+      out.Key("namespace");
+      out.String(removed.namespace_name.c_str(), static_cast<rapidjson::SizeType>(removed.namespace_name.size()));
+      out.Key("name");
+      out.String(removed.name.c_str(), static_cast<rapidjson::SizeType>(removed.name.size()));
+      out.EndObject();
+    }
+    out.EndArray();
+  }
   out.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }

@@ -52,7 +52,9 @@ class FakeHub : public HubApi {
     return {HubOutcome::Ok, {}};
   }
 
-  PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) override {
+  // Always the complete assignment (its epoch is empty): the deltas are the
+  // hub's and are tested there and end to end.
+  PollResult poll_assignment(std::int64_t after, const std::string& /*epoch*/, std::chrono::seconds wait) override {
     std::unique_lock lock(mutex_);
     ++poll_attempts_;
     if (!reachable_) return {HubOutcome::Unavailable, "hub unreachable: connection refused", {}, {}};
@@ -137,32 +139,49 @@ class FakeSplitApi : public TrafficSplitApi {
     for (const auto& [key, json] : objects_) listed.objects_json.push_back(json);
     return listed;
   }
-  std::optional<ApiFailure> create(const std::string& api_version, const std::string& namespace_name,
-                                   const std::string& object_json) override {
+  FetchedTrafficSplit get(const std::string& api_version, const std::string& namespace_name,
+                          const std::string& name) override {
     std::lock_guard lock(mutex_);
-    if (auto failure = failure_for(api_version)) return failure;
+    ++gets_;
+    if (auto failure = failure_for(api_version)) return {failure, {}};
+    auto it = objects_.find({namespace_name, name});
+    if (it == objects_.end()) return {ApiFailure{404, "NotFound", "not found"}, {}};
+    return {std::nullopt, it->second};
+  }
+  SplitWrite create(const std::string& api_version, const std::string& namespace_name,
+                    const std::string& object_json) override {
+    std::lock_guard lock(mutex_);
+    if (auto failure = failure_for(api_version)) return {failure, {}};
     rapidjson::Document object;
     object.Parse(object_json.data(), object_json.size());
     const Key key{namespace_name, object["metadata"]["name"].GetString()};
-    if (objects_.count(key) != 0) return ApiFailure{409, "AlreadyExists", "already exists"};
-    objects_[key] = object_json;
+    if (objects_.count(key) != 0) return {ApiFailure{409, "AlreadyExists", "already exists"}, {}};
+    const auto version = stamp(object);
+    objects_[key] = to_json(object);
     ++creates_;
-    return std::nullopt;
+    return {std::nullopt, version};
   }
-  std::optional<ApiFailure> merge_patch(const std::string& api_version, const std::string& namespace_name,
-                                        const std::string& name, const std::string& patch_json) override {
+  // As the API server: a patch that sets metadata.resourceVersion applies
+  // only to that version of the object (409 Conflict otherwise).
+  SplitWrite merge_patch(const std::string& api_version, const std::string& namespace_name, const std::string& name,
+                         const std::string& patch_json) override {
     std::lock_guard lock(mutex_);
-    if (auto failure = failure_for(api_version)) return failure;
+    if (auto failure = failure_for(api_version)) return {failure, {}};
     auto it = objects_.find({namespace_name, name});
-    if (it == objects_.end()) return ApiFailure{404, "NotFound", "not found"};
+    if (it == objects_.end()) return {ApiFailure{404, "NotFound", "not found"}, {}};
     rapidjson::Document object;
     object.Parse(it->second.data(), it->second.size());
+    const std::string current = resource_version_of(object);
     rapidjson::Document patch;
     patch.Parse(patch_json.data(), patch_json.size());
     devcluster::objects::merge_patch_value(object, patch, object.GetAllocator());
+    if (resource_version_of(object) != current) {
+      return {ApiFailure{409, "Conflict", "the object has been modified; please apply your changes to the latest version"}, {}};
+    }
+    const auto version = stamp(object);
     it->second = to_json(object);
     ++patches_;
-    return std::nullopt;
+    return {std::nullopt, version};
   }
   std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
                                    const std::string& name) override {
@@ -173,6 +192,9 @@ class FakeSplitApi : public TrafficSplitApi {
     return std::nullopt;
   }
 
+  // An object someone else wrote (a hand edit, a foreign TrafficSplit),
+  // stored as given: with no resourceVersion it matches no precondition the
+  // applier remembers.
   void put(const std::string& namespace_name, const std::string& name, const std::string& json) {
     std::lock_guard lock(mutex_);
     objects_[{namespace_name, name}] = json;
@@ -194,6 +216,7 @@ class FakeSplitApi : public TrafficSplitApi {
     failure_ = std::move(failure);
   }
   int lists() { std::lock_guard lock(mutex_); return lists_; }
+  int gets() { std::lock_guard lock(mutex_); return gets_; }
   int writes() { std::lock_guard lock(mutex_); return creates_ + patches_ + deletes_; }
   int creates() { std::lock_guard lock(mutex_); return creates_; }
   int patches() { std::lock_guard lock(mutex_); return patches_; }
@@ -209,10 +232,30 @@ class FakeSplitApi : public TrafficSplitApi {
     }
     return std::nullopt;
   }
+  static std::string resource_version_of(const rapidjson::Value& object) {
+    auto metadata = object.FindMember("metadata");
+    if (metadata == object.MemberEnd() || !metadata->value.IsObject()) return {};
+    auto version = metadata->value.FindMember("resourceVersion");
+    return version != metadata->value.MemberEnd() && version->value.IsString() ? version->value.GetString() : "";
+  }
+  // Gives `object` the next resourceVersion; returns it.
+  std::string stamp(rapidjson::Document& object) {
+    const auto version = std::to_string(++resource_version_);
+    auto& allocator = object.GetAllocator();
+    auto metadata = object.FindMember("metadata");
+    if (metadata == object.MemberEnd()) {
+      object.AddMember("metadata", rapidjson::Value(rapidjson::kObjectType), allocator);
+      metadata = object.FindMember("metadata");
+    }
+    metadata->value.RemoveMember("resourceVersion");
+    metadata->value.AddMember("resourceVersion", rapidjson::Value(version.c_str(), allocator), allocator);
+    return version;
+  }
   std::mutex mutex_;  // guards everything below
   std::map<Key, std::string> objects_;
   std::optional<ApiFailure> failure_;
-  int lists_ = 0, creates_ = 0, patches_ = 0, deletes_ = 0;
+  int lists_ = 0, gets_ = 0, creates_ = 0, patches_ = 0, deletes_ = 0;
+  std::uint64_t resource_version_ = 0;
 };
 
 // Namespace watches driven by the test. Loop thread only, like the real one.

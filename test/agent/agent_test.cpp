@@ -33,7 +33,11 @@ protocol::DesiredTrafficSplit split(const std::string& name, int local, int remo
 
 protocol::Assignment assignment(std::int64_t revision, std::vector<protocol::ServiceKey> watch,
                                 std::vector<protocol::DesiredTrafficSplit> splits) {
-  return {revision, std::move(watch), std::move(splits)};
+  protocol::Assignment complete;
+  complete.revision = revision;
+  complete.watch = std::move(watch);
+  complete.traffic_splits = std::move(splits);
+  return complete;
 }
 
 // An agent on its own loop thread, with fakes around it.
@@ -309,4 +313,37 @@ TEST_CASE("failing namespace watches show in the watch error counter", "[agent][
   REQUIRE(eventually([&] { return run.metrics.watch_errors.value() == 4; }));  // counted at the next tick (1 s)
   run.on_loop([&] { run.cluster.failures = 5; });
   REQUIRE(eventually([&] { return run.metrics.watch_errors.value() == 5; }));
+}
+
+TEST_CASE("a delta assignment is applied by touching only what it names, keeping the watch list",
+          "[agent][runtime]") {
+  Running run;
+  run.hub.publish(assignment(1, {kWeb}, {split("web-svc", 1, 0), split("old", 1, 0), split("other", 1, 0)}));
+  REQUIRE(eventually([&] { return run.splits.size() == 3 && run.last_report() && run.last_report()->applied.revision == 1; }));
+  const auto lists = run.splits.lists();
+  int watches_started = 0;
+  run.on_loop([&] { watches_started = run.cluster.started; });
+
+  protocol::Assignment delta;
+  delta.revision = 2;
+  delta.epoch = "hub-1";
+  delta.full = false;
+  delta.watch_changed = false;
+  delta.traffic_splits = {split("web-svc", 0, 1)};
+  delta.removed_traffic_splits = {{"emojivoto", "old"}};
+  run.hub.publish(delta);
+
+  REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 2; }));
+  CHECK(run.last_report()->applied.errors.empty());
+  CHECK(run.splits.lists() == lists);  // nothing listed: only the named TrafficSplits were touched
+  CHECK(run.splits.patches() == 1);
+  CHECK(run.splits.deletes() == 1);
+  CHECK(run.splits.size() == 2);
+  CHECK_THAT(*run.splits.get("emojivoto", "web-svc"), Catch::Contains(R"("weight":0},{"service":"web-svc-east","weight":1)"));
+  CHECK(run.splits.get("emojivoto", "other"));
+  // The watch list was not in the delta: what is watched stays.
+  run.on_loop([&] {
+    CHECK(run.cluster.started == watches_started);
+    CHECK(run.cluster.active.count("emojivoto") == 1);
+  });
 }

@@ -10,6 +10,14 @@
 #include "switchyard/hub/agent_api_server.h"
 #include "switchyard/protocol/codec.h"
 
+// A published assignment with only a revision and a body.
+inline std::shared_ptr<const switchyard::hub::PublishedAssignment> published_body(std::int64_t revision, std::string body) {
+  auto published = std::make_shared<switchyard::hub::PublishedAssignment>();
+  published->revision = revision;
+  published->body = std::move(body);
+  return published;
+}
+
 using namespace switchyard;
 using namespace std::chrono_literals;
 
@@ -87,12 +95,11 @@ TEST_CASE("the hub client reports and polls over TLS, verifying the hub", "[agen
   protocol::Assignment assignment;
   assignment.revision = 5;
   assignment.watch = {{"emojivoto", "web-svc", protocol::ServiceRole::Local}};
-  hub.board.publish("east", std::make_shared<const hub::PublishedAssignment>(
-                                hub::PublishedAssignment{5, protocol::encode_assignment(assignment)}));
-  const auto changed = client.poll_assignment(0, 5s);
+  hub.board.publish("east", published_body(5, protocol::encode_assignment(assignment)));
+  const auto changed = client.poll_assignment(0, "", 5s);
   REQUIRE(changed.outcome == agent::HubOutcome::Ok);
   CHECK(*changed.assignment == assignment);
-  CHECK(client.poll_assignment(5, 1s).outcome == agent::HubOutcome::Unchanged);
+  CHECK(client.poll_assignment(5, "", 1s).outcome == agent::HubOutcome::Unchanged);
 }
 
 TEST_CASE("the hub client tells refusals from outages", "[agent]") {
@@ -115,6 +122,6 @@ TEST_CASE("the hub client tells refusals from outages", "[agent]") {
     hub.server->stop();
     agent::HubClient client({url, "east", "east-token", certificate.cert()});
     CHECK(client.send_report(report(1, true)).outcome == agent::HubOutcome::Unavailable);
-    CHECK(client.poll_assignment(0, 1s).outcome == agent::HubOutcome::Unavailable);
+    CHECK(client.poll_assignment(0, "", 1s).outcome == agent::HubOutcome::Unavailable);
   }
 }

@@ -161,3 +161,121 @@ TEST_CASE("an assigned split whose version cannot be listed is not garbage-colle
   CHECK(api.get("emojivoto", "a"));
   CHECK(api.deletes() == 0);
 }
+
+namespace {
+
+// A cluster in which a full pass has applied `splits`; `applied` holds what it found.
+struct Applied {
+  explicit Applied(std::vector<protocol::DesiredTrafficSplit> splits) {
+    auto pass = apply_once(api, {1, std::move(splits)}, versions, applied);
+    REQUIRE(pass.clean);
+  }
+  FakeSplitApi api;
+  std::set<std::string> versions;
+  AppliedSplits applied;
+};
+
+}  // namespace
+
+TEST_CASE("a delta pass patches only the changed TrafficSplit, once, without listing or reading",
+          "[agent][applier]") {
+  Applied cluster({desired("a", 1, 0), desired("b", 1, 0), desired("c", 1, 0)});
+  const int lists = cluster.api.lists();
+  const int writes = cluster.api.writes();
+  const auto failed_over = desired("b", 0, 1);
+  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "b"}, &failed_over, failed_over.api_version}},
+                            cluster.applied);
+  CHECK(pass.clean);
+  CHECK(pass.writes == 1);
+  CHECK(cluster.api.writes() == writes + 1);
+  CHECK(cluster.api.patches() == 1);
+  CHECK(cluster.api.lists() == lists);
+  CHECK(cluster.api.gets() == 0);
+  CHECK(weights_of(cluster.api, "b") == "0,1,");
+  CHECK(weights_of(cluster.api, "a") == "1,0,");
+
+  SECTION("the same change again writes nothing") {
+    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "b"}, &failed_over, failed_over.api_version}},
+                         cluster.applied);
+    CHECK(pass.clean);
+    CHECK(pass.writes == 0);
+    CHECK(cluster.api.patches() == 1);
+  }
+  SECTION("a change after it patches against the version it wrote") {
+    const auto back = desired("b", 1, 0);
+    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "b"}, &back, back.api_version}}, cluster.applied);
+    CHECK(pass.clean);
+    CHECK(cluster.api.patches() == 2);
+    CHECK(cluster.api.gets() == 0);
+    CHECK(weights_of(cluster.api, "b") == "1,0,");
+  }
+}
+
+TEST_CASE("a delta pass reads a TrafficSplit edited since it was applied and puts it right", "[agent][applier]") {
+  Applied cluster({desired("a", 1, 0)});
+  // A hand edit: another writer, so another resourceVersion.
+  cluster.api.put("emojivoto", "a", desired("a", 5, 5).object_json);
+  const auto failed_over = desired("a", 0, 1);
+  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
+                            cluster.applied);
+  CHECK(pass.clean);
+  CHECK(cluster.api.gets() == 1);  // the conditional patch was refused: it looked
+  CHECK(weights_of(cluster.api, "a") == "0,1,");
+}
+
+TEST_CASE("a delta pass never overwrites a foreign TrafficSplit that took an assigned name", "[agent][applier]") {
+  Applied cluster({desired("a", 1, 0)});
+  const std::string foreign =
+      R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"a",)"
+      R"("namespace":"emojivoto","labels":{"team":"payments"}},"spec":{"service":"a","backends":[]}})";
+  cluster.api.put("emojivoto", "a", foreign);
+  const auto failed_over = desired("a", 0, 1);
+  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
+                            cluster.applied);
+  CHECK_FALSE(pass.clean);
+  CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
+  REQUIRE(pass.errors.size() == 1);
+  CHECK_THAT(pass.errors[0], Catch::Contains("not managed by switchyard"));
+  CHECK(*cluster.api.get("emojivoto", "a") == foreign);
+}
+
+TEST_CASE("a delta pass creates a new TrafficSplit and deletes a removed managed one", "[agent][applier]") {
+  Applied cluster({desired("a", 1, 0)});
+  const auto added = desired("b", 1, 0);
+  auto pass = apply_changes(cluster.api, 2,
+                            {{{"emojivoto", "b"}, &added, added.api_version},
+                             {{"emojivoto", "a"}, nullptr, "split.smi-spec.io/v1alpha2"}},
+                            cluster.applied);
+  CHECK(pass.clean);
+  CHECK(cluster.api.creates() == 2);
+  CHECK(cluster.api.deletes() == 1);
+  CHECK_FALSE(cluster.api.get("emojivoto", "a"));
+  CHECK(cluster.api.get("emojivoto", "b"));
+
+  SECTION("a removed name now held by a foreign TrafficSplit is left alone") {
+    const std::string foreign =
+        R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"c",)"
+        R"("namespace":"emojivoto"},"spec":{"service":"c","backends":[]}})";
+    cluster.api.put("emojivoto", "c", foreign);
+    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "c"}, nullptr, "split.smi-spec.io/v1alpha2"}},
+                         cluster.applied);
+    CHECK(pass.clean);
+    CHECK(cluster.api.deletes() == 1);
+    CHECK(cluster.api.get("emojivoto", "c"));
+  }
+}
+
+TEST_CASE("a delta pass reports an unreachable API server per TrafficSplit, to be tried again",
+          "[agent][applier]") {
+  Applied cluster({desired("a", 1, 0)});
+  cluster.api.fail_with(ApiFailure{0, "", "connection refused"});
+  const auto failed_over = desired("a", 0, 1);
+  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
+                            cluster.applied);
+  CHECK_FALSE(pass.clean);
+  CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
+  REQUIRE(pass.errors.size() == 1);
+  CHECK_THAT(pass.errors[0], Catch::Contains("unreachable"));
+  cluster.api.fail_with(std::nullopt);
+  CHECK(weights_of(cluster.api, "a") == "1,0,");
+}

@@ -24,7 +24,10 @@ protocol::DesiredTrafficSplit desired(const std::string& name, int local_weight,
 }
 
 ExistingTrafficSplit existing(const std::string& name, bool managed, std::string spec_json) {
-  ExistingTrafficSplit split{"emojivoto", name, {}, std::move(spec_json)};
+  ExistingTrafficSplit split;
+  split.namespace_name = "emojivoto";
+  split.name = name;
+  split.spec_json = std::move(spec_json);
   if (managed) {
     split.labels = {{"app.kubernetes.io/managed-by", "switchyard"},
                     {"switchyard.io/failover-service", "emojivoto." + name}};

@@ -8,6 +8,14 @@
 #include "switchyard/hub/agent_api_server.h"
 #include "switchyard/protocol/codec.h"
 
+// A published assignment with only a revision and a body.
+inline std::shared_ptr<const switchyard::hub::PublishedAssignment> published_body(std::int64_t revision, std::string body) {
+  auto published = std::make_shared<switchyard::hub::PublishedAssignment>();
+  published->revision = revision;
+  published->body = std::move(body);
+  return published;
+}
+
 using namespace switchyard;
 using namespace switchyard::hub;
 using namespace std::chrono_literals;
@@ -125,7 +133,7 @@ TEST_CASE("agent API: bad requests get their status and leave other clusters unt
 
 TEST_CASE("agent API: a long poll answers when the cluster's assignment changes", "[hub]") {
   Fixture f;
-  f.board.publish("east", std::make_shared<const PublishedAssignment>(PublishedAssignment{4, R"({"revision":4})"}));
+  f.board.publish("east", published_body(4, R"({"revision":4})"));
   SECTION("answers at once for an older revision") {
     const auto res = f.client("east-token").Get("/v1/clusters/east/assignment?after=3&timeoutSeconds=30");
     REQUIRE(res);
@@ -139,7 +147,7 @@ TEST_CASE("agent API: a long poll answers when the cluster's assignment changes"
     const auto give_up = std::chrono::steady_clock::now() + 10s;
     while (f.board.parked() == 0 && std::chrono::steady_clock::now() < give_up) std::this_thread::yield();
     REQUIRE(f.board.parked() == 1);
-    f.board.publish("east", std::make_shared<const PublishedAssignment>(PublishedAssignment{5, R"({"revision":5})"}));
+    f.board.publish("east", published_body(5, R"({"revision":5})"));
     REQUIRE(poll.wait_for(10s) == std::future_status::ready);
     const auto res = poll.get();
     REQUIRE(res);
@@ -160,7 +168,7 @@ TEST_CASE("agent API: reports are answered while the poll limit is reached", "[h
   options.worker_threads = 8;
   options.max_parked_polls = 2;
   Fixture f(options);
-  f.board.publish("east", std::make_shared<const PublishedAssignment>(PublishedAssignment{1, "{}"}));
+  f.board.publish("east", published_body(1, "{}"));
   std::vector<std::future<httplib::Result>> polls;
   for (int i = 0; i < 2; ++i) {
     polls.push_back(std::async(std::launch::async, [&] {
@@ -174,7 +182,7 @@ TEST_CASE("agent API: reports are answered while the poll limit is reached", "[h
   CHECK(refused->status == 429);
   CHECK(refused->get_header_value("Retry-After") == "1");
   CHECK(f.put_report("east", "east-token", report_body("a1", 1, true, 2))->status == 200);
-  f.board.publish("east", std::make_shared<const PublishedAssignment>(PublishedAssignment{2, "{}"}));
+  f.board.publish("east", published_body(2, "{}"));
   for (auto& poll : polls) CHECK(poll.get()->status == 200);
 }
 

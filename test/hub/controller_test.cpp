@@ -376,6 +376,52 @@ TEST_CASE("a failover of one FailoverService writes its status and leaves the ot
   }
 }
 
+TEST_CASE("an agent polling with the hub's epoch is sent only what a decision changed", "[hub]") {
+  TwoServices fleet;
+  auto& hub = fleet.hub;
+  const auto before = hub.controller.revision("west");
+  const auto far = AssignmentBoard::Clock::now() + std::chrono::seconds(60);
+
+  // web-svc fails over: only its split moves in west.
+  hub.now += 1000;
+  fleet.report_all(0);
+  hub.flush();
+  REQUIRE(hub.controller.revision("west") > before);
+  auto answer = hub.board.wait_for_change("west", before, far, hub.board.epoch());
+  REQUIRE(answer);
+  auto delta = protocol::decode_assignment(answer->body);
+  INFO(delta.message());
+  REQUIRE(delta.ok());
+  CHECK_FALSE(delta.value->full);
+  CHECK(delta.value->revision == hub.controller.revision("west"));
+  CHECK_FALSE(delta.value->watch_changed);
+  REQUIRE(delta.value->traffic_splits.size() == 1);
+  CHECK(delta.value->traffic_splits[0].name == "web-svc");
+  CHECK(delta.value->traffic_splits[0] == hub.assignment("west").traffic_splits[1]);
+  CHECK(delta.value->removed_traffic_splits.empty());
+
+  SECTION("a deleted FailoverService is named as removed, with the watch list that changed") {
+    const auto at = hub.controller.revision("west");
+    hub.controller.failover_service_deleted({"emojivoto", "web-svc"});
+    hub.flush();
+    answer = hub.board.wait_for_change("west", at, far, hub.board.epoch());
+    delta = protocol::decode_assignment(answer->body);
+    REQUIRE(delta.ok());
+    CHECK_FALSE(delta.value->full);
+    CHECK(delta.value->traffic_splits.empty());
+    REQUIRE(delta.value->removed_traffic_splits.size() == 1);
+    CHECK(delta.value->removed_traffic_splits[0] == protocol::SplitName{"emojivoto", "web-svc"});
+    CHECK(delta.value->watch_changed);
+    CHECK(delta.value->watch == hub.assignment("west").watch);
+  }
+  SECTION("an agent without the epoch gets the complete assignment") {
+    const auto complete = protocol::decode_assignment(hub.board.wait_for_change("west", before, far)->body);
+    REQUIRE(complete.ok());
+    CHECK(complete.value->full);
+    CHECK(complete.value->traffic_splits.size() == 2);
+  }
+}
+
 TEST_CASE("a restarted hub resumes each FailoverService's own revisions and writes no status", "[hub]") {
   TwoServices fleet;
   auto& before = fleet.hub;

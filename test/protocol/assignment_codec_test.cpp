@@ -86,3 +86,69 @@ TEST_CASE("bad assignments name the field", "[protocol]") {
     CHECK(decoded.message() == "revision: required; watch: required");
   }
 }
+
+TEST_CASE("an assignment without `full` is complete, as an older hub sends it", "[protocol]") {
+  const auto decoded = decode_assignment(assignment_with_splits(kSplit));
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value->full);
+  CHECK(decoded.value->watch_changed);
+  CHECK(decoded.value->epoch.empty());
+}
+
+TEST_CASE("a delta assignment carries what changed and survives encode then decode", "[protocol]") {
+  const auto decoded = decode_assignment(
+      R"({"revision":9,"epoch":"e7","full":false,"trafficSplits":[)" + std::string(kSplit) +
+      R"(],"removedTrafficSplits":[{"namespace":"emojivoto","name":"old-svc"}]})");
+  INFO(decoded.message());
+  REQUIRE(decoded.ok());
+  const auto& delta = *decoded.value;
+  CHECK_FALSE(delta.full);
+  CHECK(delta.epoch == "e7");
+  CHECK_FALSE(delta.watch_changed);  // no watch list: it did not change
+  REQUIRE(delta.traffic_splits.size() == 1);
+  CHECK(delta.traffic_splits[0].name == "web-svc");
+  REQUIRE(delta.removed_traffic_splits.size() == 1);
+  CHECK(delta.removed_traffic_splits[0] == SplitName{"emojivoto", "old-svc"});
+
+  const auto again = decode_assignment(encode_assignment(delta));
+  REQUIRE(again.ok());
+  CHECK(*again.value == delta);
+
+  SECTION("with a new watch list") {
+    auto watched = delta;
+    watched.watch_changed = true;
+    watched.watch = {{"emojivoto", "web-svc", ServiceRole::Local}};
+    const auto round = decode_assignment(encode_assignment(watched));
+    REQUIRE(round.ok());
+    CHECK(round.value->watch_changed);
+    CHECK(round.value->watch == watched.watch);
+  }
+}
+
+TEST_CASE("bad deltas name the field", "[protocol]") {
+  SECTION("a delta without the epoch it is relative to") {
+    const auto decoded = decode_assignment(R"({"revision":9,"full":false,"trafficSplits":[]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "epoch: required in a delta (full: false)");
+  }
+  SECTION("a complete assignment that removes") {
+    const auto decoded = decode_assignment(
+        R"({"revision":9,"full":true,"watch":[],"trafficSplits":[],)"
+        R"("removedTrafficSplits":[{"namespace":"a","name":"b"}]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK_THAT(decoded.message(), Catch::Contains("removedTrafficSplits: only a delta"));
+  }
+  SECTION("a split both changed and removed") {
+    const auto decoded = decode_assignment(
+        R"({"revision":9,"epoch":"e","full":false,"trafficSplits":[)" + std::string(kSplit) +
+        R"(],"removedTrafficSplits":[{"namespace":"emojivoto","name":"web-svc"}]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "removedTrafficSplits[0]: lists TrafficSplit emojivoto/web-svc twice");
+  }
+  SECTION("a removal without its name") {
+    const auto decoded =
+        decode_assignment(R"({"revision":9,"epoch":"e","full":false,"removedTrafficSplits":[{"namespace":"a"}]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "removedTrafficSplits[0].name: required");
+  }
+}

@@ -69,10 +69,14 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
   server_->set_read_timeout(10, 0);  // a slow sender cannot hold a worker for long
   server_->set_write_timeout(10, 0);
   server_->set_keep_alive_max_count(100000);  // agents reuse one connection
-  // Idle keep-alive only needs to span the gap between an agent's reports
-  // (at most 5 s); a parked long poll is not idle. It also bounds stop():
-  // httplib waits out an idle connection's keep-alive before joining.
-  server_->set_keep_alive_timeout(6);
+  // An idle keep-alive connection is not free: httplib's worker polls it
+  // every 10 ms until the timeout (with 1,000 agents idling between
+  // heartbeats, that alone took a core). One second keeps a connection for
+  // the next long poll (sent at once after an answer) and for bursts of
+  // reports; a heartbeat seconds later reconnects, a TLS handshake costing
+  // far less than seconds of polling. A parked long poll is not idle.
+  // It also bounds stop(): httplib waits out an idle keep-alive.
+  server_->set_keep_alive_timeout(1);
   install_routes();
 
   if (!telemetry::serve_in_background(*server_, host, port, thread_, port_, error)) {
@@ -181,7 +185,10 @@ void AgentApiServer::install_routes() {
                  }
                  const auto seconds = std::min<std::int64_t>(*timeout, options_.max_poll_seconds);
                  const auto deadline = AssignmentBoard::Clock::now() + std::chrono::seconds(seconds);
-                 const auto assignment = board_.wait_for_change(cluster, *after, deadline);
+                 // The epoch of the revision the agent holds: with this hub's, the
+                 // answer is a delta since that revision when the board has it.
+                 const auto epoch = request.has_param("epoch") ? request.get_param_value("epoch") : std::string();
+                 const auto assignment = board_.wait_for_change(cluster, *after, deadline, epoch);
                  if (!assignment) {
                    write_status(response, 404, "NotFound",
                                 "no assignment for cluster " + cluster + " yet");

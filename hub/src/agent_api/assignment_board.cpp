@@ -1,49 +1,74 @@
 #include "switchyard/hub/assignment_board.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include <cstdio>
+#include <random>
 
 namespace switchyard::hub {
+namespace {
 
-std::string encode_assignment_body(std::int64_t revision, const std::vector<core::ClusterAssignment::WatchItem>& watch,
-                                   const std::vector<std::string>& split_objects) {
-  std::size_t split_bytes = 0;
-  for (const auto& split : split_objects) split_bytes += split.size() + 1;
-  rapidjson::StringBuffer buffer;
-  buffer.Reserve(split_bytes + watch.size() * 64 + 64);
-  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-  out.StartObject();
-  out.Key("revision");
-  out.Int64(revision);
-  out.Key("watch");
-  out.StartArray();
-  for (const auto& item : watch) {
-    out.StartObject();
-    out.Key("namespace");
-    out.String(item.namespace_name.c_str(), static_cast<rapidjson::SizeType>(item.namespace_name.size()));
-    out.Key("name");
-    out.String(item.name.c_str(), static_cast<rapidjson::SizeType>(item.name.size()));
-    out.Key("role");
-    out.String(item.role == core::ServiceRole::Local ? "local" : "mirror");
-    out.EndObject();
-  }
-  out.EndArray();
-  out.Key("trafficSplits");
-  out.StartArray();
-  for (const auto& split : split_objects) {
-    // Each is a complete, compact object already: written through unchanged.
-    out.RawValue(split.data(), split.size(), rapidjson::kObjectType);
-  }
-  out.EndArray();
-  out.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+std::string random_epoch() {
+  std::random_device device;
+  const std::uint64_t value = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
 }
 
-void AssignmentBoard::publish(const std::string& cluster,
-                              std::shared_ptr<const PublishedAssignment> assignment) {
+// Kept steps may name at most this many TrafficSplits: about twice what the
+// complete assignment holds, so the history never costs more than two
+// complete answers, and an agent further behind gets the complete one.
+std::size_t step_budget(const PublishedAssignment& assignment) { return 2 * assignment.splits + 64; }
+
+// The delta from `after` to the slot's current revision, from the steps
+// after it (the caller checked they reach back to it).
+std::shared_ptr<const PublishedAssignment> delta_answer(
+    const PublishedAssignment& current, const std::string& epoch,
+    const std::vector<std::shared_ptr<const AssignmentStep>>& steps) {
+  // The latest state of each TrafficSplit a step touched wins.
+  std::map<protocol::SplitName, const std::optional<std::string>*> latest;
+  bool watch_changed = false;
+  for (const auto& step : steps) {
+    watch_changed = watch_changed || step->watch_changed;
+    for (const auto& [name, object] : step->splits) latest[name] = &object;
+  }
+  std::vector<const std::string*> changed;
+  std::vector<protocol::SplitName> removed;
+  for (const auto& [name, object] : latest) {
+    if (object->has_value()) {
+      changed.push_back(&**object);
+    } else {
+      removed.push_back(name);
+    }
+  }
+  auto answer = std::make_shared<PublishedAssignment>();
+  answer->revision = current.revision;
+  answer->body = encode_delta_body(current.revision, epoch, watch_changed ? &current.watch_json : nullptr, changed,
+                                   removed);
+  return answer;
+}
+
+}  // namespace
+
+AssignmentBoard::AssignmentBoard() : epoch_(random_epoch()) {}
+
+void AssignmentBoard::publish(const std::string& cluster, std::shared_ptr<const PublishedAssignment> assignment,
+                              std::shared_ptr<const AssignmentStep> step) {
   std::lock_guard lock(mutex_);
   auto& slot = slots_[cluster];
   if (!slot) slot = std::make_unique<Slot>();
+  const bool follows = step && slot->current && step->revision == assignment->revision &&
+                       step->revision == slot->current->revision + 1;
+  if (!follows) {
+    slot->steps.clear();
+    slot->step_entries = 0;
+  } else {
+    slot->steps.push_back(step);
+    slot->step_entries += step->splits.size();
+    while (!slot->steps.empty() && slot->step_entries > step_budget(*assignment)) {
+      slot->step_entries -= slot->steps.front()->splits.size();
+      slot->steps.pop_front();
+    }
+  }
   slot->current = std::move(assignment);
   slot->changed.notify_all();
 }
@@ -55,21 +80,36 @@ void AssignmentBoard::remove(const std::string& cluster) {
   // Waiters hold a reference to the slot, so it stays, emptied: they wait out
   // their deadline and get nothing.
   it->second->current.reset();
+  it->second->steps.clear();
+  it->second->step_entries = 0;
   it->second->changed.notify_all();
 }
 
-std::shared_ptr<const PublishedAssignment> AssignmentBoard::wait_for_change(
-    const std::string& cluster, std::int64_t after, Clock::time_point deadline) {
+std::shared_ptr<const PublishedAssignment> AssignmentBoard::wait_for_change(const std::string& cluster,
+                                                                            std::int64_t after,
+                                                                            Clock::time_point deadline,
+                                                                            const std::string& epoch) {
+  const bool same_epoch = epoch == epoch_;
   std::unique_lock lock(mutex_);
   auto& slot = slots_[cluster];
   if (!slot) slot = std::make_unique<Slot>();
   Slot& waited = *slot;
   ++parked_;
   waited.changed.wait_until(lock, deadline, [&] {
-    return stopping_ || (waited.current && waited.current->revision != after);
+    return stopping_ || (waited.current && (waited.current->revision != after || (!epoch.empty() && !same_epoch)));
   });
   --parked_;
-  return waited.current;
+  auto current = waited.current;
+  if (!current || !same_epoch || after > current->revision) return current;
+  if (after == current->revision) return delta_answer(*current, epoch_, {});  // timed out: nothing changed
+  if (waited.steps.empty() || waited.steps.front()->revision > after + 1) return current;  // too far behind
+  // Copied under the lock, assembled outside it.
+  std::vector<std::shared_ptr<const AssignmentStep>> steps;
+  for (const auto& step : waited.steps) {
+    if (step->revision > after) steps.push_back(step);
+  }
+  lock.unlock();
+  return delta_answer(*current, epoch_, steps);
 }
 
 void AssignmentBoard::shutdown() {

@@ -70,6 +70,7 @@ struct Controller::ClusterPublication {
   // publish: a publish without a spec change updates only these.
   std::set<core::ObjectKey> touched;
   std::vector<std::string> split_json;  // current.splits encoded, in the same order
+  std::string watch_json;               // current.watch encoded
 
   // What a FailoverService's status shows as applied here: the agent's
   // revision, capped at the one that FailoverService wants.
@@ -91,14 +92,19 @@ Controller::~Controller() = default;
 void Controller::failover_service_changed(const FailoverServiceObject& object, TimeMs now) {
   auto& entry = services_[object.key];
   entry.key = object.key;
-  entry.uid = object.uid;
   const bool known = engine_.find(object.key).has_value();
+  // metadata.generation moves with the spec only: an update at the same
+  // generation of the same object changed its status (often the echo of our
+  // own write), and re-compiling it would re-derive every consumer's whole
+  // assignment for nothing.
+  const bool same_spec = known && entry.uid == object.uid && entry.generation == object.generation;
   if (known && entry.generation != object.generation) entry.spec_moved = true;
   entry.generation = object.generation;
-  if (object.spec.ok()) {
+  entry.uid = object.uid;
+  if (!same_spec && object.spec.ok()) {
     engine_.upsert(*object.spec.value, known ? std::nullopt : object.recorded, now);
     entry.consumers = object.spec.value->spec.consumers;
-  } else {
+  } else if (!same_spec) {
     engine_.upsert_unparsable(object.key, object.generation, object.spec.errors, now);
     entry.consumers.clear();
   }
@@ -391,19 +397,18 @@ void Controller::flush(TimeMs now) {
 
 void Controller::publish(const std::string& cluster) {
   auto& publication = clusters_[cluster];
+  auto step = std::make_shared<AssignmentStep>();
+  bool moved = false;
   if (!publication.published || rederive_.count(cluster) != 0) {
     auto assignment = engine_.assignment_for(cluster);
     if (!publication.published || assignment != publication.current) {
-      publication.current = std::move(assignment);
-      publication.split_json.clear();
-      for (const auto& split : publication.current.splits) {
-        publication.split_json.push_back(core::traffic_split_to_json(split));
-      }
-      publish_new_revision(cluster);
+      replace_assignment(publication, std::move(assignment), *step);
+      moved = true;
     }
-  } else if (update_splits(cluster, publication)) {
-    publish_new_revision(cluster);
+  } else {
+    moved = update_splits(cluster, publication, *step);
   }
+  if (moved) publish_new_revision(cluster, std::move(step));
   publication.touched.clear();
   // The FailoverServices whose own part of this assignment changed now want
   // this revision; no other one's status moves.
@@ -416,7 +421,35 @@ void Controller::publish(const std::string& cluster) {
   publication.changed.clear();
 }
 
-bool Controller::update_splits(const std::string& cluster, ClusterPublication& publication) {
+void Controller::replace_assignment(ClusterPublication& publication, core::ClusterAssignment assignment,
+                                    AssignmentStep& step) {
+  // Both split lists are sorted by namespace/name: one walk finds what was
+  // removed, added or changed, and reuses the encoding of what was not.
+  auto& old_splits = publication.current.splits;
+  std::vector<std::string> encoded;
+  encoded.reserve(assignment.splits.size());
+  std::size_t old_at = 0;
+  auto name_of = [](const core::TrafficSplit& split) { return protocol::SplitName{split.namespace_name, split.name}; };
+  for (const auto& split : assignment.splits) {
+    while (old_at < old_splits.size() && name_of(old_splits[old_at]) < name_of(split)) {
+      step.splits.emplace_back(name_of(old_splits[old_at++]), std::nullopt);
+    }
+    if (old_at < old_splits.size() && name_of(old_splits[old_at]) == name_of(split) && old_splits[old_at] == split) {
+      encoded.push_back(std::move(publication.split_json[old_at++]));
+      continue;
+    }
+    if (old_at < old_splits.size() && name_of(old_splits[old_at]) == name_of(split)) ++old_at;
+    encoded.push_back(core::traffic_split_to_json(split));
+    step.splits.emplace_back(name_of(split), encoded.back());
+  }
+  for (; old_at < old_splits.size(); ++old_at) step.splits.emplace_back(name_of(old_splits[old_at]), std::nullopt);
+  step.watch_changed = !publication.published || assignment.watch != publication.current.watch;
+  if (step.watch_changed) publication.watch_json = encode_watch_json(assignment.watch);
+  publication.current = std::move(assignment);
+  publication.split_json = std::move(encoded);
+}
+
+bool Controller::update_splits(const std::string& cluster, ClusterPublication& publication, AssignmentStep& step) {
   // Without a spec change only decisions moved: the touched FailoverServices'
   // splits are replaced in place, the other thousands neither re-derived,
   // compared nor re-encoded (issue 8: no work per failover that grows with
@@ -435,6 +468,9 @@ bool Controller::update_splits(const std::string& cluster, ClusterPublication& p
     if (old == splits.end() && !now) continue;
     moved = true;
     if (old != splits.end()) {
+      if (!now || old->namespace_name != now->namespace_name || old->name != now->name) {
+        step.splits.emplace_back(protocol::SplitName{old->namespace_name, old->name}, std::nullopt);
+      }
       encoded.erase(encoded.begin() + (old - splits.begin()));
       splits.erase(old);
     }
@@ -442,20 +478,27 @@ bool Controller::update_splits(const std::string& cluster, ClusterPublication& p
     auto at = std::lower_bound(splits.begin(), splits.end(), *now, [](const core::TrafficSplit& a, const core::TrafficSplit& b) {
       return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
     });
-    encoded.insert(encoded.begin() + (at - splits.begin()), core::traffic_split_to_json(*now));
+    auto inserted = encoded.insert(encoded.begin() + (at - splits.begin()), core::traffic_split_to_json(*now));
+    step.splits.emplace_back(protocol::SplitName{now->namespace_name, now->name}, *inserted);
     splits.insert(at, std::move(*now));
   }
   return moved;
 }
 
-void Controller::publish_new_revision(const std::string& cluster) {
+void Controller::publish_new_revision(const std::string& cluster, std::shared_ptr<AssignmentStep> step) {
   auto& publication = clusters_[cluster];
+  const bool first = !publication.published;
   publication.revision += 1;
   publication.published = true;
   auto published = std::make_shared<PublishedAssignment>();
   published->revision = publication.revision;
-  published->body = encode_assignment_body(publication.revision, publication.current.watch, publication.split_json);
-  out_.board.publish(cluster, std::move(published));
+  published->body =
+      encode_assignment_body(publication.revision, out_.board.epoch(), publication.watch_json, publication.split_json);
+  published->watch_json = publication.watch_json;
+  published->splits = publication.split_json.size();
+  step->revision = publication.revision;
+  // A first publish has no previous revision of this hub to be a step from.
+  out_.board.publish(cluster, std::move(published), first ? nullptr : std::move(step));
   out_.metrics.assignment_revision(cluster).set(static_cast<double>(publication.revision));
   log::debug("assignment published", {{"cluster", cluster}, {"revision", std::to_string(publication.revision)}});
 }

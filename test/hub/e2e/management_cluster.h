@@ -238,7 +238,7 @@ class TestAgent {
   // Polls until an assignment with a revision other than `after` arrives;
   // remembers it as applied.
   std::optional<protocol::Assignment> poll(std::int64_t after, std::chrono::seconds wait = 5s) {
-    auto result = client_.poll_assignment(after, wait);
+    auto result = client_.poll_assignment(after, "", wait);  // no epoch: the complete assignment
     if (result.outcome != agent::HubOutcome::Ok || !result.assignment) return std::nullopt;
     applied_ = result.assignment->revision;
     return result.assignment;

@@ -54,8 +54,12 @@ class HubApi {
  public:
   virtual ~HubApi() = default;
   [[nodiscard]] virtual ReportResult send_report(const protocol::Report& report) = 0;
-  // Waits up to `wait` for an assignment whose revision differs from `after`.
-  [[nodiscard]] virtual PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) = 0;
+  // Waits up to `wait` for an assignment whose revision differs from
+  // `after`, the revision the agent holds, numbered by the hub process
+  // `epoch` (empty: none yet). With the hub's current epoch the answer may
+  // be a delta against `after`.
+  [[nodiscard]] virtual PollResult poll_assignment(std::int64_t after, const std::string& epoch,
+                                                   std::chrono::seconds wait) = 0;
   // Any thread: makes a call in progress on another thread return soon (as
   // Unavailable), for shutdown.
   virtual void cancel() = 0;
@@ -69,7 +73,8 @@ class HubClient : public HubApi {
   HubClient& operator=(const HubClient&) = delete;
 
   [[nodiscard]] ReportResult send_report(const protocol::Report& report) override;
-  [[nodiscard]] PollResult poll_assignment(std::int64_t after, std::chrono::seconds wait) override;
+  [[nodiscard]] PollResult poll_assignment(std::int64_t after, const std::string& epoch,
+                                           std::chrono::seconds wait) override;
   void cancel() override;
 
  private:

@@ -5,7 +5,7 @@
 //   - TrafficSplits of split.smi-spec.io through the blocking Client.
 //
 // Verbs used (docs/agent.md, deploy/agent/rbac.yaml): services and
-// endpointslices list+watch; trafficsplits list, create, patch, delete.
+// endpointslices list+watch; trafficsplits list, get, create, patch, delete.
 #pragma once
 
 #include <uv.h>
@@ -31,11 +31,12 @@ class KubeTrafficSplitApi : public TrafficSplitApi {
  public:
   explicit KubeTrafficSplitApi(kube::Client& client);
   [[nodiscard]] ListedTrafficSplits list(const std::string& api_version) override;
-  [[nodiscard]] std::optional<ApiFailure> create(const std::string& api_version, const std::string& namespace_name,
-                                                 const std::string& object_json) override;
-  [[nodiscard]] std::optional<ApiFailure> merge_patch(const std::string& api_version,
-                                                      const std::string& namespace_name, const std::string& name,
-                                                      const std::string& patch_json) override;
+  [[nodiscard]] FetchedTrafficSplit get(const std::string& api_version, const std::string& namespace_name,
+                                        const std::string& name) override;
+  [[nodiscard]] SplitWrite create(const std::string& api_version, const std::string& namespace_name,
+                                  const std::string& object_json) override;
+  [[nodiscard]] SplitWrite merge_patch(const std::string& api_version, const std::string& namespace_name,
+                                       const std::string& name, const std::string& patch_json) override;
   [[nodiscard]] std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
                                                  const std::string& name) override;
 

@@ -66,20 +66,33 @@ struct ListedTrafficSplits {
   std::vector<std::string> objects_json;  // each item as JSON
 };
 
+// One TrafficSplit read, or why not (404: there is none).
+struct FetchedTrafficSplit {
+  std::optional<ApiFailure> failure;
+  std::string object_json;
+};
+
+// A create or patch: why it failed, or the object's new resourceVersion.
+struct SplitWrite {
+  std::optional<ApiFailure> failure;
+  std::string resource_version;
+};
+
 // TrafficSplits of the SMI group in every namespace. `api_version` is
 // "split.smi-spec.io/v1alpha2" and the like. Blocking; called from the
-// applier's writer thread only.
+// applier's writer thread only. A merge patch that sets
+// metadata.resourceVersion is refused with 409 Conflict when the object has
+// moved on since (the API's optimistic concurrency).
 class TrafficSplitApi {
  public:
   virtual ~TrafficSplitApi() = default;
   [[nodiscard]] virtual ListedTrafficSplits list(const std::string& api_version) = 0;
-  [[nodiscard]] virtual std::optional<ApiFailure> create(const std::string& api_version,
-                                                         const std::string& namespace_name,
-                                                         const std::string& object_json) = 0;
-  [[nodiscard]] virtual std::optional<ApiFailure> merge_patch(const std::string& api_version,
-                                                              const std::string& namespace_name,
-                                                              const std::string& name,
-                                                              const std::string& patch_json) = 0;
+  [[nodiscard]] virtual FetchedTrafficSplit get(const std::string& api_version, const std::string& namespace_name,
+                                                const std::string& name) = 0;
+  [[nodiscard]] virtual SplitWrite create(const std::string& api_version, const std::string& namespace_name,
+                                          const std::string& object_json) = 0;
+  [[nodiscard]] virtual SplitWrite merge_patch(const std::string& api_version, const std::string& namespace_name,
+                                               const std::string& name, const std::string& patch_json) = 0;
   [[nodiscard]] virtual std::optional<ApiFailure> remove(const std::string& api_version,
                                                          const std::string& namespace_name,
                                                          const std::string& name) = 0;

@@ -3,10 +3,20 @@
 // it manages, never touch a foreign TrafficSplit (reported as an error), and
 // delete managed TrafficSplits no longer assigned.
 //
+// Two kinds of pass:
+//   - a full pass lists every TrafficSplit of the API versions involved and
+//     plans against them: after a complete assignment, while a failure lasts,
+//     and every `resync` on a clean cluster, so hand edits of managed
+//     TrafficSplits are undone;
+//   - a delta pass handles only the TrafficSplits a delta assignment changed:
+//     a merge patch conditional on the resourceVersion this applier last
+//     wrote or saw (AppliedSplits), and a read of that one object when the
+//     condition fails or nothing is known of it. A failover thus costs one
+//     write per changed TrafficSplit, whatever the cluster holds besides.
+//
 // Failures (a missing TrafficSplit CRD: 404 listing the resource; RBAC: 403;
 // an unreachable API server) are reported with a message saying what to fix
-// and retried with capped jittered backoff. A clean cluster is re-checked
-// every `resync` so that hand edits of managed TrafficSplits are undone.
+// and retried with capped jittered backoff.
 //
 // Nothing is done before the first submit(): an agent that has not heard
 // from the hub leaves the cluster as it is.
@@ -15,11 +25,13 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "switchyard/agent/agent_metrics.h"
@@ -32,9 +44,20 @@ namespace switchyard::agent {
 // The version listed for garbage collection when nothing is assigned.
 inline constexpr const char* kDefaultSplitApiVersion = "split.smi-spec.io/v1alpha2";
 
+using SplitKey = std::pair<std::string, std::string>;  // namespace, name
+
 struct DesiredSplits {
   std::int64_t revision = 0;
   std::vector<protocol::DesiredTrafficSplit> splits;
+};
+
+// What an assignment hands the applier: every TrafficSplit (`full`), or what
+// a delta changed.
+struct SplitUpdate {
+  std::int64_t revision = 0;
+  bool full = true;
+  std::vector<protocol::DesiredTrafficSplit> splits;  // full: all; delta: added or changed
+  std::vector<protocol::SplitName> removed;           // delta only
 };
 
 // What one pass achieved: `clean` when the cluster now matches `revision`.
@@ -42,14 +65,39 @@ struct ApplyPass {
   std::int64_t revision = 0;
   bool clean = false;
   std::vector<std::string> errors;
-  int writes = 0;  // create, patch and delete requests that succeeded
+  std::set<SplitKey> failed;  // delta passes: the TrafficSplits to try again
+  int writes = 0;             // create, patch and delete requests that succeeded
 };
 
-// One pass, without threads: lists, plans, writes. `known_versions` holds
-// the TrafficSplit API versions used before (listed for garbage collection)
-// and gains the ones listed now.
+// A managed TrafficSplit as this applier last wrote it or found it in the
+// cluster: what a delta pass patches against.
+struct AppliedSplit {
+  std::string api_version;
+  std::string object_json;  // the labelled desired object the cluster holds
+  std::string resource_version;
+};
+using AppliedSplits = std::map<SplitKey, AppliedSplit>;
+
+// One full pass, without threads: lists, plans, writes. `known_versions`
+// holds the TrafficSplit API versions used before (listed for garbage
+// collection) and gains the ones listed now; `applied` is rebuilt from what
+// the pass found and wrote.
+[[nodiscard]] ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired,
+                                   std::set<std::string>& known_versions, AppliedSplits& applied);
 [[nodiscard]] ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired,
                                    std::set<std::string>& known_versions);
+
+// One TrafficSplit a delta changed: its desired object, or (null) its removal
+// from what was assigned under `api_version`.
+struct SplitChange {
+  SplitKey key;
+  const protocol::DesiredTrafficSplit* desired = nullptr;
+  std::string api_version;
+};
+
+// One delta pass over `changes` only.
+[[nodiscard]] ApplyPass apply_changes(TrafficSplitApi& api, std::int64_t revision,
+                                      const std::vector<SplitChange>& changes, AppliedSplits& applied);
 
 // A message saying what failed and what to do about it.
 [[nodiscard]] std::string describe_failure(const ApiFailure& failure, const std::string& verb,
@@ -65,7 +113,7 @@ struct ApplierOptions {
 class SplitApplier {
  public:
   // `on_applied` runs on the writer thread after every pass with the state to
-  // report: the last revision applied cleanly and the current pass's errors.
+  // report: the last revision applied cleanly and the current failures.
   SplitApplier(TrafficSplitApi& api, ApplierOptions options, AgentMetrics& metrics,
                std::function<void(protocol::AppliedState)> on_applied);
   ~SplitApplier();
@@ -75,8 +123,8 @@ class SplitApplier {
   void start();
   void stop();  // idempotent; waits for the pass in progress, joins
 
-  // Any thread: the latest assignment's TrafficSplits; applied at once.
-  void submit(DesiredSplits desired);
+  // Any thread, in the order the assignments arrived: applied at once.
+  void submit(SplitUpdate update);
 
  private:
   void run();
@@ -89,7 +137,7 @@ class SplitApplier {
 
   std::mutex mutex_;  // guards pending_, stopping_
   std::condition_variable wake_;
-  std::optional<DesiredSplits> pending_;
+  std::vector<SplitUpdate> pending_;  // submitted, not yet taken by the writer thread
   bool stopping_ = false;
 };
 

@@ -24,6 +24,7 @@ struct ExistingTrafficSplit {
   std::string name;
   std::map<std::string, std::string> labels;
   std::string spec_json;  // compact JSON of .spec
+  std::string resource_version;
 
   [[nodiscard]] bool managed() const;
 };
@@ -37,10 +38,17 @@ struct PlannedSplitAction {
   SplitAction action;
   std::string namespace_name;
   std::string name;
-  // Create: the object to create. Patch: the JSON merge patch to send.
+  // Create: the object to create. Patch: the JSON merge patch to send,
+  // conditional on the existing object's resourceVersion.
   std::string body;
   std::string reason;  // ForeignConflict: what the status/report says
 };
+
+// The JSON merge patch that gives an existing TrafficSplit `desired`'s spec
+// and labels; with `resource_version`, only if the object is still at that
+// version (the API server answers 409 Conflict otherwise).
+[[nodiscard]] std::string merge_patch_for(const protocol::DesiredTrafficSplit& desired,
+                                          const std::string& resource_version = "");
 
 // `existing` holds the managed TrafficSplits in the cluster plus any object
 // found at a desired name. Unchanged splits yield no action.

@@ -1,49 +1,92 @@
 // Where the loop publishes each cluster's current assignment and where long
-// polls wait for it to change (docs/protocol.md, "Assignments").
+// polls wait for it to change (docs/protocol.md, "Assignments" and
+// "Revisions").
 //
 // Thread-safe. The loop thread publishes immutable, already-encoded
-// assignments; HTTP threads wait on a per-cluster condition, so a publish
-// wakes only that cluster's pollers.
+// assignments, each with the step that led to it from the revision before;
+// HTTP threads wait on a per-cluster condition, so a publish wakes only that
+// cluster's pollers. A poller that names this board's epoch and a revision
+// the kept steps reach back to is answered with a delta (what changed since
+// its revision, assembled from the steps), any other with the complete
+// assignment.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "switchyard/core/engine.h"
+#include "switchyard/protocol/messages.h"
 
 namespace switchyard::hub {
 
 struct PublishedAssignment {
   std::int64_t revision = 0;
-  std::string body;  // the encoded protocol::Assignment
+  std::string body;        // the encoded protocol::Assignment: complete, or (as an answer) a delta
+  std::string watch_json;  // the watch list as an encoded array, for deltas that change it
+  std::size_t splits = 0;  // TrafficSplits in the complete assignment (bounds the kept steps)
 };
 
-// The encoded protocol::Assignment (the complete desired state,
-// docs/protocol.md) from TrafficSplits already encoded one by one, so that a
-// change re-encodes only the TrafficSplits it changed and copies the others.
-[[nodiscard]] std::string encode_assignment_body(std::int64_t revision,
-                                                 const std::vector<core::ClusterAssignment::WatchItem>& watch,
+// What one revision changed in a cluster's assignment, from revision - 1.
+struct AssignmentStep {
+  std::int64_t revision = 0;
+  bool watch_changed = false;
+  // Each TrafficSplit added or changed (its encoded object) or removed (nullopt).
+  std::vector<std::pair<protocol::SplitName, std::optional<std::string>>> splits;
+};
+
+// The watch list as the encoded JSON array an assignment carries.
+[[nodiscard]] std::string encode_watch_json(const std::vector<core::ClusterAssignment::WatchItem>& watch);
+
+// The complete protocol::Assignment, from TrafficSplits already encoded one
+// by one, so that a change re-encodes only the TrafficSplits it changed and
+// copies the others.
+[[nodiscard]] std::string encode_assignment_body(std::int64_t revision, const std::string& epoch,
+                                                 const std::string& watch_json,
                                                  const std::vector<std::string>& split_objects);
+
+// A delta protocol::Assignment: `watch_json` only when the watch list changed.
+[[nodiscard]] std::string encode_delta_body(std::int64_t revision, const std::string& epoch,
+                                            const std::string* watch_json,
+                                            const std::vector<const std::string*>& split_objects,
+                                            const std::vector<protocol::SplitName>& removed);
 
 class AssignmentBoard {
  public:
   using Clock = std::chrono::steady_clock;
 
-  void publish(const std::string& cluster, std::shared_ptr<const PublishedAssignment> assignment);
+  AssignmentBoard();  // picks a random epoch
+
+  // This board's revisions are numbered within this epoch: a delta is only
+  // ever computed against a revision of the same epoch.
+  [[nodiscard]] const std::string& epoch() const { return epoch_; }
+
+  // `step` is what changed from the previous publish (revision - 1); without
+  // one (a first publish, or one whose difference is not known) the kept
+  // steps are dropped and the next polls get the complete assignment.
+  void publish(const std::string& cluster, std::shared_ptr<const PublishedAssignment> assignment,
+               std::shared_ptr<const AssignmentStep> step = nullptr);
   void remove(const std::string& cluster);
 
-  // The cluster's assignment as soon as its revision differs from `after`
-  // (a different revision, not only a newer one, so an agent that applied a
-  // previous hub's revision converges at once), or at `deadline` whatever it
-  // is, or at shutdown. Nullptr when nothing was ever published for it.
-  [[nodiscard]] std::shared_ptr<const PublishedAssignment> wait_for_change(
-      const std::string& cluster, std::int64_t after, Clock::time_point deadline);
+  // The answer to a poll from an agent that holds revision `after` of epoch
+  // `epoch` (empty: none, or from a hub that never sent one): as soon as the
+  // cluster's revision differs from `after` (a different revision, not only
+  // a newer one, so an agent that applied a previous hub's revision
+  // converges at once) or the epochs differ, or at `deadline` whatever it is,
+  // or at shutdown. A delta when this board holds every step since `after`,
+  // else the complete assignment. Nullptr when nothing was ever published.
+  [[nodiscard]] std::shared_ptr<const PublishedAssignment> wait_for_change(const std::string& cluster,
+                                                                           std::int64_t after,
+                                                                           Clock::time_point deadline,
+                                                                           const std::string& epoch = "");
 
   // Wakes every waiter; later waits return at once.
   void shutdown();
@@ -53,8 +96,13 @@ class AssignmentBoard {
  private:
   struct Slot {
     std::shared_ptr<const PublishedAssignment> current;
+    // Steps leading to current, oldest first, revisions without gaps.
+    std::deque<std::shared_ptr<const AssignmentStep>> steps;
+    std::size_t step_entries = 0;  // TrafficSplits named by the kept steps
     std::condition_variable changed;
   };
+
+  const std::string epoch_;
   mutable std::mutex mutex_;  // guards slots_, parked_, stopping_
   std::map<std::string, std::unique_ptr<Slot>> slots_;
   std::size_t parked_ = 0;

@@ -88,8 +88,10 @@ class Controller final : public DecisionWork {
   void note_split_changes(const core::Change& change, FosEntry& entry);
   void check_connections(TimeMs now);
   void publish(const std::string& cluster);
-  [[nodiscard]] bool update_splits(const std::string& cluster, ClusterPublication& publication);
-  void publish_new_revision(const std::string& cluster);
+  // Each records in `step` what it changed, for agents' delta answers.
+  void replace_assignment(ClusterPublication& publication, core::ClusterAssignment assignment, AssignmentStep& step);
+  [[nodiscard]] bool update_splits(const std::string& cluster, ClusterPublication& publication, AssignmentStep& step);
+  void publish_new_revision(const std::string& cluster, std::shared_ptr<AssignmentStep> step);
   [[nodiscard]] std::map<std::string, core::Revisions, std::less<>> revisions_of(const FosEntry& entry) const;
   void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now);
   void write_member_status(const std::string& name, MemberEntry& member);

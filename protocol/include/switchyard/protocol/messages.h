@@ -74,12 +74,32 @@ struct DesiredTrafficSplit {
   bool operator==(const DesiredTrafficSplit&) const = default;
 };
 
-// GET /v1/clusters/{cluster}/assignment: the complete desired state for one
-// cluster, so an agent that missed anything converges from one answer.
+// A TrafficSplit by identity: what a delta assignment names as removed.
+struct SplitName {
+  std::string namespace_name;
+  std::string name;
+
+  auto operator<=>(const SplitName&) const = default;
+  bool operator==(const SplitName&) const = default;
+};
+
+// GET /v1/clusters/{cluster}/assignment (docs/protocol.md, "Revisions").
+//
+// Complete (`full`): the whole desired state for the cluster, so an agent
+// that missed anything converges from one answer. A delta (`!full`) is
+// what changed since the revision the agent asked `after`, of the same
+// hub process (`epoch`): the TrafficSplits added or changed, the ones
+// removed, and the watch list only when it changed (`watch_changed`). The
+// hub sends a delta only when it holds every change since that revision;
+// otherwise, and to an agent that names no epoch, the complete state.
 struct Assignment {
   std::int64_t revision = 0;
+  std::string epoch;  // the hub process that numbered `revision`; empty from a hub without deltas
+  bool full = true;
+  bool watch_changed = true;  // always true when full
   std::vector<ServiceKey> watch;
   std::vector<DesiredTrafficSplit> traffic_splits;
+  std::vector<SplitName> removed_traffic_splits;  // deltas only
 
   bool operator==(const Assignment&) const = default;
 };
