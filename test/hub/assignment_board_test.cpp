@@ -89,7 +89,7 @@ TEST_CASE("an assignment body assembled from encoded TrafficSplits decodes as th
       R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"web-svc",)"
       R"("namespace":"emojivoto","labels":{"app.kubernetes.io/managed-by":"switchyard"}},)"
       R"("spec":{"service":"web-svc","backends":[{"service":"web-svc","weight":1}]}})";
-  const auto body = encode_assignment_body(12, "e1", encode_watch_json(watch), {split});
+  const auto body = encode_assignment_body(12, "e1", encode_watch_json(watch), EncodedSplits({split}));
   const auto decoded = switchyard::protocol::decode_assignment(body);
   INFO(decoded.message());
   REQUIRE(decoded.ok());
@@ -101,7 +101,7 @@ TEST_CASE("an assignment body assembled from encoded TrafficSplits decodes as th
   CHECK(decoded.value->watch[1].role == switchyard::protocol::ServiceRole::Mirror);
   REQUIRE(decoded.value->traffic_splits.size() == 1);
   CHECK(decoded.value->traffic_splits[0].object_json == split);
-  CHECK(encode_assignment_body(13, "e1", encode_watch_json({}), {}) ==
+  CHECK(encode_assignment_body(13, "e1", encode_watch_json({}), EncodedSplits()) ==
         R"({"revision":13,"epoch":"e1","full":true,"watch":[],"trafficSplits":[]})");
 }
 
@@ -122,9 +122,9 @@ std::shared_ptr<const PublishedAssignment> complete(const AssignmentBoard& board
                                                    const std::string& watch_json) {
   auto published = std::make_shared<PublishedAssignment>();
   published->revision = revision;
+  published->epoch = board.epoch();
   published->watch_json = watch_json;
-  published->splits = splits.size();
-  published->body = encode_assignment_body(revision, board.epoch(), watch_json, splits);
+  published->splits = EncodedSplits(splits);
   return published;
 }
 
@@ -140,7 +140,7 @@ std::shared_ptr<const AssignmentStep> step(std::int64_t revision,
 
 switchyard::protocol::Assignment decoded(const std::shared_ptr<const PublishedAssignment>& answer) {
   REQUIRE(answer);
-  auto result = switchyard::protocol::decode_assignment(answer->body);
+  auto result = switchyard::protocol::decode_assignment(answer->text());
   INFO(result.message());
   REQUIRE(result.ok());
   return *result.value;

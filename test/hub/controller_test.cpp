@@ -389,7 +389,7 @@ TEST_CASE("an agent polling with the hub's epoch is sent only what a decision ch
   REQUIRE(hub.controller.revision("west") > before);
   auto answer = hub.board.wait_for_change("west", before, far, hub.board.epoch());
   REQUIRE(answer);
-  auto delta = protocol::decode_assignment(answer->body);
+  auto delta = protocol::decode_assignment(answer->text());
   INFO(delta.message());
   REQUIRE(delta.ok());
   CHECK_FALSE(delta.value->full);
@@ -405,7 +405,7 @@ TEST_CASE("an agent polling with the hub's epoch is sent only what a decision ch
     hub.controller.failover_service_deleted({"emojivoto", "web-svc"});
     hub.flush();
     answer = hub.board.wait_for_change("west", at, far, hub.board.epoch());
-    delta = protocol::decode_assignment(answer->body);
+    delta = protocol::decode_assignment(answer->text());
     REQUIRE(delta.ok());
     CHECK_FALSE(delta.value->full);
     CHECK(delta.value->traffic_splits.empty());
@@ -415,7 +415,7 @@ TEST_CASE("an agent polling with the hub's epoch is sent only what a decision ch
     CHECK(delta.value->watch == hub.assignment("west").watch);
   }
   SECTION("an agent without the epoch gets the complete assignment") {
-    const auto complete = protocol::decode_assignment(hub.board.wait_for_change("west", before, far)->body);
+    const auto complete = protocol::decode_assignment(hub.board.wait_for_change("west", before, far)->text());
     REQUIRE(complete.ok());
     CHECK(complete.value->full);
     CHECK(complete.value->traffic_splits.size() == 2);

@@ -169,7 +169,7 @@ struct Hub {
   protocol::Assignment assignment(const std::string& cluster) {
     auto published = board.wait_for_change(cluster, -1, AssignmentBoard::Clock::now());
     REQUIRE(published);
-    auto decoded = protocol::decode_assignment(published->body);
+    auto decoded = protocol::decode_assignment(published->text());
     INFO(decoded.message());
     REQUIRE(decoded.ok());
     return *decoded.value;

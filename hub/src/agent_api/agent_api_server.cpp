@@ -196,7 +196,7 @@ void AgentApiServer::install_routes() {
                    return;
                  }
                  response.status = 200;
-                 response.set_content(assignment->body, "application/json");
+                 response.set_content(assignment->text(), "application/json");
                  count("assignment", 200);
                });
 

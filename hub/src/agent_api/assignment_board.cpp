@@ -17,7 +17,7 @@ std::string random_epoch() {
 // Kept steps may name at most this many TrafficSplits: about twice what the
 // complete assignment holds, so the history never costs more than two
 // complete answers, and an agent further behind gets the complete one.
-std::size_t step_budget(const PublishedAssignment& assignment) { return 2 * assignment.splits + 64; }
+std::size_t step_budget(const PublishedAssignment& assignment) { return 2 * assignment.splits.size() + 64; }
 
 // The delta from `after` to the slot's current revision, from the steps
 // after it (the caller checked they reach back to it).

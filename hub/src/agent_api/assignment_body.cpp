@@ -50,21 +50,26 @@ std::string encode_watch_json(const std::vector<core::ClusterAssignment::WatchIt
 }
 
 std::string encode_assignment_body(std::int64_t revision, const std::string& epoch, const std::string& watch_json,
-                                   const std::vector<std::string>& split_objects) {
-  std::size_t split_bytes = 0;
-  for (const auto& split : split_objects) split_bytes += split.size() + 1;
+                                   const EncodedSplits& split_objects) {
   rapidjson::StringBuffer buffer;
-  buffer.Reserve(split_bytes + watch_json.size() + epoch.size() + 96);
+  buffer.Reserve(split_objects.bytes() + split_objects.size() + watch_json.size() + epoch.size() + 96);
   Writer out(buffer);
   write_head(out, revision, epoch, true);
   out.Key("watch");
   write_raw(out, watch_json, rapidjson::kArrayType);
   out.Key("trafficSplits");
   out.StartArray();
-  for (const auto& split : split_objects) write_raw(out, split, rapidjson::kObjectType);
+  split_objects.for_each([&](const std::string& split) { write_raw(out, split, rapidjson::kObjectType); });
   out.EndArray();
   out.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+const std::string& PublishedAssignment::text() const {
+  if (!body.empty()) return body;
+  std::call_once(assembled_once_,
+                 [this] { assembled_ = encode_assignment_body(revision, epoch, watch_json, splits); });
+  return assembled_;
 }
 
 std::string encode_delta_body(std::int64_t revision, const std::string& epoch, const std::string* watch_json,

@@ -65,11 +65,14 @@ struct Controller::ClusterPublication {
   std::int64_t applied = 0;
   bool applied_heard = false;  // `applied` comes from a report to this hub
   std::map<core::ObjectKey, ConsumerRevision> consumers;  // FailoverServices consuming this cluster
+  // The same, by desired revision: an applied revision that moves from A to B
+  // changes the in-sync state of exactly those wanting a revision in (A, B].
+  std::set<std::pair<std::int64_t, core::ObjectKey>> by_desired;
   std::set<core::ObjectKey> changed;  // consumers whose split or watches here changed since the last publish
   // FailoverServices whose split here the engine re-derived since the last
   // publish: a publish without a spec change updates only these.
   std::set<core::ObjectKey> touched;
-  std::vector<std::string> split_json;  // current.splits encoded, in the same order
+  EncodedSplits split_json;             // current.splits encoded, in the same order
   std::string watch_json;               // current.watch encoded
 
   // What a FailoverService's status shows as applied here: the agent's
@@ -79,6 +82,19 @@ struct Controller::ClusterPublication {
   }
   [[nodiscard]] bool in_sync(const ConsumerRevision& revision) const {
     return revision.desired != 0 && shown_applied(revision) == revision.desired;
+  }
+  void set_desired(const core::ObjectKey& key, std::int64_t desired, std::int64_t recorded_applied) {
+    auto& revision = consumers[key];
+    by_desired.erase({revision.desired, key});
+    revision.desired = desired;
+    revision.recorded_applied = recorded_applied;
+    by_desired.insert({desired, key});
+  }
+  void forget(const core::ObjectKey& key) {
+    if (auto found = consumers.find(key); found != consumers.end()) {
+      by_desired.erase({found->second.desired, key});
+      consumers.erase(found);
+    }
   }
 };
 
@@ -116,7 +132,7 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
       auto& publication = clusters_[consumer.cluster];
       if (!publication.published) publication.revision = std::max(publication.revision, consumer.desired_revision);
       if (consumer.desired_revision == 0) continue;
-      publication.consumers[object.key] = {consumer.desired_revision, consumer.applied_revision};
+      publication.set_desired(object.key, consumer.desired_revision, consumer.applied_revision);
       entry.restored.insert(consumer.cluster);
     }
   }
@@ -252,8 +268,9 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
   }
 
   auto& publication = clusters_[cluster];
-  if (!publication.applied_heard || publication.applied != report.applied.revision) {
-    // Only FailoverServices whose own revision here this crosses show anything new.
+  if (!publication.applied_heard) {
+    // The first report since this hub started replaces the applied revisions
+    // recorded in each status: whatever moved shows.
     std::vector<bool> was_in_sync;
     was_in_sync.reserve(publication.consumers.size());
     for (const auto& [key, revision] : publication.consumers) was_in_sync.push_back(publication.in_sync(revision));
@@ -262,6 +279,16 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
     std::size_t i = 0;
     for (const auto& [key, revision] : publication.consumers) {
       if (was_in_sync[i++] != publication.in_sync(revision)) status_due_.insert(key);
+    }
+  } else if (publication.applied != report.applied.revision) {
+    // Only FailoverServices whose own revision here this crosses show
+    // anything new: those wanting a revision between the old and the new.
+    const auto low = std::min(publication.applied, report.applied.revision);
+    const auto high = std::max(publication.applied, report.applied.revision);
+    publication.applied = report.applied.revision;
+    for (auto it = publication.by_desired.lower_bound({low + 1, core::ObjectKey{}});
+         it != publication.by_desired.end() && it->first <= high; ++it) {
+      status_due_.insert(it->second);
     }
   }
   for (const auto& error : report.applied.errors) {
@@ -272,7 +299,7 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
 void Controller::forget_consumer(const std::string& cluster, const core::ObjectKey& key) {
   auto publication = clusters_.find(cluster);
   if (publication == clusters_.end()) return;
-  publication->second.consumers.erase(key);
+  publication->second.forget(key);
   publication->second.changed.erase(key);
   publication->second.touched.erase(key);
 }
@@ -415,7 +442,7 @@ void Controller::publish(const std::string& cluster) {
   for (const auto& key : publication.changed) {
     auto& revision = publication.consumers[key];
     if (revision.desired == publication.revision) continue;
-    revision.desired = publication.revision;
+    publication.set_desired(key, publication.revision, revision.recorded_applied);
     status_due_.insert(key);
   }
   publication.changed.clear();
@@ -428,6 +455,9 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
   auto& old_splits = publication.current.splits;
   std::vector<std::string> encoded;
   encoded.reserve(assignment.splits.size());
+  std::vector<const std::string*> old_encoded;
+  old_encoded.reserve(publication.split_json.size());
+  publication.split_json.for_each([&](const std::string& piece) { old_encoded.push_back(&piece); });
   std::size_t old_at = 0;
   auto name_of = [](const core::TrafficSplit& split) { return protocol::SplitName{split.namespace_name, split.name}; };
   for (const auto& split : assignment.splits) {
@@ -435,7 +465,7 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
       step.splits.emplace_back(name_of(old_splits[old_at++]), std::nullopt);
     }
     if (old_at < old_splits.size() && name_of(old_splits[old_at]) == name_of(split) && old_splits[old_at] == split) {
-      encoded.push_back(std::move(publication.split_json[old_at++]));
+      encoded.push_back(*old_encoded[old_at++]);
       continue;
     }
     if (old_at < old_splits.size() && name_of(old_splits[old_at]) == name_of(split)) ++old_at;
@@ -446,7 +476,7 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
   step.watch_changed = !publication.published || assignment.watch != publication.current.watch;
   if (step.watch_changed) publication.watch_json = encode_watch_json(assignment.watch);
   publication.current = std::move(assignment);
-  publication.split_json = std::move(encoded);
+  publication.split_json = EncodedSplits(std::move(encoded));
 }
 
 bool Controller::update_splits(const std::string& cluster, ClusterPublication& publication, AssignmentStep& step) {
@@ -471,15 +501,16 @@ bool Controller::update_splits(const std::string& cluster, ClusterPublication& p
       if (!now || old->namespace_name != now->namespace_name || old->name != now->name) {
         step.splits.emplace_back(protocol::SplitName{old->namespace_name, old->name}, std::nullopt);
       }
-      encoded.erase(encoded.begin() + (old - splits.begin()));
+      encoded.erase(static_cast<std::size_t>(old - splits.begin()));
       splits.erase(old);
     }
     if (!now) continue;
     auto at = std::lower_bound(splits.begin(), splits.end(), *now, [](const core::TrafficSplit& a, const core::TrafficSplit& b) {
       return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
     });
-    auto inserted = encoded.insert(encoded.begin() + (at - splits.begin()), core::traffic_split_to_json(*now));
-    step.splits.emplace_back(protocol::SplitName{now->namespace_name, now->name}, *inserted);
+    auto piece = core::traffic_split_to_json(*now);
+    step.splits.emplace_back(protocol::SplitName{now->namespace_name, now->name}, piece);
+    encoded.insert(static_cast<std::size_t>(at - splits.begin()), std::move(piece));
     splits.insert(at, std::move(*now));
   }
   return moved;
@@ -492,10 +523,11 @@ void Controller::publish_new_revision(const std::string& cluster, std::shared_pt
   publication.published = true;
   auto published = std::make_shared<PublishedAssignment>();
   published->revision = publication.revision;
-  published->body =
-      encode_assignment_body(publication.revision, out_.board.epoch(), publication.watch_json, publication.split_json);
+  // The complete body is assembled only if a poll needs it: agents that
+  // follow with deltas never do.
+  published->epoch = out_.board.epoch();
   published->watch_json = publication.watch_json;
-  published->splits = publication.split_json.size();
+  published->splits = publication.split_json;
   step->revision = publication.revision;
   // A first publish has no previous revision of this hub to be a step from.
   out_.board.publish(cluster, std::move(published), first ? nullptr : std::move(step));

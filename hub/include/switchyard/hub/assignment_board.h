@@ -24,15 +24,27 @@
 #include <vector>
 
 #include "switchyard/core/engine.h"
+#include "switchyard/hub/encoded_splits.h"
 #include "switchyard/protocol/messages.h"
 
 namespace switchyard::hub {
 
+// One cluster's assignment at one revision, or an answer made from it.
+// Immutable once handed to the board (shared by polls on any thread).
 struct PublishedAssignment {
   std::int64_t revision = 0;
-  std::string body;        // the encoded protocol::Assignment: complete, or (as an answer) a delta
-  std::string watch_json;  // the watch list as an encoded array, for deltas that change it
-  std::size_t splits = 0;  // TrafficSplits in the complete assignment (bounds the kept steps)
+  std::string body;        // the encoded answer; empty when the parts below make it
+  std::string epoch;       // with the parts: the board's
+  std::string watch_json;  // the watch list as an encoded array
+  EncodedSplits splits;    // every TrafficSplit, encoded, in order
+
+  // `body`, or else the complete assignment assembled from the parts, once,
+  // by the first poll that needs it (a poll answered with a delta never does).
+  [[nodiscard]] const std::string& text() const;
+
+ private:
+  mutable std::once_flag assembled_once_;
+  mutable std::string assembled_;
 };
 
 // What one revision changed in a cluster's assignment, from revision - 1.
@@ -50,8 +62,7 @@ struct AssignmentStep {
 // by one, so that a change re-encodes only the TrafficSplits it changed and
 // copies the others.
 [[nodiscard]] std::string encode_assignment_body(std::int64_t revision, const std::string& epoch,
-                                                 const std::string& watch_json,
-                                                 const std::vector<std::string>& split_objects);
+                                                 const std::string& watch_json, const EncodedSplits& split_objects);
 
 // A delta protocol::Assignment: `watch_json` only when the watch list changed.
 [[nodiscard]] std::string encode_delta_body(std::int64_t revision, const std::string& epoch,
