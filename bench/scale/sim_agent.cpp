@@ -92,11 +92,15 @@ void SimAgent::stop() {
 void SimAgent::on_assignment(protocol::Assignment&& assignment) {
   const auto now = Clock::now();
   std::lock_guard lock(mutex_);
-  watch_ = std::move(assignment.watch);
+  // A delta carries the watch list only when it changed, and only the
+  // TrafficSplits that changed.
+  if (assignment.watch_changed) watch_ = std::move(assignment.watch);
+  if (assignment.full) splits_.clear();
+  for (const auto& removed : assignment.removed_traffic_splits) splits_.erase(removed);
+  for (const auto& split : assignment.traffic_splits) splits_.insert({split.namespace_name, split.name});
   revision_ = assignment.revision;
   assigned_ = true;
   received_at_ = now;
-  splits_ = assignment.traffic_splits.size();
   report_current();
 }
 
@@ -114,7 +118,7 @@ void SimAgent::report_current() {
 
 AgentView SimAgent::view() const {
   std::lock_guard lock(mutex_);
-  return {revision_, received_at_, hub_.accepted_applied(), watch_.size(), splits_};
+  return {revision_, received_at_, hub_.accepted_applied(), watch_.size(), splits_.size()};
 }
 
 }  // namespace switchyard::bench

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -117,7 +118,7 @@ class SimAgent {
   std::int64_t revision_ = 0;
   bool assigned_ = false;
   Clock::time_point received_at_{};
-  std::size_t splits_ = 0;
+  std::set<protocol::SplitName> splits_;  // assigned TrafficSplits
 };
 
 }  // namespace switchyard::bench
