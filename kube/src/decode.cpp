@@ -25,21 +25,23 @@ Result<ListPage> decode_list(std::string_view body, std::string_view what) {
   if (items == nullptr || items->IsNull()) return page;  // an empty list may omit or null items
   if (!items->IsArray()) return bad_response(std::string(what) + ": items: expected an array");
   page.items.reserve(items->Size());
+  // Each item is completed in a scratch pool, reused, then copied once into
+  // memory of its own size.
+  rapidjson::MemoryPoolAllocator<> scratch;
   for (rapidjson::SizeType i = 0; i < items->Size(); ++i) {
     const auto& item = (*items)[i];
     if (!item.IsObject()) {
       return bad_response(std::string(what) + ": items[" + std::to_string(i) + "]: expected an object");
     }
-    rapidjson::Document copy;
-    copy.CopyFrom(item, copy.GetAllocator());
-    auto& allocator = copy.GetAllocator();
+    scratch.Clear();
+    rapidjson::Value copy(item, scratch);
     if (!copy.HasMember("apiVersion") && !api_version.empty()) {
-      copy.AddMember("apiVersion", rapidjson::Value(api_version.c_str(), allocator), allocator);
+      copy.AddMember("apiVersion", rapidjson::Value(api_version.c_str(), scratch), scratch);
     }
     if (!copy.HasMember("kind") && !kind.empty()) {
-      copy.AddMember("kind", rapidjson::Value(kind.c_str(), allocator), allocator);
+      copy.AddMember("kind", rapidjson::Value(kind.c_str(), scratch), scratch);
     }
-    page.items.push_back(Object::adopt(std::move(copy)));
+    page.items.push_back(std::make_shared<const Object>(copy, scratch.Size()));
   }
   return page;
 }

@@ -1,5 +1,7 @@
 #include "switchyard/kube/object.h"
 
+#include <algorithm>
+
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -18,10 +20,14 @@ Result<ObjectPtr> Object::parse(std::string_view json_text, std::string_view wha
 }
 
 ObjectPtr Object::adopt(rapidjson::Document&& document) {
-  return std::make_shared<const Object>(std::move(document));
+  return std::make_shared<const Object>(document, document.GetAllocator().Size());
 }
 
-Object::Object(rapidjson::Document&& document) : document_(std::move(document)) {}
+Object::Object(const rapidjson::Value& value, std::size_t bytes)
+    : pool_(std::make_unique<rapidjson::MemoryPoolAllocator<>>(std::max<std::size_t>(bytes, 256))),
+      document_(pool_.get()) {
+  document_.CopyFrom(value, *pool_);
+}
 
 const rapidjson::Value* Object::member(std::string_view key) const {
   return json::find(document_, key);

@@ -21,10 +21,15 @@ class Object {
   // Parses one JSON object (iterative, UTF-8 validated, trailing junk
   // rejected). The error names `what` (e.g. "GET /api/v1/...: body").
   static Result<ObjectPtr> parse(std::string_view json_text, std::string_view what = "object");
-  // Takes ownership of an already parsed document that must be an object.
+  // An already parsed document that must be an object, copied into memory
+  // of its own size (the document's pool is dropped).
   static ObjectPtr adopt(rapidjson::Document&& document);
 
-  explicit Object(rapidjson::Document&& document);
+  // A copy of `value` in a pool of `bytes` (at least), its whole size: an
+  // informer keeps thousands of objects for hours, and RapidJSON's default
+  // pool of 64 KiB per document made each cost that much once its pages
+  // had been touched.
+  Object(const rapidjson::Value& value, std::size_t bytes);
 
   // metadata.* and top-level fields; empty / 0 / nullptr when absent.
   std::string_view name() const;
@@ -50,6 +55,7 @@ class Object {
   const rapidjson::Value* metadata_member(std::string_view key) const;
   std::string_view metadata_string(std::string_view key) const;
 
+  std::unique_ptr<rapidjson::MemoryPoolAllocator<>> pool_;  // before document_, which uses it
   rapidjson::Document document_;
 };
 
