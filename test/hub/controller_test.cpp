@@ -232,8 +232,54 @@ TEST_CASE("a restarted hub resumes from status: same TrafficSplits, higher revis
   CHECK(after.split("east") == east_split);
   CHECK(after.events.with_reason("FailedOver").empty());
   CHECK(after.events.with_reason("FailedBack").empty());
-  CHECK(std::string((*after.last_status())["state"].GetString()) == "FailedOver");
+  // The status it derives once both agents have reported is the recorded one:
+  // nothing to write, before or after they reported.
+  CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").empty());
+
+  // And it still decides and writes: east goes down too.
+  after.now += 1000;
+  after.report("east", {{"web-svc", 0}}, west_revision, false);
+  after.flush();
+  CHECK(std::string((*after.last_status())["state"].GetString()) == "NoHealthyBackend");
   CHECK((*after.last_status())["failoverCount"].GetInt() == 1);
+}
+
+TEST_CASE("a restarted hub keeps each recorded status until the clusters it names have reported or timed out",
+          "[hub]") {
+  Hub before;
+  before.add_members({"west", "east"});
+  before.controller.failover_service_changed(fos_object(kTwoClusterSpec), before.now);
+  before.all_healthy();
+  before.flush();
+  before.all_healthy();  // the agents apply: in sync
+  before.flush();
+  const auto recorded = before.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").back().status_json;
+  REQUIRE(std::string((*parse(recorded))["state"].GetString()) == "Primary");
+
+  Hub after(before.now + 5000);
+  after.add_members({"west", "east"});
+  after.controller.failover_service_changed(fos_object(kTwoClusterSpec, recorded), after.now);
+  after.flush();
+  after.now += 1000;
+  after.report("west", {{"web-svc", 2}, {"web-svc-east", 1, ServiceRole::Mirror}}, before.applied("west"));
+  after.flush();
+  // East has not reported: a status derived now would show its backend as
+  // not reported yet. The recorded one stands.
+  CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").empty());
+
+  SECTION("east reports as before: the derived status is the recorded one, still nothing written") {
+    after.report("east", {{"web-svc", 2}, {"web-svc-west", 1, ServiceRole::Mirror}}, before.applied("east"));
+    after.flush();
+    CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").empty());
+  }
+  SECTION("east stays silent past --cluster-timeout: the status is derived and written without it") {
+    after.now += 15'000;
+    after.report("west", {}, before.applied("west"), false);
+    after.flush();
+    const auto writes = after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc");
+    REQUIRE(writes.size() == 1);
+    CHECK(writes.back().status_json != recorded);
+  }
 }
 
 TEST_CASE("deleting a FailoverService withdraws its TrafficSplits with a new revision", "[hub]") {

@@ -68,15 +68,13 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(10, 0);  // a slow sender cannot hold a worker for long
   server_->set_write_timeout(10, 0);
-  server_->set_keep_alive_max_count(100000);  // agents reuse one connection
-  // An idle keep-alive connection is not free: httplib's worker polls it
-  // every 10 ms until the timeout (with 1,000 agents idling between
-  // heartbeats, that alone took a core). One second keeps a connection for
-  // the next long poll (sent at once after an answer) and for bursts of
-  // reports; a heartbeat seconds later reconnects, a TLS handshake costing
-  // far less than seconds of polling. A parked long poll is not idle.
-  // It also bounds stop(): httplib waits out an idle keep-alive.
-  server_->set_keep_alive_timeout(1);
+  // One request per connection. An idle keep-alive connection is not free:
+  // httplib's worker polls it and sleeps 1 ms in turn until the keep-alive
+  // timeout (with 1,000 agents between heartbeats, that took most of a core).
+  // A new connection per report or poll costs a TLS handshake instead, a
+  // fraction of a millisecond; a parked long poll is not idle and costs
+  // nothing while it waits.
+  server_->set_keep_alive_max_count(1);
   install_routes();
 
   if (!telemetry::serve_in_background(*server_, host, port, thread_, port_, error)) {

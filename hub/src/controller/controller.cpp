@@ -33,6 +33,10 @@ struct Controller::FosEntry {
   // listed has not been decided by this hub yet.
   std::map<std::string, std::optional<core::TrafficSplit>, std::less<>> splits;
   std::set<std::string, std::less<>> restored;  // consumers whose revisions came from the recorded status
+  std::vector<std::string> clusters;   // every cluster its spec names (backing services and consumers)
+  // Its status was recorded by a previous hub and this hub has not written
+  // it yet: it stands until every cluster named has reported or timed out.
+  bool resumed = false;
   std::string last_status_json;        // as last written, or as last observed in the object
   std::optional<core::FosState> last_state;
 };
@@ -119,11 +123,17 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
   entry.uid = object.uid;
   if (!same_spec && object.spec.ok()) {
     engine_.upsert(*object.spec.value, known ? std::nullopt : object.recorded, now);
-    entry.consumers = object.spec.value->spec.consumers;
+    const auto& spec = object.spec.value->spec;
+    entry.consumers = spec.consumers;
+    std::set<std::string> clusters(spec.consumers.begin(), spec.consumers.end());
+    for (const auto& backing : spec.backing_services) clusters.insert(backing.cluster);
+    entry.clusters.assign(clusters.begin(), clusters.end());
   } else if (!same_spec) {
     engine_.upsert_unparsable(object.key, object.generation, object.spec.errors, now);
     entry.consumers.clear();
+    entry.clusters.clear();
   }
+  if (!known && object.recorded) entry.resumed = true;
   if (!known && object.recorded) {
     // Resume revision numbering above what the previous hub published, so an
     // agent that applied revision N never mistakes a new assignment for it.
@@ -258,6 +268,7 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
     log::info("cluster connected", {{"cluster", cluster}});
   }
   member.view.connected = true;
+  if (!member.known) release_awaiting(cluster);
   member.known = true;
   member.view.reported_services = engine_.reported_services(id);
   if (!report.agent_version.empty()) member.view.agent_version = report.agent_version;
@@ -352,6 +363,7 @@ void Controller::check_connections(TimeMs now) {
     const auto heard = member.last_heard != 0 ? member.last_heard : options_.started_at;
     if (now < heard + timeout) continue;
     const bool was_connected = member.view.connected;
+    if (!member.known) release_awaiting(name);
     member.known = true;
     member.view.connected = false;
     if (was_connected) {
@@ -406,7 +418,9 @@ void Controller::flush(TimeMs now) {
   for (const auto& key : status_due_) {
     auto entry = services_.find(key);
     auto record = engine_.find(key);
-    if (entry != services_.end() && record) write_fos_status(entry->second, *record, now);
+    if (entry == services_.end() || !record || awaits_first_reports(entry->second)) continue;
+    write_fos_status(entry->second, *record, now);
+    entry->second.resumed = false;
   }
   status_due_.clear();
 
@@ -545,6 +559,28 @@ std::map<std::string, core::Revisions, std::less<>> Controller::revisions_of(con
     revisions[cluster] = {revision->second.desired, publication->second.shown_applied(revision->second)};
   }
   return revisions;
+}
+
+bool Controller::awaits_first_reports(const FosEntry& entry) {
+  // After a restart, a status derived before the clusters have reported
+  // would show their health as not reported, then as it was: two writes per
+  // FailoverService for nothing (tens of thousands in a large fleet).
+  if (!entry.resumed) return false;
+  bool waiting = false;
+  for (const auto& cluster : entry.clusters) {
+    auto member = members_.find(cluster);
+    if (member == members_.end() || member->second.known) continue;
+    awaiting_cluster_[cluster].insert(entry.key);
+    waiting = true;
+  }
+  return waiting;
+}
+
+void Controller::release_awaiting(const std::string& cluster) {
+  auto awaiting = awaiting_cluster_.find(cluster);
+  if (awaiting == awaiting_cluster_.end()) return;
+  status_due_.insert(awaiting->second.begin(), awaiting->second.end());
+  awaiting_cluster_.erase(awaiting);
 }
 
 void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now) {

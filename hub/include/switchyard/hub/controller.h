@@ -93,6 +93,11 @@ class Controller final : public DecisionWork {
   [[nodiscard]] bool update_splits(const std::string& cluster, ClusterPublication& publication, AssignmentStep& step);
   void publish_new_revision(const std::string& cluster, std::shared_ptr<AssignmentStep> step);
   [[nodiscard]] std::map<std::string, core::Revisions, std::less<>> revisions_of(const FosEntry& entry) const;
+  // A resumed FailoverService whose clusters have not all reported (or timed
+  // out) since this hub started keeps its recorded status; noted under each
+  // cluster it waits for, and due again when that cluster is heard.
+  [[nodiscard]] bool awaits_first_reports(const FosEntry& entry);
+  void release_awaiting(const std::string& cluster);
   void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now);
   void write_member_status(const std::string& name, MemberEntry& member);
   [[nodiscard]] EventSubject subject_of(const FosEntry& entry) const;
@@ -107,6 +112,7 @@ class Controller final : public DecisionWork {
   std::set<std::string> republish_;            // clusters whose assignment may have changed
   std::set<std::string> rederive_;             // of those, the ones whose watch list may have changed too
   std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
+  std::map<std::string, std::set<core::ObjectKey>, std::less<>> awaiting_cluster_;  // see awaits_first_reports
   bool first_flush_ = true;
   std::vector<core::Change> changes_;  // reused across flushes
 };
