@@ -262,7 +262,7 @@ TEST_CASE("a missing CRD is reported and retried with backoff, not in a hot loop
   REQUIRE(eventually([&] { return run.last_report()->applied.revision == 1; }));
 }
 
-TEST_CASE("fail static: a hub outage changes nothing; on its return a full snapshot goes out and all converges",
+TEST_CASE("fail static: a hub outage changes nothing, and on its return a full snapshot goes out and all converges",
           "[agent][runtime]") {
   Running run;
   run.hub.publish(assignment(1, {kWeb, kWebMirror}, {split("web-svc", 1, 0)}));

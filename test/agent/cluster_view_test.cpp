@@ -34,7 +34,7 @@ TEST_CASE("one watch per namespace of the watch list, started and stopped as it 
   CHECK(changes >= 2);
 }
 
-TEST_CASE("services are measured once their namespace synced; missing ones as not existing", "[agent][view]") {
+TEST_CASE("services are measured once their namespace synced, missing ones as not existing", "[agent][view]") {
   FakeWatchBackend cluster;
   cluster.auto_sync = false;
   ClusterView view(cluster, [] {});

@@ -404,3 +404,36 @@ TEST_CASE("an invalid spec changes no TrafficSplit and says which field", "[core
     CHECK(fleet.status().state != FosState::Invalid);
   }
 }
+
+TEST_CASE("rule 8: exactly half of the clusters silent is not more than half: decisions go on", "[core][rules]") {
+  Fleet fleet({"west", "east", "north", "south"});
+  fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  fleet.heartbeat("north");
+  fleet.heartbeat("south");
+  // north and south fall silent (2 of 4); west and east keep reporting.
+  fleet.advance(41);
+  fleet.heartbeat("east");
+  fleet.report("west", {{"web-svc", 0}});
+  CHECK_FALSE(fleet.engine.frozen());
+  CHECK(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+  CHECK(fleet.status().state == FosState::FailedOver);
+  // A third one silent is more than half: frozen.
+  fleet.advance(41);
+  fleet.report("west", {{"web-svc", 2}});
+  CHECK(fleet.engine.frozen());
+}
+
+TEST_CASE("rule 8: during the start-up grace clusters not heard yet are not silent, so nothing freezes",
+          "[core][rules]") {
+  Fleet fleet({"west", "east", "north"});
+  fleet.apply(kTwoClusterSpec);
+  fleet.advance(1);
+  fleet.report("east", {{"web-svc", 2}, {"web-svc-west", 1, R::Mirror}});
+  fleet.advance(38.5);  // 39.5 s after the start: west and north never reported
+  CHECK_FALSE(fleet.engine.frozen());
+  CHECK_THAT(fleet.status().message, !Catch::Contains("silent"));
+  fleet.advance(1.5);  // 41 s: the grace is over and they are silent, 2 of 3
+  fleet.heartbeat("east");
+  CHECK(fleet.engine.frozen());
+}

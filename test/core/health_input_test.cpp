@@ -48,7 +48,7 @@ TEST_CASE("service ids stay the same while a cluster's table grows", "[core][hea
   }
 }
 
-TEST_CASE("reported_services counts what the agent reports now; a full snapshot forgets the rest",
+TEST_CASE("reported_services counts what the agent reports now, a full snapshot forgets the rest",
           "[core][health]") {
   Fleet fleet({"west", "east"});
   fleet.apply(kTwoClusterSpec);

@@ -179,7 +179,7 @@ TEST_CASE("repeats of one event are aggregated into count and lastTimestamp", "[
   CHECK(events.at(order[1]).count == 1);
 }
 
-TEST_CASE("events about cluster-scoped objects go to default; expired events are recreated", "[kube][events]") {
+TEST_CASE("events about cluster-scoped objects go to default, expired events are recreated", "[kube][events]") {
   EventServer server;
   Client client(config_for(server.url()));
   EventRecorder recorder(client, "switchyard-hub", "hub-0");

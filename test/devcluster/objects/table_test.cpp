@@ -137,7 +137,7 @@ TEST_CASE("a FailoverService Table has the CRD's printer columns", "[devcluster]
   }
 }
 
-TEST_CASE("CRD versions without printer columns get Age; broken columns are refused", "[devcluster][objects][table]") {
+TEST_CASE("CRD versions without printer columns get Age, broken columns are refused", "[devcluster][objects][table]") {
   auto plain = printer_columns_for_crd_version(json(R"({"name":"v1"})"));
   REQUIRE(plain.ok());
   REQUIRE(plain.columns->size() == 1);
