@@ -518,3 +518,34 @@ TEST_CASE("a restarted hub resumes each FailoverService's own revisions and writ
   CHECK(consumer_field(*moved, 0, "desiredRevision") > west_applied);
   CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").size() == web_writes);
 }
+
+TEST_CASE("an agent's apply errors become one ApplyFailed Event per change, and Applied when they clear", "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.all_healthy();
+  hub.flush();
+  protocol::Report report;
+  report.agent_id = "west-agent";
+  report.full = true;
+  report.applied.errors = {"TrafficSplit emojivoto/web-svc exists and is not managed by switchyard"};
+  for (int i = 0; i < 3; ++i) {  // the agent repeats them in every report while it retries
+    report.seq = ++hub.seq["west"];
+    hub.controller.report_received("west", protocol::Report(report), hub.now);
+    hub.flush();
+  }
+  const auto failed = hub.events.with_reason("ApplyFailed");
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].warning);
+  CHECK(failed[0].subject.kind == "MemberCluster");
+  CHECK(failed[0].subject.name == "west");
+  CHECK_THAT(failed[0].message, Catch::Contains("not managed by switchyard"));
+
+  report.applied.errors.clear();
+  report.seq = ++hub.seq["west"];
+  hub.controller.report_received("west", protocol::Report(report), hub.now);
+  hub.flush();
+  CHECK(hub.events.with_reason("ApplyFailed").size() == 1);
+  REQUIRE(hub.events.with_reason("Applied").size() == 1);
+  CHECK_FALSE(hub.events.with_reason("Applied")[0].warning);
+}

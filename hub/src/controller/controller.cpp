@@ -51,6 +51,7 @@ struct Controller::MemberEntry {
   TimeMs last_heard = 0;  // hub receive time of the last report; 0: none since this hub started
   TimeMs connected_since = 0;
   core::ClusterId engine_id = 0;  // resolved once: a report looks up only its services' names
+  std::vector<std::string> apply_errors;  // as the agent last reported them
   bool status_due = false;
 };
 
@@ -302,8 +303,24 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
       status_due_.insert(it->second);
     }
   }
-  for (const auto& error : report.applied.errors) {
-    log::warn("agent could not apply its assignment", {{"cluster", cluster}, {"error", error}});
+  if (report.applied.errors != member.apply_errors) {
+    // Said once per change, where users look: an Event on the MemberCluster
+    // (kubectl describe mc) and the log; the agent retries with backoff and
+    // repeats the same errors in every report meanwhile.
+    member.apply_errors = report.applied.errors;
+    const EventSubject subject{kApiVersion, "MemberCluster", "", cluster, member.uid};
+    if (member.apply_errors.empty()) {
+      out_.events.record(subject, false, "Applied", "the agent of cluster " + cluster + " applied revision " +
+                                                        std::to_string(report.applied.revision) + " cleanly");
+    } else {
+      std::string joined;
+      for (const auto& error : member.apply_errors) joined += (joined.empty() ? "" : "; ") + error;
+      out_.events.record(subject, true, "ApplyFailed",
+                         "the agent of cluster " + cluster + " cannot apply its TrafficSplits: " + joined);
+      for (const auto& error : member.apply_errors) {
+        log::warn("agent could not apply its assignment", {{"cluster", cluster}, {"error", error}});
+      }
+    }
   }
 }
 
