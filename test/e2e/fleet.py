@@ -226,6 +226,10 @@ class Fleet:
         with open(self.kubeconfig, "w") as f:
             yaml.safe_dump(merged, f)
 
+    def event_reasons(self, context, namespace):
+        """The reasons of the Events in `namespace`, read with kubectl."""
+        return self.kubectl(context, "get", "events", "-n", namespace, "-o", "jsonpath={.items[*].reason}").split()
+
     def kubectl(self, context, *args, input=None, check=True, timeout=30):
         argv = [KUBECTL, "--kubeconfig", self.kubeconfig, "--context", context, *args]
         result = subprocess.run(argv, input=input, capture_output=True, text=True, timeout=timeout)

@@ -117,6 +117,9 @@ class Scenarios(FleetTestCase):
         self.wait_split("east", all_on("checkout-west"))
         self.assertGreaterEqual(time.monotonic() - recovered, 4)
         self.wait_state("Primary")
+        # Both moves are Events on the FailoverService, read with kubectl.
+        fl.wait_for("the FailedBack Event", lambda: "FailedBack" in self.fleet.event_reasons("mgmt", NS))
+        self.assertIn("FailedOver", self.fleet.event_reasons("mgmt", NS))
 
     def test_failback_delay_restarts_when_primary_flaps(self):
         self.start_primary_secondary(delay=4)
@@ -139,8 +142,8 @@ class Scenarios(FleetTestCase):
         self.wait_split("west", all_on("checkout-east"))
         self.set_ready("east", False)
         status = self.wait_state("NoHealthyBackend")
-        self.assertIn("NoHealthyBackend", {c.get("reason") for c in status.get("conditions", [])} |
-                      {status.get("state")})
+        self.assertIn("keeping the last weights", status.get("message", ""))
+        fl.wait_for("the NoHealthyBackend Event", lambda: "NoHealthyBackend" in self.fleet.event_reasons("mgmt", NS))
         self.hold(3, "weights stay as they were (fail static)",
                   lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
 
