@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "engine_fixture.h"
+#include "switchyard/core/status.h"
 
 using namespace switchyard::core;
 using namespace switchyard::core::testing;
@@ -226,6 +227,8 @@ TEST_CASE("rule 7: a remote backend whose mirror does not exist is left out of t
   REQUIRE(status.consumers.size() == 2);
   CHECK(status.consumers[0].omitted_backends == S{"east/emojivoto/web-svc"});
   CHECK(status.consumers[1].omitted_backends.empty());
+  // ...and the status says so.
+  CHECK_THAT(status_to_json(status), Catch::Contains(R"("omittedBackends":["east/emojivoto/web-svc"])"));
   SECTION("and comes back when the mirror appears") {
     fleet.report("west", {{"web-svc-east", 1, R::Mirror}});
     CHECK(fleet.split("west") == S{"web-svc=1", "web-svc-east=0"});
@@ -436,4 +439,55 @@ TEST_CASE("rule 8: during the start-up grace clusters not heard yet are not sile
   fleet.advance(1.5);  // 41 s: the grace is over and they are silent, 2 of 3
   fleet.heartbeat("east");
   CHECK(fleet.engine.frozen());
+}
+
+TEST_CASE("rule 1: data-plane evidence still moves a backend whose cluster is unknown", "[core][rules]") {
+  Fleet fleet({"west", "east", "north"});
+  fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  fleet.heartbeat("north");
+  // west falls silent: unknown, last known healthy, so east keeps sending there...
+  fleet.advance(45);
+  fleet.heartbeat("east");
+  fleet.heartbeat("north");
+  REQUIRE(fleet.status().backing_services[0].health == Health::Unknown);
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  // ...until east's own agent sees west's gateway go: its mirror has no ready endpoint.
+  fleet.report("east", {{"web-svc-west", 0, R::Mirror}});
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+}
+
+TEST_CASE("rule 2: a silent consumer's last mirror report is not held against a backend", "[core][rules]") {
+  Fleet fleet({"west", "east", "north"});
+  fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  fleet.heartbeat("north");
+  // west's primary goes down and, in the same report, its mirror of east looks unready.
+  fleet.report("west", {{"web-svc", 0}, {"web-svc-east", 0, R::Mirror}});
+  CHECK(fleet.split("west") == S{"web-svc=1", "web-svc-east=0"});  // nothing usable from west: kept
+  // west falls silent: only east's side counts for it now, and east is healthy.
+  fleet.advance(41);
+  fleet.heartbeat("east");
+  fleet.heartbeat("north");
+  CHECK(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+}
+
+TEST_CASE("rule 1: unknownAfterSeconds and silentFailoverSeconds are the spec's, not the defaults",
+          "[core][rules]") {
+  Fleet fleet({"west", "east", "north"});
+  fleet.apply(R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+              R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
+              R"("health":{"unknownAfterSeconds":20,"silentFailoverSeconds":30}})");
+  all_healthy(fleet);
+  fleet.heartbeat("north");
+  // The start-up grace lasts one unknownAfterSeconds: past it, west is silent.
+  fleet.advance(21);
+  fleet.heartbeat("east");
+  fleet.heartbeat("north");
+  CHECK(fleet.status().backing_services[0].health == Health::Unknown);  // the default would wait 40 s
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  fleet.advance(10);  // 31 s silent: presumed down (the default is 120 s)
+  fleet.heartbeat("east");
+  fleet.heartbeat("north");
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
 }

@@ -113,6 +113,20 @@ TEST_CASE("every kind of invalid spec is refused with its field named", "[core]"
             "spec.health.silentFailoverSeconds: must be between 1 and 86400, got 100000",
             "spec.failback.delaySeconds: must be between 0 and 86400, got -5"});
   }
+  SECTION("numbers over their maximum") {
+    CHECK(problems(R"({"backingServices":[)" + backing("west", R"(,"weight":1000001)") +
+                   R"(],"health":{"minReadyEndpoints":1000001,"unknownAfterSeconds":86401,"silentFailoverSeconds":86401},)"
+                   R"("failback":{"delaySeconds":86401}})") ==
+          P{"spec.backingServices[0].weight: must be between 1 and 1000000, got 1000001",
+            "spec.health.minReadyEndpoints: must be between 1 and 1000000, got 1000001",
+            "spec.health.unknownAfterSeconds: must be between 1 and 86400, got 86401",
+            "spec.health.silentFailoverSeconds: must be between 1 and 86400, got 86401",
+            "spec.failback.delaySeconds: must be between 0 and 86400, got 86401"});
+  }
+  SECTION("a backing service without its name") {
+    CHECK(problems(R"({"backingServices":[{"cluster":"west","namespace":"emojivoto"}]})") ==
+          P{"spec.backingServices[0].name: required"});
+  }
   SECTION("silentFailoverSeconds below unknownAfterSeconds") {
     CHECK(problems(R"({"backingServices":[)" + backing("west") +
                    R"(],"health":{"unknownAfterSeconds":60,"silentFailoverSeconds":30}})") ==

@@ -101,6 +101,8 @@ TEST_CASE("FailoverService violations are reported like the API server", "[devcl
        R"(Invalid value: "East": spec.backingServices[0].cluster in body should match '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$')"},
       {"minItems", R"({"spec":{"backingServices":[]}})", CauseReason::kInvalid, "spec.backingServices",
        "Invalid value: 0: spec.backingServices in body should have at least 1 items"},
+      {"minItems of consumers", R"({"spec":{"consumers":[]}})", CauseReason::kInvalid, "spec.consumers",
+       "Invalid value: 0: spec.consumers in body should have at least 1 items"},
       {"maxItems", R"({"spec":{"consumers":)" + consumers(65, false) + "}}", CauseReason::kTooMany,
        "spec.consumers", "Too many: 65: must have at most 64 items"},
       {"list-type set", R"({"spec":{"consumers":["east","west","east"]}})", CauseReason::kDuplicate,
