@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
       ->transform(duration())
       ->default_str("15s");
   app.add_option("--max-agents", config.max_agents,
-                 "agents the agent API serves at once; each holds a thread for its reports' connection and one "
-                 "for its parked long poll (about 10 KiB of memory each)")
+                 "agents the agent API serves at once; each holds a thread while its long poll is parked "
+                 "(about 40 KiB of memory each), and 64 more threads serve reports")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();

@@ -69,6 +69,17 @@ def plain_fos(k, members):
                      "output": {"kind": "TrafficSplit", "apiVersion": TS_API}}}
 
 
+def deployed_hub_environment():
+    """The environment deploy/hub/deployment.yaml gives the hub container, so
+    that the hub measured here runs as it is deployed."""
+    import yaml
+    with open(os.path.join(fl.REPO, "deploy", "hub", "deployment.yaml")) as f:
+        deployment = yaml.safe_load(f)
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    hub = next(c for c in containers if c["name"] == "hub")
+    return {item["name"]: item["value"] for item in hub.get("env", [])}
+
+
 def create_all(what, calls, workers=8):
     started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
@@ -98,6 +109,8 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="5 clusters, 20 FailoverServices, short phases")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
+    parser.add_argument("--no-deployed-env", action="store_true",
+                        help="run the hub without the environment deploy/hub/deployment.yaml sets")
     args = parser.parse_args()
     if args.smoke:
         args.clusters, args.services, args.steady_seconds, args.wake_iterations = 5, 20, 2, 1
@@ -147,6 +160,10 @@ def main():
             for name in names:
                 f.write(f"{name} {tokens[name]}\n")
         cert, key = ec_certificate(fleet.workdir, args.rsa)
+        # env(1) execs the hub: the load generator's pid for it stays the hub's.
+        hub_env = {} if args.no_deployed_env else deployed_hub_environment()
+        print("hub environment: " + (" ".join(f"{k}={v}" for k, v in hub_env.items()) or "(inherited only)") +
+              ("" if args.no_deployed_env else " (as deploy/hub/deployment.yaml)"), flush=True)
         port, metrics_port = fl.free_port(), fl.free_port()
         hub_log = os.path.join(fleet.workdir, "hub.log")
         json_out = args.json or os.path.join(fleet.workdir, "figures.json")
@@ -154,7 +171,8 @@ def main():
                 "--metrics-port", str(metrics_port), "--hub-log", hub_log, "--json", json_out,
                 "--report-interval-ms", str(args.report_interval_ms), "--steady-seconds", str(args.steady_seconds),
                 "--wake-iterations", str(args.wake_iterations), "--trigger-cluster", names[0],
-                "--", os.path.join(bin_dir, "switchyard-hub"), "--kubeconfig", mgmt.kubeconfig,
+                "--", "/usr/bin/env", *[f"{k}={v}" for k, v in hub_env.items()],
+                os.path.join(bin_dir, "switchyard-hub"), "--kubeconfig", mgmt.kubeconfig,
                 "--namespace", fl.SYSTEM_NAMESPACE, "--listen", f"127.0.0.1:{port}", "--tls-cert", cert,
                 "--tls-key", key, "--metrics-listen", f"127.0.0.1:{metrics_port}"]
         code = subprocess.run(argv).returncode
@@ -169,7 +187,8 @@ def main():
         with open(json_out) as f:
             figures = json.load(f)
         figures["fleet"] = {"clusters": args.clusters, "failoverservices": args.services,
-                            "certificate": "rsa-2048" if args.rsa else "ecdsa-p256"}
+                            "certificate": "rsa-2048" if args.rsa else "ecdsa-p256",
+                            "hub_environment": hub_env}
         if args.json:
             with open(args.json, "w") as f:
                 json.dump(figures, f, indent=2)

@@ -1,6 +1,8 @@
 #include "switchyard/hub/controller.h"
 
 #include <algorithm>
+#include <functional>
+#include <string_view>
 #include <tuple>
 
 #include "switchyard/core/status.h"
@@ -21,6 +23,18 @@ std::string secret_id(const std::string& namespace_name, const std::string& name
   return namespace_name + "/" + name;
 }
 
+// A status as a digest: the controller only asks whether what it would
+// write equals what it wrote or saw last, and keeping each FailoverService's
+// status JSON for that was 19 MB of the hub's heap at 10,000 of them
+// (docs/benchmarks.md). Length and a 64-bit hash: two different statuses of
+// one object collide with odds of about 2^-64.
+struct StatusDigest {
+  std::size_t length = 0;
+  std::size_t hash = 0;
+  static StatusDigest of(std::string_view json) { return {json.size(), std::hash<std::string_view>{}(json)}; }
+  bool operator==(const StatusDigest&) const = default;
+};
+
 }  // namespace
 
 struct Controller::FosEntry {
@@ -37,7 +51,7 @@ struct Controller::FosEntry {
   // Its status was recorded by a previous hub and this hub has not written
   // it yet: it stands until every cluster named has reported or timed out.
   bool resumed = false;
-  std::string last_status_json;        // as last written, or as last observed in the object
+  StatusDigest last_status = StatusDigest::of("");  // as last written, or as last observed in the object
   std::optional<core::FosState> last_state;
 };
 
@@ -147,10 +161,10 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
       entry.restored.insert(consumer.cluster);
     }
   }
-  if (object.recorded_json != entry.last_status_json) {
+  if (const auto observed = StatusDigest::of(object.recorded_json); observed != entry.last_status) {
     // Someone else's write, or an echo of an older one of ours: re-derive and
     // write again only if ours differs from it.
-    entry.last_status_json = object.recorded_json;
+    entry.last_status = observed;
     status_due_.insert(object.key);
   }
 }
@@ -607,10 +621,11 @@ void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs
   }
   entry.last_state = status.state;
   auto json = core::status_to_json(status);
-  if (json == entry.last_status_json) return;
+  const auto digest = StatusDigest::of(json);
+  if (digest == entry.last_status) return;
   const auto& key = engine_.key_of(record);
-  out_.statuses.submit({WriteKind::FailoverServiceStatus, key.namespace_name, key.name, json});
-  entry.last_status_json = std::move(json);
+  out_.statuses.submit({WriteKind::FailoverServiceStatus, key.namespace_name, key.name, std::move(json)});
+  entry.last_status = digest;
 }
 
 void Controller::write_member_status(const std::string& name, MemberEntry& member) {
