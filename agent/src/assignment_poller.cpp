@@ -54,10 +54,7 @@ void AssignmentPoller::run() {
       case HubOutcome::Rejected:
       case HubOutcome::Unavailable: {
         metrics_.hub_connected.set(0);
-        auto delay = backoff.next();
-        if (result.retry_after) {
-          delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*result.retry_after));
-        }
+        const auto delay = result.retry_after ? backoff.next_after(*result.retry_after) : backoff.next();
         log::warn("assignment poll failed; keeping what is applied",
                   {{"error", result.detail}, {"retry_in_ms", std::to_string(delay.count())}});
         if (wait_or_stop(delay)) return;

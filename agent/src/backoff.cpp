@@ -19,6 +19,13 @@ std::chrono::milliseconds Backoff::next() {
   return std::chrono::milliseconds(static_cast<std::int64_t>(std::max(1.0, delay)));
 }
 
+std::chrono::milliseconds Backoff::next_after(std::chrono::milliseconds hint) {
+  const auto floor = std::max(hint, options_.initial);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double delay = static_cast<double>(floor.count()) * (1.0 + 0.5 * unit(random_));
+  return std::min(std::chrono::milliseconds(static_cast<std::int64_t>(delay)), options_.max);
+}
+
 void Backoff::reset() { failures_ = 0; }
 
 }  // namespace switchyard::agent

@@ -71,8 +71,9 @@ ReportResult HubClient::send_report(const protocol::Report& report) {
   const auto path = "/v1/clusters/" + options_.cluster + "/report";
   const auto result = report_client_->Put(path, protocol::encode_report(report), "application/json");
   if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error())};
-  return {outcome_of_status(result->status),
-          result->status == 200 ? std::string() : "HTTP " + std::to_string(result->status) + ": " + message_of(*result)};
+  if (result->status == 200) return {HubOutcome::Ok, {}};
+  return {outcome_of_status(result->status), "HTTP " + std::to_string(result->status) + ": " + message_of(*result),
+          retry_after_of(*result)};
 }
 
 PollResult HubClient::poll_assignment(std::int64_t after, const std::string& epoch, std::chrono::seconds wait) {

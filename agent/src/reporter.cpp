@@ -1,5 +1,7 @@
 #include "switchyard/agent/reporter.h"
 
+#include <chrono>
+
 #include "switchyard/telemetry/log.h"
 
 namespace switchyard::agent {
@@ -36,11 +38,14 @@ void Reporter::run() {
   std::uint64_t sent_version = 0;
   auto next_heartbeat = Clock::now();
   bool retrying = false;
+  // The hub's word on when to come back after a refusal; negative: it said nothing.
+  std::chrono::milliseconds retry_after{-1};
   std::unique_lock lock(mutex_);
   while (true) {
     if (retrying) {
-      // A failed send: wait out the backoff whatever changes meanwhile.
-      const auto delay = backoff.next();
+      // A failed send: wait out the backoff (or what the hub asked for)
+      // whatever changes meanwhile.
+      const auto delay = retry_after.count() >= 0 ? backoff.next_after(retry_after) : backoff.next();
       if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
     } else {
       wake_.wait_until(lock, next_heartbeat, [&] {
@@ -72,6 +77,7 @@ void Reporter::run() {
         metrics_.hub_connected.set(1);
         if (retrying) log::info("hub reachable again; full snapshot accepted");
         retrying = false;
+        retry_after = std::chrono::milliseconds(-1);
         backoff.reset();
         sent_version = version;
         next_heartbeat = Clock::now() + options_.interval;
@@ -83,6 +89,7 @@ void Reporter::run() {
         // Answer at once with a full snapshot, but a hub that keeps refusing
         // full snapshots too is backed off from.
         retrying = report.full;
+        retry_after = std::chrono::milliseconds(-1);
         if (!retrying) next_heartbeat = Clock::now();
         sent_version = version - 1;  // send again now
         log::info("hub asked for a full snapshot", {{"detail", result.detail}});
@@ -95,6 +102,7 @@ void Reporter::run() {
         metrics_.hub_connected.set(0);
         if (!retrying) log::warn("report not delivered; retrying with backoff", {{"error", result.detail}});
         retrying = true;
+        retry_after = result.retry_after ? std::chrono::milliseconds(*result.retry_after) : std::chrono::milliseconds(-1);
         break;
     }
   }

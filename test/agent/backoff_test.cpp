@@ -40,3 +40,24 @@ TEST_CASE("backoff jitter differs between agents and is repeatable per seed", "[
   }
   CHECK(differ);
 }
+
+TEST_CASE("a Retry-After hint is waited out, spread by up to half again, without growing the schedule",
+          "[agent][backoff]") {
+  Backoff backoff({500ms, 30'000ms, 2.0, 0.5}, 3);
+  for (int i = 0; i < 3; ++i) (void)backoff.next();  // three failures: the schedule is at 2 s
+  bool spread = false;
+  std::chrono::milliseconds first{0};
+  for (int i = 0; i < 50; ++i) {
+    const auto delay = backoff.next_after(1000ms);
+    REQUIRE(delay >= 1000ms);
+    REQUIRE(delay <= 1500ms);
+    if (i == 0) first = delay;
+    spread = spread || delay != first;
+  }
+  CHECK(spread);
+  CHECK(backoff.failures() == 3);
+  CHECK(backoff.next() >= 2000ms);  // the fourth failure: base 4 s, jittered down at most by half
+  // A hint of 0 is not a hot loop, and a hint beyond the cap is capped.
+  CHECK(backoff.next_after(0ms) >= 500ms);
+  CHECK(backoff.next_after(3'600'000ms) == 30'000ms);
+}

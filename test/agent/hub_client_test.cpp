@@ -58,12 +58,13 @@ struct Hub {
     options.worker_threads = 8;
     options.max_parked_polls = 4;
     server = std::make_unique<hub::AgentApiServer>(options, tokens, sessions, board, inbox, metrics,
-                                                   [] { return true; });
+                                                   [this] { return serving.load(); });
     std::string error;
     REQUIRE(server->start("127.0.0.1", 0, error));
   }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
 
+  std::atomic<bool> serving{true};
   hub::TokenRegistry tokens;
   hub::AgentSessions sessions;
   hub::AssignmentBoard board;
@@ -115,6 +116,17 @@ TEST_CASE("the hub client tells refusals from outages", "[agent]") {
     agent::HubClient client({hub.url(), "east", "east-token", ""});
     const auto result = client.send_report(report(1, true));
     CHECK(result.outcome == agent::HubOutcome::Unavailable);
+    CHECK(hub.inbox.delivered == 0);
+  }
+  SECTION("a hub not serving yet is unavailable, and says when to come back") {
+    hub.serving = false;
+    agent::HubClient client({hub.url(), "east", "east-token", certificate.cert()});
+    const auto report_result = client.send_report(report(1, true));
+    CHECK(report_result.outcome == agent::HubOutcome::Unavailable);
+    CHECK(report_result.retry_after == std::chrono::seconds(1));
+    const auto poll_result = client.poll_assignment(0, "", 1s);
+    CHECK(poll_result.outcome == agent::HubOutcome::Unavailable);
+    CHECK(poll_result.retry_after == std::chrono::seconds(1));
     CHECK(hub.inbox.delivered == 0);
   }
   SECTION("a stopped hub is unreachable") {

@@ -186,11 +186,12 @@ TEST_CASE("agent API: reports are answered while the poll limit is reached", "[h
   for (auto& poll : polls) CHECK(poll.get()->status == 200);
 }
 
-TEST_CASE("agent API: a hub that is not the leader answers 503", "[hub]") {
+TEST_CASE("agent API: a hub that is not serving (starting up or not the leader) answers 503", "[hub]") {
   Fixture f;
   f.serving = false;
   const auto res = f.put_report("east", "east-token", report_body("a1", 1, true, 2));
   CHECK(res->status == 503);
-  CHECK(res->get_header_value("Retry-After") == "2");
+  CHECK(res->get_header_value("Retry-After") == "1");
+  CHECK_THAT(res->body, Catch::Contains("starting up, or it is not the leader"));
   CHECK(f.inbox.delivered().empty());
 }

@@ -115,9 +115,12 @@ void AgentApiServer::install_routes() {
   auto admit_request = [this, count](const httplib::Request& request, httplib::Response& response,
                                      const char* route, const std::string& cluster) {
     if (!serving_()) {
-      response.set_header("Retry-After", "2");
+      // A hub starting up serves as soon as its informers have synced (2 s
+      // with 10,000 FailoverServices): told to come back in a second, agents
+      // return then, not after a backoff that has doubled meanwhile.
+      response.set_header("Retry-After", "1");
       write_status(response, 503, "ServiceUnavailable",
-                   "this hub is not the leader; retry, or reach the leader");
+                   "this hub is not serving: it is starting up, or it is not the leader; retry");
       count(route, 503);
       return false;
     }

@@ -27,6 +27,12 @@ class Backoff {
 
   // The delay to wait after one more consecutive failure.
   [[nodiscard]] std::chrono::milliseconds next();
+  // The delay after a refusal that said when to come back (Retry-After on
+  // a 429 or 503: a hub starting up, not leading, or full, but reachable):
+  // the hint, spread by up to half again so that agents refused together
+  // do not return together, never under `initial` nor over `max`. The
+  // exponential schedule does not advance.
+  [[nodiscard]] std::chrono::milliseconds next_after(std::chrono::milliseconds hint);
   // A success: the next failure starts again from `initial`.
   void reset();
   [[nodiscard]] int failures() const { return failures_; }

@@ -40,6 +40,7 @@ enum class HubOutcome {
 struct ReportResult {
   HubOutcome outcome;
   std::string detail;  // the hub's message or the network error, for logs and metrics
+  std::optional<std::chrono::seconds> retry_after = {};  // when the hub said when to come back
 };
 
 struct PollResult {
