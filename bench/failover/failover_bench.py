@@ -249,11 +249,53 @@ def run_failovers(apis, watches, iterations):
     return percentiles(failovers), percentiles(failbacks)
 
 
-def count_writes(apis, action, settle_seconds=2.0):
+class WriteTally:
+    """Watches the management cluster from one resourceVersion and counts the
+    writes it sees by kind: Events, FailoverServices (the hub writes only
+    their status), MemberClusters; the rest of the revision delta is
+    "other"."""
+
+    KINDS = {"Event": None, "FailoverService": "failoverservices", "MemberCluster": "memberclusters"}
+
+    def __init__(self, api, revision, seconds):
+        self.counts = {kind: 0 for kind in self.KINDS}
+        self.lock = threading.Lock()
+        self.threads = []
+        for kind, plural in self.KINDS.items():
+            if plural is None:
+                lister, kwargs = api.core.list_event_for_all_namespaces, {}
+            else:
+                lister = api.custom.list_cluster_custom_object
+                kwargs = {"group": GROUP, "version": VERSION, "plural": plural}
+            thread = threading.Thread(target=self._count, args=(kind, lister, revision, seconds, kwargs), daemon=True)
+            thread.start()
+            self.threads.append(thread)
+
+    def _count(self, kind, lister, revision, seconds, kwargs):
+        for _ in kwatch.Watch().stream(lister, resource_version=str(revision), timeout_seconds=int(seconds),
+                                       allow_watch_bookmarks=False, **kwargs):
+            with self.lock:
+                self.counts[kind] += 1
+
+    def result(self, total):
+        for thread in self.threads:
+            thread.join()
+        counts = dict(self.counts)
+        counts["other"] = total - sum(counts.values())
+        return counts
+
+
+def count_writes(apis, action, settle_seconds=2.0, quiet_seconds=2.0):
+    """API writes per cluster over `action` and `settle_seconds` after it,
+    and the management cluster's by kind. Starts after `quiet_seconds`, so
+    that what an earlier action set off (confirmations, Events) has landed."""
+    time.sleep(quiet_seconds)
     before = {name: api.revision() for name, api in apis.items()}
+    tally = WriteTally(apis["mgmt"], before["mgmt"], settle_seconds + 1)
     action()
     time.sleep(settle_seconds)
-    return {name: api.revision() - before[name] for name, api in apis.items()}
+    writes = {name: api.revision() - before[name] for name, api in apis.items()}
+    return writes, tally.result(writes["mgmt"])
 
 
 def main():
@@ -295,18 +337,21 @@ def main():
                 print(f"{size} FailoverServices present (added and settled in {time.monotonic() - started:.0f} s)",
                       flush=True)
             failover, failback = run_failovers(apis, watches, args.iterations)
-            writes = count_writes(apis, lambda: set_primary_ready(apis["west"], False))
+            writes, mgmt_writes = count_writes(apis, lambda: set_primary_ready(apis["west"], False))
             count_writes(apis, lambda: set_primary_ready(apis["west"], True))
             results["sizes"][size] = {"failover_ms": failover, "failback_ms": failback,
-                                      "writes_per_failover": writes}
+                                      "writes_per_failover": writes, "mgmt_writes_by_kind": mgmt_writes}
             print(f"{size:>6} FailoverServices: failover p50 {failover['p50']:.1f} ms p99 {failover['p99']:.1f} ms "
                   f"max {failover['max']:.1f} ms ({failover['p99'] / floor:.1f}x floor); failback p50 "
                   f"{failback['p50']:.1f} ms p99 {failback['p99']:.1f} ms max {failback['max']:.1f} ms; "
-                  f"writes in one failover {writes} (west includes the EndpointSlice write itself)", flush=True)
+                  f"writes in one failover {writes} (west includes the EndpointSlice write itself; "
+                  f"mgmt by kind {mgmt_writes})", flush=True)
 
-        steady = count_writes(apis, lambda: None, settle_seconds=args.steady_seconds)
-        results["steady_state_writes"] = {"seconds": args.steady_seconds, "writes": steady}
-        print(f"steady state: API writes over {args.steady_seconds} s: {steady}", flush=True)
+        steady, steady_mgmt = count_writes(apis, lambda: None, settle_seconds=args.steady_seconds)
+        results["steady_state_writes"] = {"seconds": args.steady_seconds, "writes": steady,
+                                          "mgmt_by_kind": steady_mgmt}
+        print(f"steady state: API writes over {args.steady_seconds} s: {steady} (mgmt by kind {steady_mgmt})",
+              flush=True)
         for w in watches.values():
             w.watch.stop()
     if args.json:
