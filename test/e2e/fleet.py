@@ -334,6 +334,16 @@ class Fleet:
     def stop_cluster(self, name):
         self.clusters[name].process.stop()
 
+    def stop_gracefully(self):
+        """SIGTERM to every running process, the newest first (agents and the
+        hub before the API servers they talk to); {name: exit code}. A process
+        that does not exit within 10 s is killed and shows -9."""
+        codes = {}
+        for process in reversed(self._processes):
+            if process.running():
+                codes[process.name] = process.stop()
+        return codes
+
     def stop(self):
         for process in reversed(self._processes):
             if process.running():

@@ -120,6 +120,11 @@ class Scenarios(FleetTestCase):
         # Both moves are Events on the FailoverService, read with kubectl.
         fl.wait_for("the FailedBack Event", lambda: "FailedBack" in self.fleet.event_reasons("mgmt", NS))
         self.assertIn("FailedOver", self.fleet.event_reasons("mgmt", NS))
+        # A clean shutdown: the hub, the agents and the devclusters each exit 0
+        # on SIGTERM, within 10 s.
+        codes = self.fleet.stop_gracefully()
+        self.assertEqual(len(codes), 6, codes)  # mgmt, west, east, the hub, two agents
+        self.assertEqual({name: 0 for name in codes}, codes)
 
     def test_failback_delay_restarts_when_primary_flaps(self):
         self.start_primary_secondary(delay=4)
