@@ -113,6 +113,7 @@ void Agent::on_assignment(protocol::Assignment&& assignment) {
   if (stopped_) return;
   revision_ = assignment.revision;
   has_assignment_ = true;
+  reporter_.assignment_epoch(assignment.epoch);
   // A delta carries the watch list only when it changed.
   if (assignment.watch_changed) {
     metrics_.watched_services.set(static_cast<double>(assignment.watch.size()));

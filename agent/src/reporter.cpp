@@ -32,6 +32,12 @@ void Reporter::update(ReportInput input) {
   wake_.notify_all();
 }
 
+void Reporter::assignment_epoch(const std::string& epoch) {
+  std::lock_guard lock(mutex_);
+  if (!hub_epoch_.empty() && epoch != hub_epoch_) full_requested_ = true;
+  hub_epoch_ = epoch;
+}
+
 void Reporter::run() {
   using Clock = std::chrono::steady_clock;
   Backoff backoff(options_.backoff, options_.seed);
@@ -61,6 +67,10 @@ void Reporter::run() {
     if (stopping_) return;
     if (!input_) continue;
     const auto version = input_version_;
+    if (full_requested_) {
+      builder_.require_full();
+      full_requested_ = false;
+    }
     const auto report = builder_.next(input_->measured, input_->applied);
     lock.unlock();
 

@@ -99,6 +99,7 @@ void SimAgent::on_assignment(protocol::Assignment&& assignment) {
   for (const auto& removed : assignment.removed_traffic_splits) splits_.erase(removed);
   for (const auto& split : assignment.traffic_splits) splits_.insert({split.namespace_name, split.name});
   revision_ = assignment.revision;
+  reporter_.assignment_epoch(assignment.epoch);
   assigned_ = true;
   received_at_ = now;
   report_current();

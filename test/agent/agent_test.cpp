@@ -2,6 +2,7 @@
 // the hub and the member cluster.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <future>
 
 #include "agent_fakes.h"
@@ -162,6 +163,44 @@ TEST_CASE("reports: deltas for changes, heartbeats when idle, a full snapshot af
   CHECK(full.services.size() == 2);
   CHECK(run.metrics.reports_resync.value() >= 1);
   CHECK(run.metrics.reports_ok.value() >= 3);
+}
+
+TEST_CASE("an assignment from another hub process makes the next report a full snapshot, without a 409",
+          "[agent][runtime]") {
+  Running run;
+  auto first = assignment(1, {kWeb, kWebMirror}, {});
+  first.epoch = "epoch-a";
+  run.hub.publish(first);
+  REQUIRE(eventually([&] {
+    const auto last = run.last_report();
+    return last && last->applied.revision == 1;
+  }));
+  const auto before = run.hub.reports().size();
+  auto count_full = [&] {
+    const auto reports = run.hub.reports();
+    return std::count_if(reports.begin() + static_cast<std::ptrdiff_t>(before), reports.end(),
+                         [](const protocol::Report& r) { return r.full; });
+  };
+
+  // The hub restarted (or another replica leads): its answers carry a new
+  // epoch. This fake hub still knows the agent, so only the epoch can make
+  // the agent send a full snapshot here.
+  auto second = assignment(2, {kWeb, kWebMirror}, {});
+  second.epoch = "epoch-b";
+  run.hub.publish(second);
+  REQUIRE(eventually([&] { return count_full() == 1; }));
+  CHECK(run.hub.conflicts() == 0);
+
+  // The same process's next revision: deltas again.
+  auto third = assignment(3, {kWeb, kWebMirror}, {});
+  third.epoch = "epoch-b";
+  run.hub.publish(third);
+  REQUIRE(eventually([&] {
+    const auto last = run.last_report();
+    return last && last->applied.revision == 3;
+  }));
+  CHECK(count_full() == 1);
+  CHECK_FALSE(run.last_report()->full);
 }
 
 TEST_CASE("the watch list decides which namespaces are watched", "[agent][runtime]") {

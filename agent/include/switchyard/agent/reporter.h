@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "switchyard/agent/agent_metrics.h"
@@ -49,6 +50,12 @@ class Reporter {
   // Any thread: the latest state to report. Replaces what was handed over
   // before and not yet sent.
   void update(ReportInput input);
+  // Any thread: the epoch of the assignment just received. A new one means
+  // another hub process (a restart, another leader) that knows nothing of
+  // this agent and would answer the next delta 409, so the next report is a
+  // full snapshot instead: one round trip fewer per agent while a restarted
+  // hub converges.
+  void assignment_epoch(const std::string& epoch);
 
  private:
   void run();
@@ -59,10 +66,12 @@ class Reporter {
   AgentMetrics& metrics_;
   std::thread thread_;
 
-  std::mutex mutex_;  // guards input_, input_version_, stopping_
+  std::mutex mutex_;  // guards input_, input_version_, hub_epoch_, full_requested_, stopping_
   std::condition_variable wake_;
   std::optional<ReportInput> input_;
   std::uint64_t input_version_ = 0;
+  std::string hub_epoch_;
+  bool full_requested_ = false;
   bool stopping_ = false;
 };
 
