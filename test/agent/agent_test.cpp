@@ -168,13 +168,20 @@ TEST_CASE("reports: deltas for changes, heartbeats when idle, a full snapshot af
 TEST_CASE("an assignment from another hub process makes the next report a full snapshot, without a 409",
           "[agent][runtime]") {
   Running run;
-  auto first = assignment(1, {kWeb, kWebMirror}, {});
-  first.epoch = "epoch-a";
-  run.hub.publish(first);
-  REQUIRE(eventually([&] {
-    const auto last = run.last_report();
-    return last && last->applied.revision == 1;
-  }));
+  // Revision `revision` numbered by hub process `epoch`, over the same watch list.
+  auto publish = [&](std::int64_t revision, const char* epoch) {
+    auto next = assignment(revision, {kWeb, kWebMirror}, {});
+    next.epoch = epoch;
+    run.hub.publish(next);
+  };
+  auto reported_applied = [&](std::int64_t revision) {
+    return eventually([&] {
+      const auto last = run.last_report();
+      return last && last->applied.revision == revision;
+    });
+  };
+  publish(1, "epoch-a");
+  REQUIRE(reported_applied(1));
   const auto before = run.hub.reports().size();
   auto count_full = [&] {
     const auto reports = run.hub.reports();
@@ -185,20 +192,13 @@ TEST_CASE("an assignment from another hub process makes the next report a full s
   // The hub restarted (or another replica leads): its answers carry a new
   // epoch. This fake hub still knows the agent, so only the epoch can make
   // the agent send a full snapshot here.
-  auto second = assignment(2, {kWeb, kWebMirror}, {});
-  second.epoch = "epoch-b";
-  run.hub.publish(second);
+  publish(2, "epoch-b");
   REQUIRE(eventually([&] { return count_full() == 1; }));
   CHECK(run.hub.conflicts() == 0);
 
   // The same process's next revision: deltas again.
-  auto third = assignment(3, {kWeb, kWebMirror}, {});
-  third.epoch = "epoch-b";
-  run.hub.publish(third);
-  REQUIRE(eventually([&] {
-    const auto last = run.last_report();
-    return last && last->applied.revision == 3;
-  }));
+  publish(3, "epoch-b");
+  REQUIRE(reported_applied(3));
   CHECK(count_full() == 1);
   CHECK_FALSE(run.last_report()->full);
 }
