@@ -170,6 +170,11 @@ struct Applied {
     auto pass = apply_once(api, {1, std::move(splits)}, versions, applied);
     REQUIRE(pass.clean);
   }
+  // Revision 2 moves TrafficSplit "a" to its backup, as one delta.
+  ApplyPass fail_over_a() {
+    const auto failed_over = desired("a", 0, 1);
+    return apply_changes(api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}}, applied);
+  }
   FakeSplitApi api;
   std::set<std::string> versions;
   AppliedSplits applied;
@@ -215,9 +220,7 @@ TEST_CASE("a delta pass reads a TrafficSplit edited since it was applied and put
   Applied cluster({desired("a", 1, 0)});
   // A hand edit: another writer, so another resourceVersion.
   cluster.api.put("emojivoto", "a", desired("a", 5, 5).object_json);
-  const auto failed_over = desired("a", 0, 1);
-  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
-                            cluster.applied);
+  auto pass = cluster.fail_over_a();
   CHECK(pass.clean);
   CHECK(cluster.api.gets() == 1);  // the conditional patch was refused: it looked
   CHECK(weights_of(cluster.api, "a") == "0,1,");
@@ -229,9 +232,7 @@ TEST_CASE("a delta pass never overwrites a foreign TrafficSplit that took an ass
       R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"a",)"
       R"("namespace":"emojivoto","labels":{"team":"payments"}},"spec":{"service":"a","backends":[]}})";
   cluster.api.put("emojivoto", "a", foreign);
-  const auto failed_over = desired("a", 0, 1);
-  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
-                            cluster.applied);
+  auto pass = cluster.fail_over_a();
   CHECK_FALSE(pass.clean);
   CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
   REQUIRE(pass.errors.size() == 1);
@@ -269,9 +270,7 @@ TEST_CASE("a delta pass reports an unreachable API server per TrafficSplit, to b
           "[agent][applier]") {
   Applied cluster({desired("a", 1, 0)});
   cluster.api.fail_with(ApiFailure{0, "", "connection refused"});
-  const auto failed_over = desired("a", 0, 1);
-  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}},
-                            cluster.applied);
+  auto pass = cluster.fail_over_a();
   CHECK_FALSE(pass.clean);
   CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
   REQUIRE(pass.errors.size() == 1);
