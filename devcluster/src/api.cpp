@@ -84,17 +84,21 @@ ApiResponse Api::handle(const ApiRequest& request) {
   const std::string& p = request.path;
   bool get = request.method == "GET";
   if (get && (p == "/version" || p == "/version/")) return {200, version_json()};
-  if (get && (p == "/api" || p == "/api/")) {
-    if (wants_aggregated_discovery(request.accept)) {
-      return {200, aggregated_discovery_json(types_, true), kAggregatedDiscoveryContentType};
+  bool api_root = p == "/api" || p == "/api/";
+  if (get && (api_root || p == "/apis" || p == "/apis/")) {
+    DiscoveryFormat format = negotiate_discovery(request.accept);
+    if (format == DiscoveryFormat::kUnaggregated) {
+      return {200, api_root ? api_versions_json() : api_group_list_json(types_)};
     }
-    return {200, api_versions_json()};
+    return aggregated_discovery(request, api_root, format);
   }
-  if (get && (p == "/apis" || p == "/apis/")) {
-    if (wants_aggregated_discovery(request.accept)) {
-      return {200, aggregated_discovery_json(types_, false), kAggregatedDiscoveryContentType};
-    }
-    return {200, api_group_list_json(types_)};
+  if (get && p == "/openapi/v2") {
+    OpenApiV2 document = openapi_v2_document(request.accept);
+    if (document.status == 200) return {200, std::move(document.body), std::move(document.content_type)};
+    return error_response(ApiError{406, "NotAcceptable",
+                                   "only application/json and application/com.github.proto-openapi.spec.v2@v1.0+protobuf "
+                                   "are served at /openapi/v2",
+                                   "", "", "", {}});
   }
   if (get && (p == "/openapi/v3" || p == "/openapi/v3/")) return {200, openapi_index_json(types_)};
   if (get && p.rfind("/openapi/v3/", 0) == 0) {
@@ -130,6 +134,25 @@ ApiResponse Api::handle(const ApiRequest& request) {
   auto path = parse_resource_path(p);
   if (!path) return error_response(resource_not_found());
   return handle_resource(request, *path);
+}
+
+ApiResponse Api::aggregated_discovery(const ApiRequest& request, bool core, DiscoveryFormat format) const {
+  // As k8s.io/apiserver's ServeHTTPWithETag: the ETag of the v2 document for
+  // either version, a 304 when the client holds it, and Vary: Accept so that
+  // a cache (kubectl keeps one per server) does not hand one kubectl the
+  // format another negotiated.
+  std::string v2 = aggregated_discovery_json(types_, core, DiscoveryFormat::kAggregatedV2);
+  std::string etag = aggregated_discovery_etag(v2);
+  ApiResponse response{200, "", aggregated_discovery_content_type(format),
+                       {{"ETag", etag}, {"Vary", "Accept"}, {"Cache-Control", "public"}}};
+  if (request.if_none_match == etag) {
+    response.status = 304;
+    response.content_type.clear();
+  } else {
+    response.body = format == DiscoveryFormat::kAggregatedV2 ? std::move(v2)
+                                                             : aggregated_discovery_json(types_, core, format);
+  }
+  return response;
 }
 
 ApiResponse Api::handle_resource(const ApiRequest& request, const ResourcePath& path) {

@@ -14,6 +14,7 @@
 
 #include "api_error.h"
 #include "api_types.h"
+#include "discovery.h"
 #include "resource_types.h"
 #include "store.h"
 
@@ -64,6 +65,8 @@ class Api {
 
  private:
   ApiResponse handle_resource(const ApiRequest& request, const ResourcePath& path);
+  // GET /api (core) or /apis in an aggregated format.
+  ApiResponse aggregated_discovery(const ApiRequest& request, bool core, DiscoveryFormat format) const;
   ApiResponse get_object(const ApiRequest& request, const ResourceType& type, const ResourcePath& path);
   ApiResponse list_objects(const ApiRequest& request, const ResourceType& type, const ResourcePath& path);
   ApiResponse create_object(const ApiRequest& request, const ResourceType& type, const ResourcePath& path);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace switchyard::devcluster {
@@ -18,6 +19,7 @@ struct ApiRequest {
   std::map<std::string, std::string> query;
   std::string content_type;  // media type only, lower case, no parameters
   std::string accept;        // the Accept header as sent
+  std::string if_none_match;  // the If-None-Match header as sent
   // The body parsed as JSON (or YAML for apply patches and YAML bodies);
   // null when the request had none.
   std::unique_ptr<rapidjson::Document> body;
@@ -33,6 +35,7 @@ struct ApiResponse {
   int status = 200;
   std::string body;
   std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers{};  // more response headers
 };
 
 // Where a resource request points: /api/v1/namespaces/ns/services/name/status

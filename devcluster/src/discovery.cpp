@@ -3,13 +3,23 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <openssl/sha.h>
+
 #include <algorithm>
+
+#include "accept_header.h"
 
 namespace switchyard::devcluster {
 
 namespace {
 
 using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr const char* kDiscoveryGroup = "apidiscovery.k8s.io";
+
+const char* discovery_version(DiscoveryFormat format) {
+  return format == DiscoveryFormat::kAggregatedV2Beta1 ? "v2beta1" : "v2";
+}
 
 const char* const kVerbs[] = {"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"};
 const char* const kStatusVerbs[] = {"get", "patch", "update"};
@@ -143,9 +153,37 @@ std::string version_json() {
   return R"({"major":"1","minor":"32","gitVersion":"v1.32.0-switchyard","gitCommit":"0000000000000000000000000000000000000000","gitTreeState":"clean","buildDate":"2026-01-01T00:00:00Z","goVersion":"go1.23.0","compiler":"gc","platform":"linux/amd64"})";
 }
 
-bool wants_aggregated_discovery(const std::string& accept) {
-  return accept.find("as=APIGroupDiscoveryList") != std::string::npos &&
-         accept.find("g=apidiscovery.k8s.io") != std::string::npos && accept.find("v=v2") != std::string::npos;
+DiscoveryFormat negotiate_discovery(const std::string& accept) {
+  // An empty header gets the server's default serializer, without conversion.
+  for (const AcceptClause& clause : parse_accept(accept)) {
+    if (!clause.admits("application", "json")) continue;
+    // A stream other than watch or a server version rule the clause out
+    // before its conversion is looked at; other parameters are ignored.
+    std::string stream = clause.param("stream");
+    if ((!stream.empty() && stream != "watch") || !clause.param("sv").empty()) continue;
+    if (clause.param("g") != kDiscoveryGroup || clause.param("as") != "APIGroupDiscoveryList") continue;
+    std::string version = clause.param("v");
+    if (version == "v2") return DiscoveryFormat::kAggregatedV2;
+    if (version == "v2beta1") return DiscoveryFormat::kAggregatedV2Beta1;
+  }
+  return DiscoveryFormat::kUnaggregated;
+}
+
+std::string aggregated_discovery_content_type(DiscoveryFormat format) {
+  return std::string("application/json;g=") + kDiscoveryGroup + ";v=" + discovery_version(format) +
+         ";as=APIGroupDiscoveryList";
+}
+
+std::string aggregated_discovery_etag(const std::string& v2_json) {
+  unsigned char digest[SHA512_DIGEST_LENGTH];
+  SHA512(reinterpret_cast<const unsigned char*>(v2_json.data()), v2_json.size(), digest);
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string etag = "\"";
+  for (unsigned char byte : digest) {
+    etag += kHex[byte >> 4];
+    etag += kHex[byte & 0xf];
+  }
+  return etag + "\"";
 }
 
 std::string api_versions_json() {
@@ -242,14 +280,14 @@ std::optional<std::string> resource_list_json(const ResourceTypes& types, const 
   return finish(buffer);
 }
 
-std::string aggregated_discovery_json(const ResourceTypes& types, bool core) {
+std::string aggregated_discovery_json(const ResourceTypes& types, bool core, DiscoveryFormat format) {
   rapidjson::StringBuffer buffer;
   Writer w(buffer);
   w.StartObject();
   w.Key("kind");
   w.String("APIGroupDiscoveryList");
   w.Key("apiVersion");
-  w.String("apidiscovery.k8s.io/v2");
+  w.String((std::string(kDiscoveryGroup) + "/" + discovery_version(format)).c_str());
   w.Key("metadata");
   w.StartObject();
   w.EndObject();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 
+#include "accept_header.h"
 #include "json_util.h"
 
 namespace switchyard::devcluster {
@@ -249,6 +250,28 @@ std::string openapi_index_json(const ResourceTypes& types) {
   }
   doc.AddMember("paths", paths, allocator);
   return to_json(doc);
+}
+
+OpenApiV2 openapi_v2_document(const std::string& accept) {
+  static const std::string kJson =
+      R"({"swagger":"2.0","info":{"title":"Kubernetes","version":"v1.32.0-switchyard"},"paths":{},"definitions":{}})";
+  // The same in gnostic's openapi_v2.Document: swagger (1) "2.0", info (2)
+  // with title (1) and version (2).
+  static const std::string kProtobuf = std::string("\x0a\x03" "2.0" "\x12\x20" "\x0a\x0a" "Kubernetes" "\x12\x12") +
+                                       "v1.32.0-switchyard";
+  // Asked for with '@', which Go's mime parser refuses in a Content-Type, so
+  // answered (and also accepted) with '.' instead.
+  static const char* const kProtobufTypes[] = {"com.github.proto-openapi.spec.v2@v1.0+protobuf",
+                                               "com.github.proto-openapi.spec.v2.v1.0+protobuf"};
+  for (const AcceptClause& clause : parse_accept(accept)) {
+    if (clause.admits("application", "json")) return {200, kJson, "application/json"};
+    for (const char* type : kProtobufTypes) {
+      if (clause.admits("application", type)) {
+        return {200, kProtobuf, std::string("application/") + kProtobufTypes[1]};
+      }
+    }
+  }
+  return {406, "", ""};
 }
 
 }  // namespace switchyard::devcluster

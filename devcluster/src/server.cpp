@@ -274,6 +274,7 @@ class Server::Impl {
     for (const auto& [key, value] : request.params) api_request.query.emplace(key, value);
     api_request.content_type = lower_media_type(request.get_header_value("Content-Type"));
     api_request.accept = request.get_header_value("Accept");
+    api_request.if_none_match = request.get_header_value("If-None-Match");
     if (!request.body.empty()) {
       const std::string& media = api_request.content_type;
       if (request.method == "PATCH" && patch_kind(media) == PatchKind::kUnsupported) {
@@ -315,7 +316,8 @@ class Server::Impl {
     }
     ApiResponse answer = loop_.call([&] { return api_->handle(api_request); });
     response.status = answer.status;
-    response.set_content(std::move(answer.body), answer.content_type.c_str());
+    for (const auto& [name, value] : answer.headers) response.set_header(name, value);
+    if (!answer.content_type.empty()) response.set_content(std::move(answer.body), answer.content_type.c_str());
   }
 
   // `client_socket` (-1 if unknown) is the connection's descriptor, valid

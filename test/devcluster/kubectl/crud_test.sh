@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 start_server
 
 expect_output "version minor 32 picks kubectl 1.32" '"minor":"32"' k get --raw /version
-expect_failure "no OpenAPI v2" 'NotFound' k get --raw /openapi/v2
+expect_output "OpenAPI v2 without definitions (kubectl 1.27 and 1.28 need it)" '"swagger":"2.0"' k get --raw /openapi/v2
 expect_output "kubectl gets aggregated discovery" 'Content-Type: application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList' \
   k api-resources -v=8
 expect_output "api-resources lists built-ins" 'endpointslices +discovery.k8s.io/v1 +true +EndpointSlice' k api-resources

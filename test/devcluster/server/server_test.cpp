@@ -540,3 +540,125 @@ TEST_CASE("a busy watch sends bursts of events together, complete and in order",
   CHECK(chunk_sizes.front() == 1);
   CHECK(chunk_sizes.size() < kWrites / 2);
 }
+
+namespace {
+
+const std::string kDiscoveryV2 = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+const std::string kDiscoveryV2Beta1 = "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList";
+
+httplib::Result get_with(httplib::Client& client, const std::string& path, const httplib::Headers& headers) {
+  auto result = client.Get(path.c_str(), headers);
+  REQUIRE(result);
+  return result;
+}
+
+}  // namespace
+
+TEST_CASE("discovery documents are chosen from Accept as kube-apiserver 1.32 chooses them", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  struct Case {
+    std::string accept;
+    std::string content_type;  // what GET /apis answers
+  };
+  const std::vector<Case> cases = {
+      {"", "application/json"},
+      {"application/json", "application/json"},
+      {"*/*", "application/json"},
+      // kubectl 1.27-1.29: v2beta1 is all they read.
+      {kDiscoveryV2Beta1 + ",application/json", kDiscoveryV2Beta1},
+      // kubectl 1.30 and later.
+      {kDiscoveryV2 + "," + kDiscoveryV2Beta1 + ",application/json", kDiscoveryV2},
+      // A clause without a conversion is passed over, not taken as "any form".
+      {"application/json, " + kDiscoveryV2Beta1, kDiscoveryV2Beta1},
+      // Clauses go in q order, then as sent.
+      {kDiscoveryV2 + ";q=0.5," + kDiscoveryV2Beta1, kDiscoveryV2Beta1},
+      {kDiscoveryV2Beta1 + ";q=0.9 ," + kDiscoveryV2 + ";q=0.8", kDiscoveryV2Beta1},
+      // devcluster answers JSON only, so a protobuf clause is passed over.
+      {"application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList," + kDiscoveryV2Beta1,
+       kDiscoveryV2Beta1},
+      {"*/*;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", kDiscoveryV2},
+      {"application/*;as=APIGroupDiscoveryList;v=v2beta1;g=apidiscovery.k8s.io", kDiscoveryV2Beta1},
+      // Not the aggregated kind, version or group, or a stream other than watch.
+      {"application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList", "application/json"},
+      {"application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscovery", "application/json"},
+      {"application/json;g=meta.k8s.io;v=v2;as=APIGroupDiscoveryList", "application/json"},
+      {kDiscoveryV2 + ";stream=chunks", "application/json"},
+      {kDiscoveryV2 + ";sv=v1", "application/json"},
+      {"text/html;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", "application/json"},
+      {";;,,/ ,=;q=x, application/json;g=apidiscovery.k8s.io;v=v2beta1", "application/json"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.accept);
+    auto apis = get_with(client, "/apis", {{"Accept", c.accept}});
+    CHECK(apis->status == 200);
+    CHECK(apis->get_header_value("Content-Type") == c.content_type);
+    auto body = parse(apis->body);
+    if (c.content_type == "application/json") {
+      CHECK(std::string(body["kind"].GetString()) == "APIGroupList");
+      CHECK_FALSE(apis->has_header("Vary"));
+      CHECK_FALSE(apis->has_header("ETag"));
+    } else {
+      CHECK(std::string(body["kind"].GetString()) == "APIGroupDiscoveryList");
+      std::string version = c.content_type == kDiscoveryV2 ? "v2" : "v2beta1";
+      CHECK(std::string(body["apiVersion"].GetString()) == "apidiscovery.k8s.io/" + version);
+      CHECK(apis->get_header_value("Vary") == "Accept");
+    }
+  }
+  // The core group at /api, in both aggregated versions, and the two
+  // versions differ only in apiVersion.
+  auto core_v2 = get_with(client, "/api", {{"Accept", kDiscoveryV2}});
+  auto core_beta = get_with(client, "/api", {{"Accept", kDiscoveryV2Beta1 + ",application/json"}});
+  CHECK(core_beta->get_header_value("Content-Type") == kDiscoveryV2Beta1);
+  auto core = parse(core_beta->body);
+  REQUIRE(core["items"].Size() == 1);
+  CHECK(std::string(core["items"][0]["metadata"]["name"].GetString()).empty());
+  std::string beta_as_v2 = core_beta->body;
+  beta_as_v2.replace(beta_as_v2.find("apidiscovery.k8s.io/v2beta1"), 27, "apidiscovery.k8s.io/v2");
+  CHECK(beta_as_v2 == core_v2->body);
+  CHECK(std::string(parse(get_with(client, "/api", {{"Accept", "application/json"}})->body)["kind"].GetString()) ==
+        "APIVersions");
+}
+
+TEST_CASE("aggregated discovery carries an ETag, answers 304 while it holds and changes with a CRD",
+          "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  auto first = get_with(client, "/apis", {{"Accept", kDiscoveryV2}});
+  std::string etag = first->get_header_value("ETag");
+  CHECK(etag.size() == 130);  // a quoted SHA-512 in hex
+  CHECK(etag.find_first_not_of("0123456789ABCDEF", 1) == 129);
+  CHECK(first->get_header_value("Cache-Control") == "public");
+  // The same tag for v2beta1: the server tags the document, not its encoding.
+  CHECK(get_with(client, "/apis", {{"Accept", kDiscoveryV2Beta1}})->get_header_value("ETag") == etag);
+  auto cached = get_with(client, "/apis", {{"Accept", kDiscoveryV2}, {"If-None-Match", etag}});
+  CHECK(cached->status == 304);
+  CHECK(cached->body.empty());
+  CHECK(get_with(client, "/apis", {{"Accept", kDiscoveryV2}, {"If-None-Match", "\"other\""}})->status == 200);
+
+  const std::string crd = R"({"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+    "metadata":{"name":"widgets.example.com"},"spec":{"group":"example.com","scope":"Namespaced",
+    "names":{"plural":"widgets","singular":"widget","kind":"Widget"},
+    "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}})";
+  REQUIRE(client.Post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd, kJson)->status == 201);
+  auto changed = get_with(client, "/apis", {{"Accept", kDiscoveryV2}, {"If-None-Match", etag}});
+  CHECK(changed->status == 200);
+  CHECK(changed->get_header_value("ETag") != etag);
+  CHECK(changed->body.find("\"widgets\"") != std::string::npos);
+}
+
+TEST_CASE("OpenAPI v2 is served without definitions as JSON or as kubectl's protobuf", "[devcluster]") {
+  Running running;
+  auto client = running.client();
+  auto json = get_with(client, "/openapi/v2", {{"Accept", "application/json, */*"}});
+  CHECK(json->status == 200);
+  CHECK(std::string(parse(json->body)["swagger"].GetString()) == "2.0");
+  // kubectl 1.27 and 1.28 ask for this before every apply.
+  auto protobuf = get_with(client, "/openapi/v2", {{"Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"}});
+  CHECK(protobuf->status == 200);
+  CHECK(protobuf->get_header_value("Content-Type") == "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  CHECK(protobuf->body.rfind(std::string("\x0a\x03" "2.0\x12"), 0) == 0);
+  auto refused = get_with(client, "/openapi/v2", {{"Accept", "text/html"}});
+  CHECK(refused->status == 406);
+  CHECK(std::string(parse(refused->body)["reason"].GetString()) == "NotAcceptable");
+}
