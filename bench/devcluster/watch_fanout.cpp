@@ -47,8 +47,15 @@ std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
 
-std::unique_ptr<httplib::Client> make_client(const std::string& url) {
-  auto client = std::make_unique<httplib::Client>(url);
+// Where the server listens and the token it wants (with --tls it makes one).
+struct Endpoint {
+  std::string url;
+  std::string token;
+};
+
+std::unique_ptr<httplib::Client> make_client(const Endpoint& endpoint) {
+  auto client = std::make_unique<httplib::Client>(endpoint.url);
+  if (!endpoint.token.empty()) client->set_bearer_token_auth(endpoint.token);
   client->enable_server_certificate_verification(false);  // self-signed loopback server
   client->set_keep_alive(true);
   client->set_tcp_nodelay(true);  // as Go clients do; otherwise Nagle + delayed ACK add 40 ms
@@ -61,8 +68,8 @@ std::unique_ptr<httplib::Client> make_client(const std::string& url) {
 // object ("sent":"<ns>") and records the latency to when it was read.
 class Watcher {
  public:
-  Watcher(std::string url, std::string resource_version, bool never_read)
-      : url_(std::move(url)), resource_version_(std::move(resource_version)), never_read_(never_read) {
+  Watcher(Endpoint endpoint, std::string resource_version, bool never_read)
+      : endpoint_(std::move(endpoint)), resource_version_(std::move(resource_version)), never_read_(never_read) {
     latencies_ns_.reserve(1 << 16);
   }
 
@@ -88,7 +95,7 @@ class Watcher {
 
  private:
   void run() {
-    auto client = make_client(url_);
+    auto client = make_client(endpoint_);
     std::string path = "/api/v1/namespaces/bench/configmaps?watch=true&resourceVersion=" + resource_version_;
     std::string pending;
     client->Get(
@@ -126,7 +133,7 @@ class Watcher {
     ++events_;
   }
 
-  std::string url_;
+  Endpoint endpoint_;
   std::string resource_version_;
   bool never_read_;
   std::thread thread_;
@@ -159,14 +166,14 @@ std::string current_resource_version(httplib::Client& client) {
   return body.substr(at + kKey.size(), end - at - kKey.size());
 }
 
-PhaseResult run_phase(const std::string& url, const Settings& settings, const std::string& phase, bool slow_watcher) {
-  auto control = make_client(url);
+PhaseResult run_phase(const Endpoint& endpoint, const Settings& settings, const std::string& phase, bool slow_watcher) {
+  auto control = make_client(endpoint);
   std::string since = current_resource_version(*control);
 
   std::vector<std::unique_ptr<Watcher>> watchers;
-  for (int i = 0; i < settings.watchers; ++i) watchers.push_back(std::make_unique<Watcher>(url, since, false));
+  for (int i = 0; i < settings.watchers; ++i) watchers.push_back(std::make_unique<Watcher>(endpoint, since, false));
   std::unique_ptr<Watcher> slow;
-  if (slow_watcher) slow = std::make_unique<Watcher>(url, since, true);
+  if (slow_watcher) slow = std::make_unique<Watcher>(endpoint, since, true);
   for (auto& watcher : watchers) watcher->start();
   if (slow) slow->start();
   auto connect_deadline = Clock::now() + std::chrono::seconds(60);
@@ -182,7 +189,7 @@ PhaseResult run_phase(const std::string& url, const Settings& settings, const st
   std::vector<std::thread> writers;
   for (int w = 0; w < settings.writers; ++w) {
     writers.emplace_back([&, w] {
-      auto client = make_client(url);
+      auto client = make_client(endpoint);
       for (int i; (i = next.fetch_add(1)) < settings.writes;) {
         std::string body = "{\"metadata\":{\"name\":\"" + phase + "-" + std::to_string(i) +
                            "\"},\"data\":{\"sent\":\"" + std::to_string(now_ns()) + "\",\"writer\":\"" +
@@ -291,7 +298,8 @@ int main(int argc, char** argv) {
   sched_getaffinity(0, sizeof(cpus), &cpus);
   std::printf("devcluster watch fan-out on %s: %d CPUs usable, server and clients in one process\n",
               server.url().c_str(), CPU_COUNT(&cpus));
-  auto control = make_client(server.url());
+  const Endpoint endpoint{server.url(), server.token()};
+  auto control = make_client(endpoint);
   auto created = control->Post("/api/v1/namespaces", R"({"metadata":{"name":"bench"}})", "application/json");
   if (!created || created->status != 201) {
     std::fprintf(stderr, "could not create the namespace\n");
@@ -301,11 +309,11 @@ int main(int argc, char** argv) {
   // A short warm-up so connection setup and allocator growth are not measured.
   Settings warmup = settings;
   warmup.writes = std::min(settings.writes, 2000);
-  (void)run_phase(server.url(), warmup, "warmup", false);
+  (void)run_phase(endpoint, warmup, "warmup", false);
 
-  PhaseResult steady = run_phase(server.url(), settings, "steady", false);
+  PhaseResult steady = run_phase(endpoint, settings, "steady", false);
   print("steady", settings, steady);
-  PhaseResult slow = run_phase(server.url(), settings, "slow-watcher", true);
+  PhaseResult slow = run_phase(endpoint, settings, "slow-watcher", true);
   print("slow-watcher", settings, slow);
   server.stop();
   bool complete = steady.delivered_events == steady.expected_events && slow.delivered_events == slow.expected_events &&

@@ -82,6 +82,9 @@ const char* reason_for(int status) {
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options) : options_(std::move(options)) {
+    // Over HTTPS kubectl asks for a user name when the kubeconfig has no
+    // credentials, so a TLS server always has a token to write there.
+    if (options_.tls && options_.token.empty()) options_.token = random_token();
     Api::Options api_options;
     api_options.event_window = options_.event_window;
     api_ = std::make_unique<Api>(api_options);
@@ -176,6 +179,8 @@ class Server::Impl {
     return std::string(options_.tls ? "https" : "http") + "://" + options_.host + ":" + std::to_string(port_);
   }
   std::string ca_pem() const { return identity_.certificate_pem; }
+
+  const std::string& token() const { return options_.token; }
 
   std::string kubeconfig(const std::string& context) const {
     std::string out = "apiVersion: v1\nkind: Config\nclusters:\n- name: " + context + "\n  cluster:\n    server: " +
@@ -465,6 +470,7 @@ void Server::stop() { impl_->stop(); }
 bool Server::restart(std::string& error) { return impl_->restart(error); }
 int Server::port() const { return impl_->port(); }
 std::string Server::url() const { return impl_->url(); }
+const std::string& Server::token() const { return impl_->token(); }
 std::string Server::ca_certificate_pem() const { return impl_->ca_pem(); }
 std::string Server::kubeconfig(const std::string& context_name) const { return impl_->kubeconfig(context_name); }
 bool Server::write_kubeconfig(const std::string& path, const std::string& context_name, std::string& error) const {

@@ -103,4 +103,17 @@ bool save_tls_identity(const TlsIdentity& identity, const std::string& cert_file
   return true;
 }
 
+std::string random_token() {
+  unsigned char bytes[32];
+  // Fails only without an entropy source, where no TLS key could be made either.
+  if (RAND_bytes(bytes, sizeof bytes) != 1) std::abort();
+  static const char kHex[] = "0123456789abcdef";
+  std::string token;
+  for (unsigned char byte : bytes) {
+    token += kHex[byte >> 4];
+    token += kHex[byte & 0xf];
+  }
+  return token;
+}
+
 }  // namespace switchyard::devcluster

@@ -24,4 +24,8 @@ struct TlsIdentity {
 [[nodiscard]] bool save_tls_identity(const TlsIdentity& identity, const std::string& cert_file,
                                      const std::string& key_file, std::string& error);
 
+// 32 random bytes from OpenSSL's generator in hex: a bearer token for a
+// server started without one.
+[[nodiscard]] std::string random_token();
+
 }  // namespace switchyard::devcluster

@@ -34,9 +34,12 @@ fail() {
   exit 1
 }
 
-# start_server [extra flags...]: waits for the `ready <url>` line.
+# start_server [extra flags...]: waits for the `ready <url>` line. With
+# NO_TOKEN=1 the server gets no --token (and makes one up).
 start_server() {
-  "$DEVCLUSTER_BIN" --listen 127.0.0.1:0 --tls --token "test-token-$$" --kubeconfig-out "$KUBECONFIG" \
+  local token_flags=(--token "test-token-$$")
+  if [ "${NO_TOKEN:-}" = 1 ]; then token_flags=(); fi
+  "$DEVCLUSTER_BIN" --listen 127.0.0.1:0 --tls "${token_flags[@]}" --kubeconfig-out "$KUBECONFIG" \
     --context-name devcluster-test "$@" >"$WORK/server.out" 2>"$WORK/server.err" &
   SERVER_PID=$!
   for _ in $(seq 1 200); do

@@ -662,3 +662,25 @@ TEST_CASE("OpenAPI v2 is served without definitions as JSON or as kubectl's prot
   CHECK(refused->status == 406);
   CHECK(std::string(parse(refused->body)["reason"].GetString()) == "NotAcceptable");
 }
+
+TEST_CASE("TLS without a token makes one up, requires it and writes it into the kubeconfig", "[devcluster]") {
+  ServerOptions options;
+  options.tls = true;
+  Running running(options);
+  const std::string& token = running.server.token();
+  CHECK(token.size() == 64);
+  CHECK(token.find_first_not_of("0123456789abcdef") == std::string::npos);
+  httplib::SSLClient client("127.0.0.1", running.server.port());
+  client.enable_server_certificate_verification(false);
+  CHECK(client.Get("/api/v1/namespaces")->status == 401);
+  client.set_bearer_token_auth(token);
+  CHECK(client.Get("/api/v1/namespaces")->status == 200);
+  CHECK(running.server.kubeconfig("ctx").find("    token: " + token + "\n") != std::string::npos);
+  // Each server its own.
+  Running other(options);
+  CHECK(other.server.token() != token);
+  // Over HTTP nothing changes: no token unless given.
+  Running plain;
+  CHECK(plain.server.token().empty());
+  CHECK(plain.client().Get("/api/v1/namespaces")->status == 200);
+}

@@ -23,7 +23,10 @@ struct ServerOptions {
   // PEM files; when empty and tls is on, a self-signed identity is generated.
   std::string tls_cert_file;
   std::string tls_key_file;
-  std::string token;     // bearer token every request must carry; empty: none
+  // Bearer token every request must carry; empty: none over HTTP, and with
+  // tls a random one (Server::token()), so the kubeconfig always carries
+  // credentials: kubectl asks for a user name over HTTPS without them.
+  std::string token;
   std::string data_dir;  // persist objects there; empty: in memory only
   std::string audit_log_file;  // append one JSON line per resource request; empty: none
   std::size_t event_window = 10000;  // events kept for watches; older -> 410 Expired
@@ -78,6 +81,7 @@ class Server {
   [[nodiscard]] int port() const;
   [[nodiscard]] std::string url() const;  // https://127.0.0.1:PORT or http://...
   [[nodiscard]] std::string ca_certificate_pem() const;  // empty without TLS
+  [[nodiscard]] const std::string& token() const;  // the given or generated one; empty: none
   // A kubeconfig that kubectl and the clients use as is.
   [[nodiscard]] std::string kubeconfig(const std::string& context_name) const;
   [[nodiscard]] bool write_kubeconfig(const std::string& path, const std::string& context_name,
