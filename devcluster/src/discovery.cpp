@@ -233,8 +233,11 @@ std::optional<std::string> resource_list_json(const ResourceTypes& types, const 
   w.StartObject();
   w.Key("kind");
   w.String("APIResourceList");
-  w.Key("apiVersion");
-  w.String("v1");
+  // A real server's core list (/api/v1) has no apiVersion; group lists do.
+  if (!group.empty()) {
+    w.Key("apiVersion");
+    w.String("v1");
+  }
   w.Key("groupVersion");
   w.String((group.empty() ? version : group + "/" + version).c_str());
   w.Key("resources");

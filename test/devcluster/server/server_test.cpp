@@ -5,9 +5,13 @@
 #include <httplib.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -683,4 +687,75 @@ TEST_CASE("TLS without a token makes one up, requires it and writes it into the 
   Running plain;
   CHECK(plain.server.token().empty());
   CHECK(plain.client().Get("/api/v1/namespaces")->status == 200);
+}
+
+namespace {
+
+// Every member path of a JSON document ("items[].metadata.name"), so that
+// documents with different contents compare by shape.
+void collect_paths(const rapidjson::Value& value, const std::string& prefix, std::set<std::string>& out) {
+  if (value.IsObject()) {
+    for (const auto& member : value.GetObject()) {
+      std::string path = prefix + "." + member.name.GetString();
+      out.insert(path);
+      collect_paths(member.value, path, out);
+    }
+  } else if (value.IsArray()) {
+    for (const auto& item : value.GetArray()) collect_paths(item, prefix + "[]", out);
+  }
+}
+
+std::set<std::string> paths_of(const std::string& json) {
+  std::set<std::string> out;
+  collect_paths(parse(json), "", out);
+  return out;
+}
+
+std::set<std::string> minus(const std::set<std::string>& a, const std::set<std::string>& b) {
+  std::set<std::string> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::inserter(out, out.end()));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("discovery documents have the fields of a real API server's", "[devcluster]") {
+  const std::filesystem::path fixtures = std::filesystem::path(SWITCHYARD_SHARED_DIR) / "fixtures/kube-real/discovery";
+  if (!std::filesystem::exists(fixtures)) {
+    WARN("skipped: " << fixtures << " is absent (no recordings)");
+    return;
+  }
+  auto recorded = [&](const char* name) {
+    std::ifstream in(fixtures / name);
+    REQUIRE(in);
+    return paths_of(std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  Running running;
+  auto client = running.client();
+  auto served = [&](const std::string& path, const std::string& accept) {
+    auto response = get_with(client, path, {{"Accept", accept}});
+    REQUIRE(response->status == 200);
+    return paths_of(response->body);
+  };
+  const std::set<std::string> none;
+  // Aggregated: the same fields, none missing and none invented, for the
+  // groups under /apis and the core group under /api.
+  for (const char* path : {"/apis", "/api"}) {
+    CAPTURE(path);
+    CHECK(served(path, kDiscoveryV2) == recorded("aggregated_v2.json"));
+  }
+  CHECK(served("/apis", "application/json") == recorded("apis.json"));
+  CHECK(served("/api", "application/json") == recorded("api.json"));
+  // Resource lists: nothing invented; what is left out is the storage version
+  // hash (no client here reads it) and the group/version that only
+  // cross-group subresources such as pods/eviction carry.
+  const std::set<std::string> left_out = {".resources[].storageVersionHash", ".resources[].group",
+                                          ".resources[].version"};
+  auto core = served("/api/v1", "application/json");
+  CHECK(minus(core, recorded("api__v1.json")) == none);
+  CHECK(minus(recorded("api__v1.json"), core) == left_out);
+  auto extensions = served("/apis/apiextensions.k8s.io/v1", "application/json");
+  CHECK(minus(extensions, recorded("apis__apiextensions.k8s.io__v1.json")) == none);
+  CHECK(minus(recorded("apis__apiextensions.k8s.io__v1.json"), extensions) ==
+        std::set<std::string>{".resources[].storageVersionHash"});
 }
