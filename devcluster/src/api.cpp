@@ -138,9 +138,9 @@ ApiResponse Api::handle(const ApiRequest& request) {
 
 ApiResponse Api::aggregated_discovery(const ApiRequest& request, bool core, DiscoveryFormat format) const {
   // As k8s.io/apiserver's ServeHTTPWithETag: the ETag of the v2 document for
-  // either version, a 304 when the client holds it, and Vary: Accept so that
-  // a cache (kubectl keeps one per server) does not hand one kubectl the
-  // format another negotiated.
+  // either version, a 304 when the client holds it, and Vary: Accept since
+  // the answer depends on it, which tells HTTP caches not to hand one client
+  // the format another negotiated.
   std::string v2 = aggregated_discovery_json(types_, core, DiscoveryFormat::kAggregatedV2);
   std::string etag = aggregated_discovery_etag(v2);
   ApiResponse response{200, "", aggregated_discovery_content_type(format),

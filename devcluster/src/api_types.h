@@ -34,7 +34,7 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   std::string body;
-  std::string content_type = "application/json";
+  std::string content_type = "application/json";  // empty: no body at all (a 304)
   std::vector<std::pair<std::string, std::string>> headers{};  // more response headers
 };
 
