@@ -56,7 +56,7 @@ spec:
 YAML
 out="$(k apply -f "$WORK/builtins.yaml" 2>&1)" || fail "apply built-ins: $out"
 for expected in 'service/web-svc created' 'endpointslice.discovery.k8s.io/web-svc-abcde created' 'deployment.apps/web created'; do
-  echo "$out" | grep -q "$expected" || fail "apply built-ins: missing '$expected' in: $out"
+  grep -q "$expected" <<<"$out" || fail "apply built-ins: missing '$expected' in: $out"
 done
 expect_output "Service got a cluster IP" '^10\.96\.' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.clusterIP}'
 expect_output "Service columns" '^web-svc +ClusterIP +10\.96\.' k get svc -n emojivoto
@@ -69,8 +69,8 @@ expect_output "apply again is a no-op" 'service/web-svc unchanged' k apply -f "$
 # Updates of built-ins: kubectl sends strategic merge patches.
 sed -e 's/targetPort: 8080/targetPort: 9090/' -e 's/replicas: 2/replicas: 3/' "$WORK/builtins.yaml" >"$WORK/builtins-2.yaml"
 out="$(k apply -f "$WORK/builtins-2.yaml" 2>&1)" || fail "apply updated built-ins: $out"
-echo "$out" | grep -q 'service/web-svc configured' || fail "Service update: $out"
-echo "$out" | grep -q 'deployment.apps/web configured' || fail "Deployment update: $out"
+grep -q 'service/web-svc configured' <<<"$out" || fail "Service update: $out"
+grep -q 'deployment.apps/web configured' <<<"$out" || fail "Deployment update: $out"
 expect_output "Service port merged by key" '^9090$' k get svc web-svc -n emojivoto -o 'jsonpath={.spec.ports[0].targetPort}'
 expect_output "Deployment updated" '^3$' k get deploy web -n emojivoto -o 'jsonpath={.spec.replicas}'
 expect_output "kubectl patch (strategic by default) merges list items by key" 'web-svc patched' \

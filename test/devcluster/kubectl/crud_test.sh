@@ -30,9 +30,9 @@ expect_output "get -A shows the namespace column" '^emojivoto +web-svc +west' k 
 # A second object so that --chunk-size=1 needs a continue token.
 sed 's/name: web-svc$/name: web-svc-2/' "$fos" | k apply -f - >/dev/null
 out="$(k get fos -A --chunk-size=1 -v=6 2>&1)"
-echo "$out" | grep -q 'limit=1&continue=' || echo "$out" | grep -q 'continue=.*limit=1' || fail "get --chunk-size=1 did not page: $out"
-echo "$out" | grep -Eq '^emojivoto +web-svc ' || fail "chunked get lost web-svc: $out"
-echo "$out" | grep -Eq '^emojivoto +web-svc-2 ' || fail "chunked get lost web-svc-2: $out"
+grep -q 'limit=1&continue=' <<<"$out" || grep -q 'continue=.*limit=1' <<<"$out" || fail "get --chunk-size=1 did not page: $out"
+grep -Eq '^emojivoto +web-svc ' <<<"$out" || fail "chunked get lost web-svc: $out"
+grep -Eq '^emojivoto +web-svc-2 ' <<<"$out" || fail "chunked get lost web-svc-2: $out"
 
 expect_output "explain reads the CRD schema" 'Backing services in priority order' k explain fos.spec.backingServices
 expect_output "explain lists nested fields" 'cluster.*<string> -required-' k explain fos.spec.backingServices

@@ -63,7 +63,7 @@ expect_output() {
   shift 2
   local out
   out="$("$@" 2>&1)" || fail "$what: command failed: $* -> $out"
-  echo "$out" | grep -Eq -- "$pattern" || fail "$what: output does not match /$pattern/: $out"
+  grep -Eq -- "$pattern" <<<"$out" || fail "$what: output does not match /$pattern/: $out"
 }
 
 # expect_failure "description" "regex" command...: the command must fail with
@@ -73,7 +73,7 @@ expect_failure() {
   shift 2
   local out
   if out="$("$@" 2>&1)"; then fail "$what: command succeeded: $* -> $out"; fi
-  echo "$out" | grep -Eq -- "$pattern" || fail "$what: error does not match /$pattern/: $out"
+  grep -Eq -- "$pattern" <<<"$out" || fail "$what: error does not match /$pattern/: $out"
 }
 
 # wait_for_file "description" file regex [seconds]

@@ -8,7 +8,7 @@ KUBECTL="$3"
 source "$(dirname "$0")/lib.sh"
 start_server
 
-minor="$("$KUBECTL" version --client -o json | sed -n 's/^ *"minor": "\([0-9]*\).*/\1/p' | head -1)"
+minor="$("$KUBECTL" version --client -o json | sed -n 's/^ *"minor": "\([0-9]*\).*/\1/p')"
 [ -n "$minor" ] || fail "cannot read the client version of $KUBECTL"
 expect_output "apply crds/" 'failoverservices.switchyard.io (created|serverside-applied)' k apply -f "$REPO/crds/"
 namespace_manifest emojivoto | k apply -f - >/dev/null
