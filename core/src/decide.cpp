@@ -35,6 +35,8 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   // Rule 1: healthy, unhealthy or unknown, on the hub's receive times.
   auto& s = scratch;
   s.healthy.assign(backing_count, false);
+  s.last_known.assign(backing_count, false);
+  s.presumed_down.assign(backing_count, false);
   s.no_info.assign(backing_count, false);  // never reported, nothing restored, cluster not silent: wait for it
   s.display.assign(backing_count, Health::Unknown);
   s.health_why.assign(backing_count, Reason{});
@@ -47,8 +49,10 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     const bool reported_healthy =
         service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
     const bool last_known = service.reported ? reported_healthy : runtime.restored_healthy.value_or(false);
+    s.last_known[b] = last_known;
     if (silence >= silent_ms) {
       cluster.seen_silent = true;
+      s.presumed_down[b] = true;
       s.health_why[b] = {WhyNot::PresumedDown};
     } else if (silence >= unknown_ms) {
       cluster.seen_silent = true;
@@ -99,6 +103,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     } else {
       consider_wake(wake, here.last_heard + unknown_ms, now);
     }
+    hold_or_resume(record, c, consumer_silent);
 
     s.usable.assign(backing_count, false);
     s.omitted.assign(backing_count, false);
@@ -106,6 +111,14 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     s.why_not.assign(s.health_why.begin(), s.health_why.end());
     s.group_usable.assign(group_count, false);
     for (std::size_t b = 0; b < backing_count; ++b) {
+      // Rule 1b: the consumer's own backends are not presumed down for its
+      // own traffic when the silence is its own: they keep their last known
+      // health for it (other consumers fail away from them, rule 1).
+      bool healthy = s.healthy[b];
+      if (s.presumed_down[b] && record.backings[b].cluster == consumer.cluster) {
+        healthy = s.last_known[b];
+        s.why_not[b] = healthy ? Reason{} : Reason{WhyNot::SilentUnknown};
+      }
       const auto mirror = consumer.mirrors[b];
       MirrorState mirror_state = MirrorState::NotNeeded;
       if (mirror != kNoService) {
@@ -118,16 +131,19 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         } else if (!reported.reported) {
           mirror_state = MirrorState::Unknown;
           // The consumer's agent has not measured it yet: a first decision waits.
-          s.mirror_unknown[b] = s.healthy[b];
+          s.mirror_unknown[b] = healthy;
         } else {
           mirror_state = reported.last.ready_endpoints > 0 ? MirrorState::Ready : MirrorState::NotReady;
         }
       }
       // Rule 7: a backend this consumer cannot resolve is left out of its
       // split. Unknown keeps what was last known (after a hub restart: what
-      // status recorded), so that no report at all changes no split.
+      // status recorded), so that no report at all changes no split; a
+      // silent consumer's last report that the mirror exists is what was
+      // last known (it may have come while decisions were frozen).
+      const bool known_to_exist = mirror != kNoService && health[mirror].reported && health[mirror].last.exists;
       s.omitted[b] = mirror_state == MirrorState::Missing ||
-                     (mirror_state == MirrorState::Unknown && consumer.omitted[b]);
+                     (mirror_state == MirrorState::Unknown && !known_to_exist && consumer.omitted[b]);
       bool mirror_ok = true;
       if (s.omitted[b]) {
         mirror_ok = false;
@@ -136,7 +152,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         mirror_ok = false;
         s.why_not[b] = {WhyNot::MirrorNotReady};
       }
-      s.usable[b] = s.healthy[b] && mirror_ok;
+      s.usable[b] = healthy && mirror_ok;
       if (s.usable[b]) s.group_usable[record.group_of[b]] = true;
     }
 
@@ -289,6 +305,39 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     if (update_line(record, c, line)) record.status_dirty = true;
   }
   return wake;
+}
+
+void Engine::Impl::hold_or_resume(Record& record, std::size_t c, bool silent) {
+  auto& consumer = record.consumers[c];
+  if (silent) {
+    if (!consumer.before_silence) {
+      consumer.before_silence = HeldDecision{consumer.decided,     consumer.active_priority, consumer.active_since,
+                                             consumer.weights,     consumer.omitted,         consumer.no_healthy,
+                                             consumer.usable_since};
+    }
+    return;
+  }
+  if (!consumer.before_silence) return;
+  // Back from silence: what was decided meanwhile is dropped. The caller
+  // decides on the fresh report from what the agent last had.
+  auto held = std::move(*consumer.before_silence);
+  consumer.before_silence.reset();
+  if (held.decided != consumer.decided || held.weights != consumer.weights || held.omitted != consumer.omitted) {
+    record.splits_dirty |= std::uint64_t{1} << c;
+    record.status_dirty = true;
+  }
+  consumer.decided = held.decided;
+  consumer.active_priority = held.active_priority;
+  consumer.active_since = held.active_since;
+  consumer.weights = std::move(held.weights);
+  consumer.omitted = std::move(held.omitted);
+  consumer.no_healthy = held.no_healthy;
+  // A group's failback clock runs on across the silence only if the group
+  // was usable throughout it; one that became usable meanwhile (seen from
+  // the backends' side alone) starts on this report.
+  for (std::size_t g = 0; g < consumer.usable_since.size(); ++g) {
+    if (consumer.usable_since[g] != held.usable_since[g]) consumer.usable_since[g] = kNever;
+  }
 }
 
 bool Engine::Impl::update_line(Record& record, std::size_t c, const ConsumerLine& line) {

@@ -66,7 +66,7 @@ ServiceId Engine::Impl::intern_service(ClusterId cluster, std::string_view names
 void Engine::heard_from(ClusterId cluster, TimeMs now) {
   auto& state = impl_->clusters[cluster];
   // A silent member that reports changes the fleet count (rule 8).
-  if (now - state.last_heard >= impl_->options.fleet_silent_after_ms) impl_->fleet_recount = true;
+  if (now - state.last_heard >= impl_->fleet_silent_after()) impl_->fleet_recount = true;
   state.last_heard = now;
   const bool first = !state.reported;
   state.reported = true;
@@ -137,6 +137,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
     id = it->second;
     known = true;
     impl.detach(id);
+    impl.count_threshold(impl.records[id], false);
   } else if (!impl.free_records.empty()) {
     id = impl.free_records.back();
     impl.free_records.pop_back();
@@ -164,6 +165,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
     record.latest = fos;
     record.unparsable = false;
     impl.attach(id);
+    impl.count_threshold(record, true);
     record.dirty = false;
     impl.mark_dirty(id);
     return id;
@@ -199,6 +201,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       // (a MemberCluster added, a spec edit): its holding rules still apply.
       now_consumer.restored = before.restored;
       now_consumer.recorded_message = before.recorded_message;
+      now_consumer.before_silence = before.before_silence;
     }
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
       record.backings[b].restored_healthy = previous.backings[b].restored_healthy;
@@ -208,6 +211,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
     }
   }
   impl.attach(id);
+  impl.count_threshold(record, true);
   record.dirty = false;
   impl.mark_dirty(id);
   return id;
@@ -239,6 +243,7 @@ std::vector<std::string> Engine::remove(const ObjectKey& key) {
   for (const auto& consumer : record.consumers) clusters.insert(impl.clusters[consumer.cluster].name);
   for (const auto& backing : record.backings) clusters.insert(impl.clusters[backing.cluster].name);
   impl.detach(id);
+  impl.count_threshold(record, false);
   record = Record{};
   impl.record_ids.erase(it);
   impl.free_records.push_back(id);
@@ -279,6 +284,23 @@ void Engine::Impl::detach(RecordId id) {
   }
 }
 
+void Engine::Impl::count_threshold(const Record& record, bool add) {
+  if (!record.live || !record.errors.empty()) return;
+  const auto threshold = seconds_ms(record.fos.spec.health.unknown_after_seconds);
+  auto& count = unknown_thresholds[threshold];
+  count += add ? 1 : -1;
+  if (count == 0) unknown_thresholds.erase(threshold);
+  fleet_recount = true;
+}
+
+TimeMs Engine::Impl::fleet_silent_after() const {
+  return unknown_thresholds.empty() ? options.fleet_silent_after_ms : unknown_thresholds.begin()->first;
+}
+
+TimeMs Engine::fleet_silent_after() const { return impl_->fleet_silent_after(); }
+
+bool Engine::silent(ClusterId cluster) const { return impl_->clusters[cluster].seen_silent; }
+
 void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
   out.clear();
   auto& impl = *impl_;
@@ -299,10 +321,11 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
     std::size_t silent = 0;
     impl.fleet_recount = false;
     impl.fleet_next_recount = INT64_MAX;
+    const auto silent_after = impl.fleet_silent_after();
     for (const auto& cluster : impl.clusters) {
       if (!cluster.member) continue;
       ++members;
-      const auto deadline = cluster.last_heard + impl.options.fleet_silent_after_ms;
+      const auto deadline = cluster.last_heard + silent_after;
       if (now >= deadline) {
         ++silent;
       } else {
@@ -351,9 +374,10 @@ std::optional<TimeMs> Engine::next_deadline(TimeMs now) const {
   if (!impl_->wakes.empty()) next = std::max(impl_->wakes.top().first, now + 1);
   // The fleet freeze can begin with no FailoverService due: when the
   // member that would tip the count falls silent.
+  const auto silent_after = impl_->fleet_silent_after();
   for (const auto& cluster : impl_->clusters) {
     if (!cluster.member) continue;
-    const auto at = cluster.last_heard + impl_->options.fleet_silent_after_ms;
+    const auto at = cluster.last_heard + silent_after;
     if (at > now && (!next || at < *next)) next = at;
   }
   return next;

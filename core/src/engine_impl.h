@@ -83,6 +83,18 @@ struct BackingRuntime {
   TimeMs display_since = 0;
 };
 
+// A consumer's decision as it stood when its own agent fell silent: what that
+// agent last had (rule 1b). See ConsumerRuntime::before_silence.
+struct HeldDecision {
+  bool decided = false;
+  std::int32_t active_priority = 0;
+  TimeMs active_since = 0;
+  std::vector<std::uint32_t> weights;
+  std::vector<std::uint8_t> omitted;
+  bool no_healthy = false;
+  std::vector<TimeMs> usable_since;
+};
+
 struct ConsumerRuntime {
   ClusterId cluster = 0;
   std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
@@ -97,6 +109,12 @@ struct ConsumerRuntime {
   std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
   ConsumerLine line;                     // its status line
   std::optional<std::string> recorded_message;  // after a restart: the line status showed, until decided anew
+  // Set while this consumer's own agent is silent. Decisions made meanwhile
+  // (rule 2: only the backends' side counts) are provisional: its agent hears
+  // none of them, and when it reports again the consumer is decided anew from
+  // this held decision on the fresh report, so that its silence moves none of
+  // its traffic and starts no failback delay (rule 1b).
+  std::optional<HeldDecision> before_silence;
 };
 
 struct Record {
@@ -132,6 +150,9 @@ struct Engine::Impl {
   std::string key_buffer;  // reused to look clusters up without allocating
   std::vector<Record> records;
   std::vector<RecordId> free_records;
+  // unknownAfterSeconds (ms) of each valid FailoverService, counted: the
+  // smallest is rule 8's silence threshold (fleet_silent_after).
+  std::map<TimeMs, std::size_t> unknown_thresholds;
   std::map<ObjectKey, RecordId> record_ids;
   std::vector<RecordId> dirty;
   std::vector<RecordId> deciding;  // the batch evaluate() takes from `dirty` (kept for its capacity)
@@ -140,7 +161,7 @@ struct Engine::Impl {
   TimeMs fleet_next_recount = INT64_MIN;
   // Reused by decide() so that deciding allocates nothing.
   struct Scratch {
-    std::vector<std::uint8_t> healthy, no_info, usable, omitted, mirror_unknown, group_usable, mentioned;
+    std::vector<std::uint8_t> healthy, last_known, presumed_down, no_info, usable, omitted, mirror_unknown, group_usable, mentioned;
     std::vector<Health> display;
     std::vector<Reason> health_why, why_not;
     std::vector<std::uint32_t> weights;
@@ -156,6 +177,12 @@ struct Engine::Impl {
   void attach(RecordId id);
   void detach(RecordId id);
   void compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now);
+  // Adds (or takes back) a valid record's unknownAfterSeconds to rule 8's threshold.
+  void count_threshold(const Record& record, bool add);
+  [[nodiscard]] TimeMs fleet_silent_after() const;
+  // Rule 1b: holds a consumer's decision when its agent falls silent, and
+  // brings it back when the agent reports again.
+  void hold_or_resume(Record& record, std::size_t consumer, bool silent);
   // Decides one record; returns its next wake-up time (or kNever).
   TimeMs decide(Record& record, TimeMs now, bool frozen);
   // Keeps `line` as the consumer's status line; true when what status says changed.

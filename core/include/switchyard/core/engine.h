@@ -47,7 +47,10 @@ struct EngineOptions {
   // When the hub started: clusters count as heard at this time, so that none
   // becomes unknown during the first unknownAfterSeconds (start-up grace).
   TimeMs started_at = 0;
-  // A cluster silent this long counts toward the fleet freeze (rule 8).
+  // Rule 8: a member silent for the smallest unknownAfterSeconds of the
+  // valid FailoverServices counts toward the fleet freeze, so that the freeze
+  // begins before any of them can act on that silence (unknownAfterSeconds
+  // is at most silentFailoverSeconds). This applies while none is valid.
   TimeMs fleet_silent_after_ms = 40'000;
 };
 
@@ -139,6 +142,14 @@ class Engine {
   // decision; the hub arms one timer for it.
   [[nodiscard]] std::optional<TimeMs> next_deadline(TimeMs now) const;
   [[nodiscard]] bool frozen() const { return frozen_; }
+  // How long a member must be silent to count toward the freeze now (see
+  // EngineOptions::fleet_silent_after_ms).
+  [[nodiscard]] TimeMs fleet_silent_after() const;
+  // Some decision found the cluster's agent silent (past a FailoverService's
+  // unknownAfterSeconds) and it has not reported since. What is decided for
+  // it meanwhile is provisional (rule 1b): the hub hands it no new assignment
+  // until its next report has been decided on.
+  [[nodiscard]] bool silent(ClusterId cluster) const;
 
   // --- Outputs ------------------------------------------------------------
   [[nodiscard]] const ObjectKey& key_of(RecordId record) const;
