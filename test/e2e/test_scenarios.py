@@ -7,6 +7,7 @@ Every fleet is stopped when its test ends, also when it fails.
 """
 
 import os
+import signal
 import sys
 import time
 import unittest
@@ -188,6 +189,32 @@ class Scenarios(FleetTestCase):
         # ... and still reacts.
         self.set_ready("west", False)
         self.wait_split("east", all_on("checkout"))
+
+    def test_agent_stopped_past_silent_failover_keeps_its_own_traffic(self):
+        """api.md rule 1b: west's agent is SIGSTOPped beyond silentFailoverSeconds
+        (a partition, a stuck node), then SIGCONTed. east fails away from west
+        meanwhile (rule 1), but west's own TrafficSplit never moves: not while
+        it is silent, and not when its agent returns (it used to apply the
+        decision made while west was presumed down and keep it for the whole
+        failback delay)."""
+        self.start_primary_secondary(delay=30, unknown_after=2, silent_after=3)
+        watch = fl.split_watch(self.fleet, "west", NS, "checkout")
+        self.addCleanup(watch.stop)
+        watch.wait_started()
+        agent = self.fleet.agents["west"]
+        os.killpg(agent.popen.pid, signal.SIGSTOP)
+        self.addCleanup(lambda: agent.running() and os.killpg(agent.popen.pid, signal.SIGCONT))
+        self.wait_split("east", all_on("checkout"), timeout=20)
+        west_health = lambda: self.status().get("backingServices", [{}])[0].get("health")  # noqa: E731
+        fl.wait_for("west shown Unknown while silent", lambda: west_health() == "Unknown")
+        os.killpg(agent.popen.pid, signal.SIGCONT)
+        # The agent reports again (the hub connects it) and applies whatever it
+        # is handed: west's split stays local throughout.
+        fl.wait_for("west reporting again", lambda: west_health() == "Healthy")
+        self.hold(4, "west's own traffic stays local after its agent returns",
+                  lambda: all_on("checkout")(self.split("west")))
+        moved = [weights for _, weights in watch.events if not all_on("checkout")(weights)]
+        self.assertEqual(moved, [], "west's TrafficSplit moved its local traffic away")
 
     def test_hub_killed_during_failover_restarts_without_flip(self):
         self.start_primary_secondary(delay=60)

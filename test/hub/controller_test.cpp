@@ -317,6 +317,45 @@ TEST_CASE("when most member clusters fall silent at once the hub freezes and say
   CHECK(hub.split("west") == west_split);
 }
 
+TEST_CASE("a silent cluster hears nothing decided while it was silent; its next report decides what it gets",
+          "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east", "north"});
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.all_healthy();
+  hub.report("north", {}, 0);
+  hub.flush();
+  // west's primary goes down and its mirror of east looks unready: nothing is
+  // usable from west, so it keeps the primary's weights (rule 3).
+  hub.report("west", {{"web-svc", 0}, {"web-svc-east", 0, ServiceRole::Mirror}}, hub.applied("west"));
+  hub.flush();
+  REQUIRE(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  const auto revision = hub.controller.revision("west");
+  // west falls silent. Deciding on east's side alone (rule 2) would send
+  // west's traffic to east: that decision is provisional and not published.
+  for (int second = 0; second < 50; second += 10) {
+    hub.now += 10'000;
+    hub.report("east", {}, hub.applied("east"), false);
+    hub.report("north", {}, 0, false);
+    hub.flush();
+  }
+  CHECK(hub.controller.revision("west") == revision);
+  CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+
+  SECTION("back with its primary healthy: it keeps it, and no new revision at all") {
+    hub.report("west", {{"web-svc", 2}, {"web-svc-east", 1, ServiceRole::Mirror}}, revision);
+    hub.flush();
+    CHECK(hub.controller.revision("west") == revision);
+    CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  }
+  SECTION("back with its primary still down and east reachable: moved on its fresh report") {
+    hub.report("west", {{"web-svc", 0}, {"web-svc-east", 1, ServiceRole::Mirror}}, revision);
+    hub.flush();
+    CHECK(hub.controller.revision("west") == revision + 1);
+    CHECK(hub.split("west") == S{"web-svc=0", "web-svc-east=1"});
+  }
+}
+
 namespace {
 
 const std::string kApiSpec =

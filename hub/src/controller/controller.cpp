@@ -216,6 +216,7 @@ void Controller::member_cluster_deleted(const std::string& name, TimeMs now) {
   out_.sessions.forget(name);
   out_.board.remove(name);
   clusters_.erase(name);
+  held_.erase(name);
   republish_.erase(name);
   rederive_.erase(name);
   std::set<std::string, std::less<>> names;
@@ -266,6 +267,12 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
   // Per reported service: one lookup in the cluster's own name table, then
   // the observation (the path bench/core/decision_bench.cpp times).
   const auto id = member.engine_id;
+  if (held_.erase(cluster) != 0) {
+    // Back from silence: its assignment is published once this report has
+    // been decided on (rule 1b), in full, against what it had before.
+    republish_.insert(cluster);
+    rederive_.insert(cluster);
+  }
   engine_.heard_from(id, received_at);
   if (report.full) engine_.begin_snapshot(id);
   for (const auto& service : report.services) {
@@ -441,7 +448,17 @@ void Controller::flush(TimeMs now) {
     first_flush_ = false;
   }
   for (const auto& cluster : republish_) {
-    if (members_.count(cluster) != 0) publish(cluster);
+    auto member = members_.find(cluster);
+    if (member == members_.end()) continue;
+    if (engine_.silent(member->second.engine_id)) {
+      // Rule 1b: what is decided for a silent cluster is provisional. A
+      // revision published now would be the first thing its agent hears when
+      // it returns (a SIGSTOPped agent even finds it already in its socket):
+      // it gets nothing new until its next report has been decided on.
+      held_.insert(cluster);
+      continue;
+    }
+    publish(cluster);
   }
   republish_.clear();
   rederive_.clear();

@@ -111,6 +111,7 @@ class Controller final : public DecisionWork {
   std::map<std::string, ClusterPublication, std::less<>> clusters_;
   std::set<std::string> republish_;            // clusters whose assignment may have changed
   std::set<std::string> rederive_;             // of those, the ones whose watch list may have changed too
+  std::set<std::string, std::less<>> held_;    // silent clusters whose new assignment waits for their next report
   std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
   std::map<std::string, std::set<core::ObjectKey>, std::less<>> awaiting_cluster_;  // see awaits_first_reports
   bool first_flush_ = true;
