@@ -298,13 +298,22 @@ TEST_CASE("deleting a FailoverService withdraws its TrafficSplits with a new rev
   CHECK(hub.assignment("east").traffic_splits.empty());
 }
 
-TEST_CASE("when most member clusters fall silent at once the hub freezes and says so", "[hub]") {
-  Hub hub;
+namespace {
+
+// web-svc over west and east, both healthy; north, a third member, reports too.
+void three_members_healthy(Hub& hub) {
   hub.add_members({"west", "east", "north"});
   hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
   hub.all_healthy();
   hub.report("north", {}, 0);
   hub.flush();
+}
+
+}  // namespace
+
+TEST_CASE("when most member clusters fall silent at once the hub freezes and says so", "[hub]") {
+  Hub hub;
+  three_members_healthy(hub);
   const auto west_split = hub.split("west");
   // Only north keeps reporting; west and east go silent past the fleet threshold.
   for (int second = 0; second < 60; second += 5) {
@@ -320,11 +329,7 @@ TEST_CASE("when most member clusters fall silent at once the hub freezes and say
 TEST_CASE("a silent cluster hears nothing decided while it was silent; its next report decides what it gets",
           "[hub]") {
   Hub hub;
-  hub.add_members({"west", "east", "north"});
-  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
-  hub.all_healthy();
-  hub.report("north", {}, 0);
-  hub.flush();
+  three_members_healthy(hub);
   // west's primary goes down and its mirror of east looks unready: nothing is
   // usable from west, so it keeps the primary's weights (rule 3).
   hub.report("west", {{"web-svc", 0}, {"web-svc-east", 0, ServiceRole::Mirror}}, hub.applied("west"));
