@@ -195,21 +195,34 @@ class Scenarios(FleetTestCase):
         (a partition, a stuck node), then SIGCONTed. east fails away from west
         meanwhile (rule 1), but west's own TrafficSplit never moves: not while
         it is silent, and not when its agent returns (it used to apply the
-        decision made while west was presumed down and keep it for the whole
-        failback delay)."""
+        decision made while west was presumed down, found in its parked long
+        poll, and keep it for the whole failback delay)."""
+        agent = self.fleet.agents["west"]
+
+        def resume():
+            os.killpg(agent.popen.pid, signal.SIGCONT)
+        self.assert_silence_keeps_west_local(lambda: os.killpg(agent.popen.pid, signal.SIGSTOP), resume)
+
+    def test_agent_killed_past_silent_failover_restarts_keeping_its_own_traffic(self):
+        """The same with a crash loop: the agent killed, a new one (a new agentId
+        and a full snapshot) started after silentFailoverSeconds."""
+        self.assert_silence_keeps_west_local(lambda: self.fleet.agents["west"].kill(),
+                                             lambda: self.fleet.start_agent("west"))
+
+    def assert_silence_keeps_west_local(self, silence, resume):
         self.start_primary_secondary(delay=30, unknown_after=2, silent_after=3)
         watch = fl.split_watch(self.fleet, "west", NS, "checkout")
         self.addCleanup(watch.stop)
         watch.wait_started()
         agent = self.fleet.agents["west"]
-        os.killpg(agent.popen.pid, signal.SIGSTOP)
+        silence()
         self.addCleanup(lambda: agent.running() and os.killpg(agent.popen.pid, signal.SIGCONT))
         self.wait_split("east", all_on("checkout"), timeout=20)
         west_health = lambda: self.status().get("backingServices", [{}])[0].get("health")  # noqa: E731
         fl.wait_for("west shown Unknown while silent", lambda: west_health() == "Unknown")
-        os.killpg(agent.popen.pid, signal.SIGCONT)
-        # The agent reports again (the hub connects it) and applies whatever it
-        # is handed: west's split stays local throughout.
+        resume()
+        # The agent reports again and applies whatever it is handed: west's
+        # split stays local throughout.
         fl.wait_for("west reporting again", lambda: west_health() == "Healthy")
         self.hold(4, "west's own traffic stays local after its agent returns",
                   lambda: all_on("checkout")(self.split("west")))
