@@ -326,6 +326,32 @@ TEST_CASE("when most member clusters fall silent at once the hub freezes and say
   CHECK(hub.split("west") == west_split);
 }
 
+TEST_CASE("with silentFailoverSeconds 2 the hub freezes before it could fail away from the silent majority",
+          "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east", "north"});
+  hub.controller.failover_service_changed(
+      fos_object(R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+                 R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
+                 R"("health":{"unknownAfterSeconds":1,"silentFailoverSeconds":2}})"),
+      hub.now);
+  hub.all_healthy();
+  hub.report("north", {}, 0);
+  hub.flush();
+  const auto east_split = hub.split("east");
+  REQUIRE(east_split == S{"web-svc-west=1", "web-svc=0"});
+  // The hub loses west and north; only east still reports, every 500 ms.
+  for (int i = 0; i < 10; ++i) {
+    hub.now += 500;
+    hub.report("east", {}, hub.applied("east"), false);
+    hub.flush();
+  }
+  CHECK(std::string((*hub.last_status())["state"].GetString()) == "Frozen");
+  CHECK(hub.events.with_reason("Frozen").size() == 1);
+  CHECK(hub.events.with_reason("FailedOver").empty());
+  CHECK(hub.split("east") == east_split);
+}
+
 TEST_CASE("a silent cluster hears nothing decided while it was silent; its next report decides what it gets",
           "[hub]") {
   Hub hub;
