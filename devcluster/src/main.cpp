@@ -37,8 +37,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   std::vector<std::string> fault_specs;
   app.add_option("--test-fault", fault_specs,
-                 "test hook: METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch] delays (and with STATUS != 0 fails) "
-                 "matching requests");
+                 "test hook: METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch][:PERCENT%] delays (and with "
+                 "STATUS != 0 fails) matching requests, or PERCENT% of them; SIGUSR1 re-arms these faults, "
+                 "SIGUSR2 disarms them");
+  bool faults_disarmed = false;
+  app.add_flag("--test-fault-disarmed", faults_disarmed,
+               "test hook: start with the --test-fault faults disarmed (SIGUSR1 arms them)");
   CLI11_PARSE(app, argc, argv);
   options.event_window = event_window;
   options.watch_coalesce = std::chrono::microseconds(watch_coalesce_us);
@@ -67,19 +71,29 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  // SIGUSR1/SIGUSR2 arm and disarm the test faults (the chaos suite turns
+  // dropped and delayed requests on and off without a restart).
+  sigaddset(&stop_signals, SIGUSR1);
+  sigaddset(&stop_signals, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
   switchyard::devcluster::Server server(options);
   std::string error;
+  std::vector<switchyard::devcluster::Fault> faults;
   for (const auto& spec : fault_specs) {
     switchyard::devcluster::Fault fault;
     if (!switchyard::devcluster::parse_fault(spec, fault, error)) {
       std::cerr << "switchyard-devcluster: --test-fault: " << error << "\n";
       return 2;
     }
-    server.inject_fault(fault);
+    faults.push_back(fault);
   }
+  auto arm = [&] {
+    server.clear_faults();
+    for (const auto& fault : faults) server.inject_fault(fault);
+  };
+  if (!faults_disarmed) arm();
   if (!server.start(error)) {
     std::cerr << "switchyard-devcluster: " << error << "\n";
     return 1;
@@ -90,7 +104,13 @@ int main(int argc, char** argv) {
   }
   std::cout << "ready " << server.url() << std::endl;
   int received = 0;
-  sigwait(&stop_signals, &received);
+  while (sigwait(&stop_signals, &received) == 0 && (received == SIGUSR1 || received == SIGUSR2)) {
+    if (received == SIGUSR1) {
+      arm();
+    } else {
+      server.clear_faults();
+    }
+  }
   server.stop();
   return 0;
 }

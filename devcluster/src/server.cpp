@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include "api.h"
@@ -250,6 +251,7 @@ class Server::Impl {
           bool is_watch = parse_go_bool(watch).value_or(false) || request.path.find("/watch/") != std::string::npos;
           if (!is_watch) continue;
         }
+        if (it->percent < 100 && std::uniform_int_distribution<int>(0, 99)(fault_random_) >= it->percent) continue;
         matched = *it;
         found = true;
         if (it->times > 0 && --it->times == 0) faults_.erase(it);
@@ -427,6 +429,7 @@ class Server::Impl {
 
   std::mutex faults_mutex_;  // guards faults_
   std::vector<Fault> faults_;
+  std::minstd_rand fault_random_{std::random_device{}()};  // guarded by faults_mutex_
   AuditLog audit_;  // opened once by start(); writes under its own mutex
 
   std::mutex persist_mutex_;  // guards dirty_, persist_stop_
@@ -437,6 +440,7 @@ class Server::Impl {
 };
 
 bool parse_fault(const std::string& text, Fault& out, std::string& error) {
+  static const std::string kShape = "expected METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch][:PERCENT%]";
   std::vector<std::string> parts;
   std::size_t start = 0;
   while (start <= text.size()) {
@@ -445,8 +449,8 @@ bool parse_fault(const std::string& text, Fault& out, std::string& error) {
     parts.push_back(text.substr(start, colon - start));
     start = colon + 1;
   }
-  if (parts.size() != 5 && !(parts.size() == 6 && parts[5] == "watch")) {
-    error = "fault \"" + text + "\": expected METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch]";
+  if (parts.size() < 5 || parts.size() > 7) {
+    error = "fault \"" + text + "\": " + kShape;
     return false;
   }
   try {
@@ -459,7 +463,26 @@ bool parse_fault(const std::string& text, Fault& out, std::string& error) {
     error = "fault \"" + text + "\": DELAY_MS, STATUS and TIMES must be numbers";
     return false;
   }
-  out.watch_only = parts.size() == 6;
+  out.watch_only = false;
+  out.percent = 100;
+  for (std::size_t i = 5; i < parts.size(); ++i) {
+    const std::string& option = parts[i];
+    if (option == "watch" && !out.watch_only) {
+      out.watch_only = true;
+      continue;
+    }
+    std::size_t used = 0;
+    int percent = -1;
+    try {
+      percent = std::stoi(option, &used);
+    } catch (const std::exception&) {
+    }
+    if (option.size() < 2 || used != option.size() - 1 || option.back() != '%' || percent < 1 || percent > 100) {
+      error = "fault \"" + text + "\": option \"" + option + "\" is neither watch nor a PERCENT% from 1% to 100%";
+      return false;
+    }
+    out.percent = percent;
+  }
   return true;
 }
 

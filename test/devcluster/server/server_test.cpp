@@ -448,6 +448,34 @@ TEST_CASE("test-fault specs parse or name what is wrong", "[devcluster]") {
   CHECK(error.find("must be numbers") != std::string::npos);
   CHECK_FALSE(switchyard::devcluster::parse_fault("GET:/api", fault, error));
   CHECK(error.find("expected METHOD:PATH_PREFIX") != std::string::npos);
+  REQUIRE(switchyard::devcluster::parse_fault(":/apis:200:503:-1:25%", fault, error));
+  CHECK(fault.percent == 25);
+  CHECK_FALSE(fault.watch_only);
+  REQUIRE(switchyard::devcluster::parse_fault("GET:/api:0:0:1:watch:100%", fault, error));
+  CHECK(fault.watch_only);
+  CHECK(fault.percent == 100);
+  for (const char* bad : {":/api:0:503:-1:0%", ":/api:0:503:-1:101%", ":/api:0:503:-1:half", ":/api:0:503:-1:5",
+                          ":/api:0:503:-1:watch:watch", ":/api:0:503:-1:%"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(switchyard::devcluster::parse_fault(bad, fault, error));
+    CHECK(error.find("PERCENT%") != std::string::npos);
+  }
+}
+
+TEST_CASE("a fault on a percentage of requests fails about that share and lets the rest through", "[devcluster]") {
+  Running running;
+  running.server.inject_fault(Fault{"GET", "/api/v1/namespaces/default/configmaps", {}, 503, -1, false, 30});
+  auto client = running.client();
+  int failed = 0;
+  for (int i = 0; i < 400; ++i) {
+    auto response = client.Get("/api/v1/namespaces/default/configmaps");
+    REQUIRE(response);
+    REQUIRE((response->status == 200 || response->status == 503));
+    failed += response->status == 503;
+  }
+  // 30% of 400 is 120; binomial sd ~9, so 60..180 cannot fail by chance.
+  CHECK(failed > 60);
+  CHECK(failed < 180);
 }
 
 TEST_CASE("a watch-only fault holds watches and leaves lists alone", "[devcluster]") {

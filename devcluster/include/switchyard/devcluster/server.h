@@ -47,7 +47,10 @@ struct ServerOptions {
 // whose path starts with `path_prefix` wait `delay`, then fail with `status`
 // (0 = not at all, just the delay). `times` < 0 means every matching request.
 // `watch_only` limits it to watch requests (to let writes overtake a
-// client's list-then-watch, say).
+// client's list-then-watch, say). `percent` < 100 hits only that share of
+// the matching requests, chosen at random (the others pass untouched and do
+// not count against `times`): the chaos suite's dropped and delayed
+// connections are a fraction of the traffic, not all of it.
 struct Fault {
   std::string method;
   std::string path_prefix;
@@ -55,10 +58,11 @@ struct Fault {
   int status = 0;
   int times = -1;
   bool watch_only = false;
+  int percent = 100;
 };
 
-// Parses METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch] (the binary's
-// --test-fault); false with `error` set when malformed.
+// Parses METHOD:PATH_PREFIX:DELAY_MS:STATUS:TIMES[:watch][:PERCENT%] (the
+// binary's --test-fault); false with `error` set when malformed.
 [[nodiscard]] bool parse_fault(const std::string& text, Fault& out, std::string& error);
 
 class Server {
