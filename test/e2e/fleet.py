@@ -162,6 +162,8 @@ class Fleet:
         # benchmarks turn it off.
         self.persist = persist
         self.cluster_timeout = cluster_timeout
+        # Extra devcluster flags per cluster name (the chaos suite's --test-fault hooks).
+        self.cluster_args = {}
         self.clusters = {}
         self.hub = None
         self.hub_url = None
@@ -202,6 +204,7 @@ class Fleet:
                 "--kubeconfig-out", kubeconfig, "--context-name", name]
         if self.persist:
             argv += ["--data-dir", data_dir]
+        argv += self.cluster_args.get(name, [])
         process = self._spawn(f"devcluster-{name}", argv)
         url = process.wait_stdout_line("ready ").split(" ", 1)[1].strip()
         self.clusters[name] = Cluster(name, process, url, kubeconfig, token, data_dir)
