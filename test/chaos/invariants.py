@@ -98,11 +98,14 @@ class Checker:
             value = weights
         return value
 
-    def grid(self, start, end):
-        t = start
-        while t <= end:
-            yield t
-            t += STEP_S
+    @staticmethod
+    def grid(start, end):
+        """start, start + STEP_S, ... up to end, on a fixed lattice (k * STEP_S)
+        so that repeated instants hit the model's memo."""
+        k = int(start / STEP_S + 0.999999)
+        while k * STEP_S <= end:
+            yield round(k * STEP_S, 3)
+            k += 1
 
     # --- (1) no weight on an unusable backend once the bound has passed ---------------
     def check_no_weight_on_unusable(self, start, end):

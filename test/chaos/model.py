@@ -52,6 +52,7 @@ class Model:
     def __init__(self, truth, leaders):
         self.truth = truth
         self.hub_starts = leader_starts(leaders)
+        self._memo = {}  # the checker asks for the same instants many times (30-minute runs)
 
     def usable(self, fos_name, cluster, consumer, t):
         ready = self.truth.ready[(fos_name, cluster)]
@@ -73,7 +74,10 @@ class Model:
 
     def usable_set(self, fos_name, consumer, t):
         """{cluster: True/False/None} for the FailoverService's backends."""
-        return {c: self.usable(fos_name, c, consumer, t) for c, _, _ in backends(fos_name)}
+        key = (fos_name, consumer, round(t, 3))
+        if key not in self._memo:
+            self._memo[key] = {c: self.usable(fos_name, c, consumer, t) for c, _, _ in backends(fos_name)}
+        return self._memo[key]
 
 
 def expected_weights(fos_name, consumer, usable):
