@@ -48,7 +48,11 @@ def main():
     parser.add_argument("--faults", default=None, help="comma-separated fault kinds (default: those passing on main)")
     parser.add_argument("--keep", action="store_true", help="keep the fleet's work directory (logs)")
     parser.add_argument("--dump", default=None, help="write both records (ground truth, versions seen) to FILE as JSON")
+    parser.add_argument("--recheck", default=None, metavar="FILE",
+                        help="no fleet: check invariants 1-3 and 5 again over a --dump FILE (after a checker change)")
     args = parser.parse_args()
+    if args.recheck:
+        return recheck(args.recheck)
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(1, 2**31)
     kinds = (args.faults.split(",") if args.faults else
              sorted(schedule.FAULT_KINDS) if args.all_faults else schedule.kinds_passing_on_main())
@@ -107,7 +111,8 @@ def main():
 
         final = checker()
         if args.dump:
-            dump(args.dump, truth, final)
+            dump(args.dump, truth, final, {"chaos_start": chaos_start, "faults_end": faults_end,
+                                           "quiet_start": quiet_start, "quiet_end": quiet_end})
         violations = final.violations
         if converged_at is None or converged_at - faults_end > CONVERGENCE_BOUND_S:
             _, mismatches = final.converged(quiet_end)
@@ -144,12 +149,36 @@ def main():
         return 0
 
 
-def dump(path, truth, checker):
+def dump(path, truth, checker, phases):
     with open(path, "w") as f:
-        json.dump({"ready": {"/".join(k): v for k, v in truth.ready.items()}, "agent_silent": truth.agent_silent,
+        json.dump({"phases": phases, "ready": {"/".join(k): v for k, v in truth.ready.items()}, "agent_silent": truth.agent_silent,
                    "api_down": truth.api_down, "net": truth.net, "restarts": truth.restarts,
                    "leaders": checker.leaders, "gaps": checker.gaps,
                    "versions": {" ".join(k): v for k, v in checker.versions.items()}}, f, indent=1, default=str)
+
+
+def recheck(path):
+    """Invariants 1, 2, 3 and 5 over a dump; the phases default to those of
+    the first long run's dump, which did not record them."""
+    with open(path) as f:
+        d = json.load(f)
+    truth = GroundTruth()
+    truth.ready = {tuple(k.split("/")): [tuple(x) for x in v] for k, v in d["ready"].items()}
+    truth.agent_silent, truth.api_down, truth.net = d["agent_silent"], d["api_down"], d["net"]
+    truth.restarts = [tuple(r) for r in d["restarts"]]
+    versions = {tuple(k.split(" ")): [tuple(x) for x in v] for k, v in d["versions"].items()}
+    leaders = [tuple(x) for x in d["leaders"]]
+    phases = d.get("phases") or {"chaos_start": 25.5, "quiet_start": 1831.7, "quiet_end": 1891.7}
+    end = phases["quiet_end"]
+    checker = Checker(truth, (versions, d["gaps"], leaders), Model(truth, leaders), phases["chaos_start"], end)
+    writes = checker.writes_between(phases["quiet_start"], end)
+    checker.check_no_weight_on_unusable(phases["chaos_start"], end)
+    checker.check_changes_explained(phases["quiet_start"], end)
+    print(f"chaos: rechecked {path}: checks made {dict((str(k), v) for k, v in checker.checks.items())}; "
+          f"writes in steady state {sum(writes.values())}; {len(checker.violations)} violation(s)")
+    for invariant, t, what in sorted(checker.violations, key=lambda v: v[1]):
+        print(f"  [{invariant}] {t:7.2f}s {what}")
+    return 1 if checker.violations or writes else 0
 
 
 def wait_converged(checker, now, timeout):

@@ -20,6 +20,7 @@ DETECTION_S = 2.0
 PROPAGATION_S = 2.0
 FAILOVER_BOUND_S = DETECTION_S + PROPAGATION_S
 STEP_S = 0.2
+WRITE_SLACK_S = 0.5
 
 
 def _ts_key(member, fos_name):
@@ -181,11 +182,19 @@ class Checker:
                        if (before or {}).get(backend_service(fos_name, c, consumer), 0) > 0]
             if any(self.model.usable(fos_name, c, consumer, t) for c in leaving):
                 return False
+        # While the model cannot tell (a silent cluster around its presumed
+        # death), any decision may come.
+        if any(v is None for t2 in self.grid(t - FAILOVER_BOUND_S, t + WRITE_SLACK_S)
+               for v in self.model.usable_set(fos_name, consumer, t2).values()):
+            return True
         # Otherwise (or a move up because the active group failed) a change
-        # of usability within the bound, less the disturbed time.
-        previous = self.model.usable_set(fos_name, consumer, t)
-        for back in self.grid(0, t - self.chaos_start + 10):
-            c = t - back
+        # of usability within the bound, less the disturbed time. The ground
+        # truth's times are taken when the write was answered: the watch may
+        # see its effect first, hence the slack.
+        start = t + WRITE_SLACK_S
+        previous = self.model.usable_set(fos_name, consumer, start)
+        for back in self.grid(0, start - self.chaos_start + 10):
+            c = start - back
             current = self.model.usable_set(fos_name, consumer, c)
             if current != previous:
                 return True

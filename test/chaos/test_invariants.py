@@ -131,6 +131,25 @@ class InvariantTests(unittest.TestCase):
         c.check_no_weight_on_unusable(5.0, END)
         self.assertEqual([], c.violations)
 
+    def test_a_watch_may_see_a_flip_before_the_injector_records_it(self):
+        r = Records()
+        r.truth.ready[("checkout", "west")].append((10.0, False))
+        r.settle(10.5, 9.8)
+        c = r.checker()
+        c.check_changes_explained(50.0, END)
+        self.assertEqual([], c.violations)
+
+    def test_any_decision_while_a_presumed_death_cannot_be_timed(self):
+        # A hub started at 14 s: west (silent from 10 s) may be presumed down
+        # anywhere up to 14 + silentFailover + unknownAfter + 1.
+        r = Records()
+        r.truth.agent_silent["west"].append([10.0, 40.0])
+        leaders = [(0.0, "hub-a"), (13.0, None), (14.0, "hub-b")]
+        r.settle(30.0, 10.0 + SILENT_FAILOVER_S + 6, only=("east", "north", "south"))
+        c = Checker(r.truth, (r.versions, {}, leaders), Model(r.truth, leaders), 5.0, END)
+        c.check_changes_explained(50.0, END)
+        self.assertEqual([], c.violations)
+
     def test_writes_in_the_quiet_period_are_counted(self):
         r = Records()
         r.seen("west", "checkout", 55.0, PRIMARY)
