@@ -187,6 +187,19 @@ class Checker:
         if any(v is None for t2 in self.grid(t - FAILOVER_BOUND_S, t + WRITE_SLACK_S)
                for v in self.model.usable_set(fos_name, consumer, t2).values()):
             return True
+        # An endpoint flip or an agent's silence starting or ending within the
+        # bound, timed exactly (two flips 0.15 s apart fall between two
+        # samples of the lattice below).
+        for cluster in {c for c, _, _ in backends(fos_name)}:
+            moments = [at for at, _ in self.truth.ready[(fos_name, cluster)][1:]]
+            if cluster != consumer:  # rule 1b: its own silence explains nothing
+                moments += [m for span in self.truth.agent_silent[cluster] for m in span if m is not None]
+            # ... and only when the new weights are what the rules give just after it.
+            if any(c <= t + WRITE_SLACK_S and self.effective(fos_name, consumer, c, t) <= FAILOVER_BOUND_S + 0.5
+                   and same_shares(after, expected_weights(fos_name, consumer,
+                                                           self.model.usable_set(fos_name, consumer, c + 0.001)))
+                   for c in moments):
+                return True
         # Otherwise (or a move up because the active group failed) a change
         # of usability within the bound, less the disturbed time. The ground
         # truth's times are taken when the write was answered: the watch may

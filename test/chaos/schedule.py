@@ -17,8 +17,10 @@ FAULT_KINDS = {
     "flip": (8, None, "an EndpointSlice's endpoints turn (not) ready"),
     "agent_kill": (2, None, "SIGKILL an agent, restart it before unknownAfterSeconds"),
     "agent_stop": (2, None, "SIGSTOP an agent, SIGCONT before unknownAfterSeconds"),
-    "agent_kill_long": (1, "liveness", "SIGKILL an agent past silentFailoverSeconds, then restart it"),
-    "agent_stop_long": (1, "liveness", "SIGSTOP an agent past silentFailoverSeconds, then SIGCONT"),
+    # Failed invariant 2 (rule 1b) before branch liveness was merged
+    # (09cd276): 6 violations in the 30-minute run of docs/testing.md.
+    "agent_kill_long": (1, None, "SIGKILL an agent past silentFailoverSeconds, then restart it"),
+    "agent_stop_long": (1, None, "SIGSTOP an agent past silentFailoverSeconds, then SIGCONT"),
     # After a hub outage longer than a few seconds an agent's report waits
     # out its backoff (0.5 s doubling, here up to 8-16 s) although its polls
     # reach the new leader already: with silentFailoverSeconds 6 the new

@@ -139,6 +139,16 @@ class InvariantTests(unittest.TestCase):
         c.check_changes_explained(50.0, END)
         self.assertEqual([], c.violations)
 
+    def test_two_flips_between_two_samples_explain_a_blip(self):
+        r = Records()
+        r.truth.ready[("checkout", "west")].append((10.12, False))
+        r.truth.ready[("checkout", "west")].append((10.18, True))
+        r.settle(10.15, 10.2)
+        r.settle(10.3, 10.4)
+        c = r.checker()
+        c.check_changes_explained(50.0, END)
+        self.assertEqual([], c.violations)
+
     def test_any_decision_while_a_presumed_death_cannot_be_timed(self):
         # A hub started at 14 s: west (silent from 10 s) may be presumed down
         # anywhere up to 14 + silentFailover + unknownAfter + 1.
