@@ -286,7 +286,7 @@ int main(int argc, char** argv) {
   switchyard::devcluster::ServerOptions options;
   options.tls = settings.tls;
   options.event_window = 100000;
-  options.worker_threads = static_cast<std::size_t>(settings.watchers) + 64;
+  options.max_connections = static_cast<std::size_t>(settings.watchers) + 64;
   switchyard::devcluster::Server server(options);
   std::string error;
   if (!server.start(error)) {

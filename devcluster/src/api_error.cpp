@@ -30,7 +30,7 @@ std::string status_json(const ApiError& error) {
   writer.String(error.message.c_str(), static_cast<rapidjson::SizeType>(error.message.size()));
   writer.Key("reason");
   writer.String(error.reason.c_str(), static_cast<rapidjson::SizeType>(error.reason.size()));
-  if (!error.name.empty() || !error.kind.empty() || !error.causes.empty()) {
+  if (!error.name.empty() || !error.kind.empty() || !error.causes.empty() || error.retry_after_seconds > 0) {
     writer.Key("details");
     writer.StartObject();
     if (!error.name.empty()) {
@@ -61,6 +61,10 @@ std::string status_json(const ApiError& error) {
         writer.EndObject();
       }
       writer.EndArray();
+    }
+    if (error.retry_after_seconds > 0) {
+      writer.Key("retryAfterSeconds");
+      writer.Int(error.retry_after_seconds);
     }
     writer.EndObject();
   }

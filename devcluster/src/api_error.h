@@ -23,6 +23,7 @@ struct ApiError {
   std::string group;
   std::string kind;
   std::vector<StatusCause> causes;
+  int retry_after_seconds = 0;  // details.retryAfterSeconds when > 0 (429s)
 };
 
 [[nodiscard]] std::string status_json(const ApiError& error);

@@ -8,13 +8,16 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <thread>
+#include <unordered_set>
 
 #include "api.h"
 #include "api_error.h"
 #include "audit_log.h"
 #include "base64.h"
+#include "connection_pool.h"
 #include "json_util.h"
 #include "loop_thread.h"
 #include "object_patch.h"
@@ -77,6 +80,20 @@ const char* reason_for(int status) {
       return "InternalError";
   }
 }
+
+// Connections past max_connections that are still read, to be told 429
+// (ConnectionPool); more than this wait for a thread instead.
+constexpr std::size_t kOverLimitConnections = 64;
+
+// Counts a request in flight for its lifetime.
+struct InFlight {
+  explicit InFlight(std::atomic<std::size_t>& counter) : counter_(counter), count(++counter) {}
+  ~InFlight() { --counter_; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::atomic<std::size_t>& counter_;
+  const std::size_t count;  // including this one
+};
 
 }  // namespace
 
@@ -208,32 +225,103 @@ class Server::Impl {
 
  private:
   void configure(httplib::Server& http) {
-    std::size_t workers = options_.worker_threads;
-    http.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
+    std::size_t max_connections = options_.max_connections;
+    http.new_task_queue = [max_connections] { return new ConnectionPool(max_connections, kOverLimitConnections); };
     http.set_payload_max_length(options_.max_body_bytes);
     http.set_keep_alive_max_count(100000);
     http.set_keep_alive_timeout(30);
     http.set_read_timeout(30, 0);
-    auto handler = [this](const httplib::Request& request, httplib::Response& response) { serve(request, response); };
+    http.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+      return refuse_early(request, response) ? httplib::Server::HandlerResponse::Handled
+                                             : httplib::Server::HandlerResponse::Unhandled;
+    });
+    auto handler = [this](const httplib::Request& request, httplib::Response& response) {
+      serve(request, request.body, response);
+    };
+    // Bodies are read here, not by httplib: its payload limit covers only
+    // bodies with a Content-Length, while a chunked one (or one without
+    // either, read to the end of the connection) grew without bound.
+    auto with_body = [this](const httplib::Request& request, httplib::Response& response,
+                            const httplib::ContentReader& reader) {
+      std::string body;
+      if (!read_body(reader, body, response)) return;
+      serve(request, body, response);
+    };
     for (const char* pattern : {R"(/.*)"}) {
       http.Get(pattern, handler);
-      http.Post(pattern, handler);
-      http.Put(pattern, handler);
-      http.Patch(pattern, handler);
-      http.Delete(pattern, handler);
+      http.Post(pattern, with_body);
+      http.Put(pattern, with_body);
+      http.Patch(pattern, with_body);
+      http.Delete(pattern, with_body);
     }
-    http.set_error_handler([](const httplib::Request&, httplib::Response& response) {
+    http.set_error_handler([this](const httplib::Request&, httplib::Response& response) {
       // Statuses httplib produces itself (413 over the body limit, 400 for a
       // request it cannot read) still come back as Status objects.
       if (!response.body.empty()) return;
-      std::string message = response.status == 413
-                                ? "the request body is larger than the server accepts (3 MiB)"
-                                : "the server could not handle the request";
+      std::string message = response.status == 413 ? body_too_large_message()
+                                                    : "the server could not handle the request";
       send_error(response, ApiError{response.status, reason_for(response.status), message, "", "", "", {}});
     });
     http.set_exception_handler([](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
       send_error(response, internal_error("the server failed to handle the request"));
     });
+  }
+
+  std::string body_too_large_message() const {
+    return "the request body is larger than the server accepts (" + std::to_string(options_.max_body_bytes) +
+           " bytes)";
+  }
+
+  // Answers what is refused before the body is read: a connection past
+  // max_connections, and bodies httplib would mis-read.
+  bool refuse_early(const httplib::Request& request, httplib::Response& response) {
+    if (ConnectionPool::over_limit()) {
+      too_many_requests(response, "too many open connections (" + std::to_string(options_.max_connections) +
+                                      "), please try again later");
+      response.set_header("Connection", "close");
+      return true;
+    }
+    // httplib hands a multipart body to a per-part callback this server
+    // does not give; no Kubernetes request is multipart.
+    if (request.is_multipart_form_data()) {
+      send_error(response, unsupported_media_type("multipart bodies are not accepted"));
+      response.set_header("Connection", "close");
+      return true;
+    }
+    return false;
+  }
+
+  static void too_many_requests(httplib::Response& response, std::string message) {
+    ApiError error{429, "TooManyRequests", std::move(message), "", "", "", {}};
+    error.retry_after_seconds = 1;
+    send_error(response, error);
+    response.set_header("Retry-After", "1");
+  }
+
+  // Reads the request body up to max_body_bytes. Past it the rest is read
+  // and dropped (up to as much again, so the client gets to read the 413
+  // rather than a reset), the answer is 413 and the connection closes.
+  bool read_body(const httplib::ContentReader& reader, std::string& body, httplib::Response& response) {
+    const std::size_t limit = options_.max_body_bytes;
+    std::size_t received = 0;
+    bool read = reader([&](const char* data, std::size_t size) {
+      received += size;
+      if (received <= limit) {
+        body.append(data, size);
+        return true;
+      }
+      std::string().swap(body);
+      return received <= 2 * limit + 1024 * 1024;
+    });
+    if (read && received <= limit) return true;
+    // httplib itself refused a Content-Length over the limit with 413.
+    if (received > limit || response.status == 413) {
+      send_error(response, ApiError{413, reason_for(413), body_too_large_message(), "", "", "", {}});
+    } else {
+      send_error(response, bad_request("the request body could not be read"));
+    }
+    response.set_header("Connection", "close");
+    return false;
   }
 
   // Applies an injected fault; returns true when the request was answered.
@@ -246,11 +334,7 @@ class Server::Impl {
         if ((!it->method.empty() && it->method != request.method) || request.path.rfind(it->path_prefix, 0) != 0) {
           continue;
         }
-        if (it->watch_only) {
-          auto watch = request.get_param_value("watch");
-          bool is_watch = parse_go_bool(watch).value_or(false) || request.path.find("/watch/") != std::string::npos;
-          if (!is_watch) continue;
-        }
+        if (it->watch_only && !asks_for_watch(request)) continue;
         if (it->percent < 100 && std::uniform_int_distribution<int>(0, 99)(fault_random_) >= it->percent) continue;
         matched = *it;
         found = true;
@@ -265,7 +349,24 @@ class Server::Impl {
     return true;
   }
 
-  void serve(const httplib::Request& request, httplib::Response& response) {
+  static bool asks_for_watch(const httplib::Request& request) {
+    return parse_go_bool(request.get_param_value("watch")).value_or(false) ||
+           request.path.find("/watch/") != std::string::npos;
+  }
+
+  void serve(const httplib::Request& request, const std::string& request_body, httplib::Response& response) {
+    // Counted from the start, injected delays included: a slow request
+    // holds its place as it would on a real server.
+    std::optional<InFlight> in_flight;
+    if (!asks_for_watch(request)) {
+      in_flight.emplace(requests_in_flight_);
+      if (in_flight->count > options_.max_requests_in_flight) {
+        too_many_requests(response, "too many requests in flight (" +
+                                        std::to_string(options_.max_requests_in_flight) +
+                                        "), please try again later");
+        return;
+      }
+    }
     if (apply_faults(request, response)) return;
     if (!options_.token.empty()) {
       std::string authorization = request.get_header_value("Authorization");
@@ -282,7 +383,7 @@ class Server::Impl {
     api_request.content_type = lower_media_type(request.get_header_value("Content-Type"));
     api_request.accept = request.get_header_value("Accept");
     api_request.if_none_match = request.get_header_value("If-None-Match");
-    if (!request.body.empty()) {
+    if (!request_body.empty()) {
       const std::string& media = api_request.content_type;
       if (request.method == "PATCH" && patch_kind(media) == PatchKind::kUnsupported) {
         send_error(response, unsupported_media_type("the body of the request was in an unknown format - accepted "
@@ -295,7 +396,7 @@ class Server::Impl {
         auto body = std::make_unique<rapidjson::Document>();
         std::string error;
         bool unsupported_kind = false;
-        if (!decode_protobuf_object(request.body, *body, error, unsupported_kind)) {
+        if (!decode_protobuf_object(request_body, *body, error, unsupported_kind)) {
           send_error(response, unsupported_kind ? unsupported_media_type(error) : bad_request(error));
           return;
         }
@@ -307,7 +408,7 @@ class Server::Impl {
       } else {
         auto body = std::make_unique<rapidjson::Document>();
         std::string error;
-        bool parsed = parse_body(request.body, is_yaml(media), *body, error);
+        bool parsed = parse_body(request_body, is_yaml(media), *body, error);
         if (!parsed) {
           send_error(response, bad_request(std::string(is_yaml(media) ? "error converting YAML to JSON: "
                                                                        : "error decoding JSON: ") +
@@ -318,7 +419,7 @@ class Server::Impl {
       }
     }
     if (Api::is_watch(api_request)) {
-      serve_watch(api_request, telemetry::connected_socket(request.local_port, request.remote_port), response);
+      serve_watch(api_request, request, response);
       return;
     }
     ApiResponse answer = loop_.call([&] { return api_->handle(api_request); });
@@ -327,15 +428,16 @@ class Server::Impl {
     if (!answer.content_type.empty()) response.set_content(std::move(answer.body), answer.content_type.c_str());
   }
 
-  // `client_socket` (-1 if unknown) is the connection's descriptor, valid
-  // while its request is served: a watch whose client hung up ends within one
-  // wait, so it does not hold a worker until the next event fails to write.
-  void serve_watch(const ApiRequest& request, int client_socket, httplib::Response& response) {
+  // The watch keeps its connection's descriptor (valid while its request is
+  // served): a watch whose client hung up ends within one wait, so it does
+  // not hold a thread until the next event fails to write.
+  void serve_watch(const ApiRequest& request, const httplib::Request& http_request, httplib::Response& response) {
     WatchStart start = loop_.call([&] { return api_->start_watch(request); });
     if (start.error) {
       send_error(response, *start.error);
       return;
     }
+    const int client_socket = claim_watch_socket(http_request.local_port, http_request.remote_port);
     WatchStreamOptions options;
     options.table = wants_table(request.accept);
     options.include_object = request.param("includeObject").value_or("");
@@ -362,7 +464,29 @@ class Server::Impl {
           bool more = !stopping_ && stream->step(write, std::chrono::milliseconds(200));
           if (!more) sink.done();
           return true;
-        });
+        },
+        [this, client_socket](bool) { release_watch_socket(client_socket); });
+  }
+
+  // Finds the connection's descriptor, skipping those of other open watches,
+  // and keeps it as a watch's until release_watch_socket. -1 if not found.
+  int claim_watch_socket(int local_port, int remote_port) {
+    auto claimed = [this](int fd) {
+      std::lock_guard<std::mutex> lock(watch_sockets_mutex_);
+      return watch_sockets_.count(fd) > 0;
+    };
+    int fd = telemetry::connected_socket(local_port, remote_port, claimed);
+    if (fd >= 0) {
+      std::lock_guard<std::mutex> lock(watch_sockets_mutex_);
+      watch_sockets_.insert(fd);
+    }
+    return fd;
+  }
+
+  void release_watch_socket(int fd) {
+    if (fd < 0) return;
+    std::lock_guard<std::mutex> lock(watch_sockets_mutex_);
+    watch_sockets_.erase(fd);
   }
 
   void mark_dirty() {
@@ -426,6 +550,11 @@ class Server::Impl {
   bool loaded_ = false;
   bool audit_opened_ = false;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::size_t> requests_in_flight_{0};  // non-watch requests being served
+
+  // Descriptors of connections serving a watch (open while in the set).
+  std::mutex watch_sockets_mutex_;  // guards watch_sockets_
+  std::unordered_set<int> watch_sockets_;
 
   std::mutex faults_mutex_;  // guards faults_
   std::vector<Fault> faults_;

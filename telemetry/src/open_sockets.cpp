@@ -60,8 +60,15 @@ int listening_socket_on(int port) {
 }
 
 int connected_socket(int local, int remote) {
-  return find_descriptor(
-      [local, remote](int fd) { return !accepting(fd) && local_port(fd) == local && remote_port(fd) == remote; });
+  return connected_socket(local, remote, [](int) { return false; });
+}
+
+int connected_socket(int local, int remote, const std::function<bool(int)>& skip) {
+  // The peer's port first: it rules out nearly every descriptor in one call
+  // (and fails at once for listening sockets and files).
+  return find_descriptor([local, remote, &skip](int fd) {
+    return !skip(fd) && remote_port(fd) == remote && local_port(fd) == local && !accepting(fd);
+  });
 }
 
 bool peer_hung_up(int fd) {

@@ -175,7 +175,68 @@ std::size_t documents_up_to_two(const std::string& text) {
 
 }  // namespace
 
+std::optional<std::string> flow_nesting_error(std::string_view text) {
+  // Counts flow collections opened and not yet closed, outside comments
+  // and quoted scalars. It errs only towards counting: a '[' or '{' inside a
+  // plain or block scalar counts too (real manifests do not hold hundreds of
+  // unclosed ones), and a quote starts a quoted scalar only where a YAML
+  // token can start, so no input hides brackets from it that yaml-cpp reads
+  // as flow indicators.
+  std::size_t depth = 0;
+  std::size_t line = 1;
+  char token_start = '\n';  // the last non-blank character, '\n' at a line's start
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n') {
+      ++line;
+      token_start = '\n';
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r') continue;
+    bool at_token_start = token_start == '\n' || token_start == '[' || token_start == '{' || token_start == ',' ||
+                          token_start == ':' || token_start == '-' || token_start == '?';
+    bool after_blank = i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n';
+    if (c == '#' && after_blank) {
+      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
+      continue;
+    }
+    if ((c == '\'' || c == '"') && at_token_start) {
+      for (++i; i < text.size(); ++i) {
+        if (text[i] == '\n') ++line;
+        if (c == '"' && text[i] == '\\') {
+          ++i;
+        } else if (text[i] == c) {
+          if (c == '\'' && i + 1 < text.size() && text[i + 1] == '\'') {
+            ++i;
+          } else {
+            break;
+          }
+        }
+      }
+      token_start = c;
+      continue;
+    }
+    if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return "YAML nesting deeper than " + std::to_string(kMaxJsonDepth) + " levels at line " +
+               std::to_string(line);
+      }
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+    token_start = c;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> yaml_to_json(std::string_view text, rapidjson::Document& out) {
+  // yaml-cpp scans a flow collection's tokens ahead of parsing it, keeping
+  // each in memory until the collection ends: a 1 MB body of '[' took the
+  // server from 11 to 240 MB before its parser's own depth limit threw.
+  if (auto error = flow_nesting_error(text)) {
+    out.SetNull();
+    return error;
+  }
   std::vector<YAML::Node> documents;
   try {
     const std::string body(text);

@@ -513,7 +513,7 @@ TEST_CASE("a watch whose client hangs up frees its worker without another event"
   // Two workers: a dead watch that held its worker until the next event
   // failed to write would leave one, and a second dead one none at all.
   ServerOptions options;
-  options.worker_threads = 2;
+  options.max_connections = 2;
   Running running(options);
   REQUIRE(running.client().Post(kConfigMaps.c_str(), config_map("present", "1"), kJson)->status == 201);
   for (int round = 0; round < 3; ++round) {

@@ -31,7 +31,17 @@ struct ServerOptions {
   std::string audit_log_file;  // append one JSON line per resource request; empty: none
   std::size_t event_window = 10000;  // events kept for watches; older -> 410 Expired
   std::size_t max_body_bytes = 3 * 1024 * 1024;  // larger bodies get 413
-  std::size_t worker_threads = 256;  // open watches each hold one
+  // Connections served at once, each on its own thread: watches, idle
+  // keep-alive connections and clients still sending a request all count.
+  // Past it, new connections are answered 429 with Retry-After (a few dozen
+  // at once; more wait for a thread). The process's open-file limit bounds
+  // it too (each connection is a descriptor).
+  std::size_t max_connections = 4096;
+  // Requests other than watches being handled at once; past it 429 with
+  // Retry-After, as kube-apiserver's --max-requests-inflight (400) plus
+  // --max-mutating-requests-inflight (200). Watches are long-running and
+  // count against max_connections only, as there.
+  std::size_t max_requests_in_flight = 600;
   std::chrono::milliseconds bookmark_interval{5000};
   // A watch writes to its client at most this often, sending what arrived
   // meanwhile together; an event after a quiet spell goes out at once. Each

@@ -25,4 +25,9 @@ inline constexpr std::size_t kMaxYamlValues = 200'000;
 // kMaxJsonDepth, or more than kMaxYamlValues values.
 [[nodiscard]] std::optional<std::string> yaml_to_json(std::string_view text, rapidjson::Document& out);
 
+// Refuses, before any YAML parser sees it, text whose flow collections
+// ('[', '{') nest deeper than kMaxJsonDepth, naming the line; nullopt when
+// it may be parsed. One pass, no allocation.
+[[nodiscard]] std::optional<std::string> flow_nesting_error(std::string_view text);
+
 }  // namespace switchyard::devcluster::objects
