@@ -41,7 +41,9 @@ std::optional<ApiError> make_object_filter(const ApiRequest& request, const Reso
     selector->labels = std::move(*parsed.selector);
   }
   if (field_selector && !field_selector->empty()) {
-    objects::ParsedFieldSelector parsed = objects::parse_field_selector(*field_selector);
+    const bool event = type.group.empty() && type.resource == "events";
+    objects::ParsedFieldSelector parsed = objects::parse_field_selector(
+        *field_selector, event ? objects::event_selectable_fields() : objects::default_selectable_fields());
     if (!parsed.ok()) return bad_request(parsed.error);
     selector->fields = std::move(*parsed.selector);
   }

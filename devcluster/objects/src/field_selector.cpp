@@ -54,11 +54,20 @@ std::string_view field_value(const rapidjson::Value& object, std::string_view pa
   return {node->GetString(), node->GetStringLength()};
 }
 
+// The value a field label selects: its dotted path, except an Event's
+// "source", which falls back to reportingComponent (events.k8s.io writers
+// such as the hub's recorder fill only that).
+std::string_view selectable_value(const rapidjson::Value& object, std::string_view label) {
+  if (label != "source") return field_value(object, label);
+  std::string_view component = field_value(object, "source.component");
+  return component.empty() ? field_value(object, "reportingComponent") : component;
+}
+
 }  // namespace
 
 bool FieldSelector::matches(const rapidjson::Value& object) const {
   for (const FieldRequirement& requirement : requirements) {
-    bool same = field_value(object, requirement.field) == requirement.value;
+    bool same = selectable_value(object, requirement.field) == requirement.value;
     if (same != requirement.equals) return false;
   }
   return true;

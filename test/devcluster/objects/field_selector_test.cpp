@@ -42,4 +42,13 @@ TEST_CASE("field selectors parse, refuse unknown fields and match", "[devcluster
     REQUIRE(parsed.selector->matches(json(R"({"involvedObject":{"name":"web"},"type":"Warning"})")));
     REQUIRE_FALSE(parsed.selector->matches(json(R"({"involvedObject":{"name":"web"},"type":"Normal"})")));
   }
+  SECTION("an Event's source is source.component, else reportingComponent") {
+    auto parsed = parse_field_selector("source=hub", event_selectable_fields());
+    REQUIRE(parsed.ok());
+    CHECK(parsed.selector->matches(json(R"({"source":{"component":"hub"},"reportingComponent":"other"})")));
+    CHECK(parsed.selector->matches(json(R"({"reportingComponent":"hub"})")));
+    CHECK_FALSE(parsed.selector->matches(json(R"({"source":{"component":"other"},"reportingComponent":"hub"})")));
+    CHECK(parse_field_selector("involvedObject.fieldPath=x,reportingComponent=y", event_selectable_fields()).ok());
+    CHECK(parse_field_selector("involvedObject.kind=x").error == "field label not supported: involvedObject.kind");
+  }
 }

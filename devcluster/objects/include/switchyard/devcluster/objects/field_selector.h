@@ -2,7 +2,8 @@
 // `metadata.name=x`, `metadata.namespace==y`, `metadata.name!=z`,
 // comma-separated, with `\,` `\=` `\\` escapes in values. Only the fields the
 // resource supports are accepted ("metadata.name" and "metadata.namespace" for
-// every kind). Pure.
+// every kind, and an Event's as kube-apiserver's ToSelectableFields lists
+// them). Pure.
 #pragma once
 
 #include <optional>
@@ -25,7 +26,9 @@ struct FieldSelector {
   std::vector<FieldRequirement> requirements;
 
   [[nodiscard]] bool empty() const { return requirements.empty(); }
-  // Looks each field up by its dotted path; an absent field reads as "".
+  // Looks each field up by its dotted path ("source" of an Event is
+  // source.component, or reportingComponent when that is empty, as on real
+  // servers); an absent field reads as "".
   [[nodiscard]] bool matches(const rapidjson::Value& object) const;
 };
 
@@ -39,6 +42,17 @@ struct [[nodiscard]] ParsedFieldSelector {
 
 inline const std::vector<std::string>& default_selectable_fields() {
   static const std::vector<std::string> fields = {"metadata.name", "metadata.namespace"};
+  return fields;
+}
+
+// core/v1 Events (pkg/registry/core/event/strategy.go ToSelectableFields).
+inline const std::vector<std::string>& event_selectable_fields() {
+  static const std::vector<std::string> fields = {
+      "metadata.name",          "metadata.namespace",           "involvedObject.kind",
+      "involvedObject.namespace", "involvedObject.name",        "involvedObject.uid",
+      "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath",
+      "reason",                 "reportingComponent",           "source",
+      "type"};
   return fields;
 }
 
