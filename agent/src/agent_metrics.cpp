@@ -11,6 +11,8 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry)
     : reports_ok(registry.counter("switchyard_agent_reports_sent_total", kReportsHelp, {{"outcome", "ok"}})),
       reports_resync(registry.counter("switchyard_agent_reports_sent_total", kReportsHelp,
                                       {{"outcome", "full_snapshot_requested"}})),
+      reports_duplicate(registry.counter("switchyard_agent_reports_sent_total", kReportsHelp,
+                                         {{"outcome", "duplicate"}})),
       reports_failed(registry.counter("switchyard_agent_reports_sent_total", kReportsHelp, {{"outcome", "error"}})),
       report_latency(registry.histogram("switchyard_agent_report_latency_seconds",
                                         "Time from sending a report to the hub's answer.",

@@ -71,7 +71,7 @@ ReportResult HubClient::send_report(const protocol::Report& report) {
   const auto path = "/v1/clusters/" + options_.cluster + "/report";
   const auto result = report_client_->Put(path, protocol::encode_report(report), "application/json");
   if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error())};
-  if (result->status == 200) return {HubOutcome::Ok, {}};
+  if (result->status == 200) return {HubOutcome::Ok, {}, {}, protocol::decode_report_answer(result->body)};
   return {outcome_of_status(result->status), "HTTP " + std::to_string(result->status) + ": " + message_of(*result),
           retry_after_of(*result)};
 }

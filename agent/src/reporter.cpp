@@ -44,6 +44,7 @@ void Reporter::run() {
   std::uint64_t sent_version = 0;
   auto next_heartbeat = Clock::now();
   bool retrying = false;
+  int duplicates = 0;  // answers in a row that the hub did not apply the report
   // The hub's word on when to come back after a refusal; negative: it said nothing.
   std::chrono::milliseconds retry_after{-1};
   std::unique_lock lock(mutex_);
@@ -82,15 +83,29 @@ void Reporter::run() {
     if (stopping_) return;
     switch (result.outcome) {
       case HubOutcome::Ok:
-        builder_.accepted(report);
-        metrics_.reports_ok.inc();
+        if (result.answer == protocol::ReportOutcome::Duplicate) {
+          // Not applied: the baseline stays, so the next delta carries these
+          // changes again; past the limit, the hub's sequence is not ours.
+          metrics_.reports_duplicate.inc();
+          if (++duplicates >= options_.full_after_duplicates) {
+            builder_.require_full();
+            duplicates = 0;
+            log::warn("the hub took this agent's last reports for resends; sending a full snapshot now",
+                      {{"seq", std::to_string(report.seq)}});
+          }
+        } else {
+          builder_.accepted(report);
+          metrics_.reports_ok.inc();
+          duplicates = 0;
+        }
         metrics_.hub_connected.set(1);
         if (retrying) log::info("hub reachable again; full snapshot accepted");
         retrying = false;
         retry_after = std::chrono::milliseconds(-1);
         backoff.reset();
         sent_version = version;
-        next_heartbeat = Clock::now() + options_.interval;
+        // A full snapshot due (see above) goes at once.
+        next_heartbeat = builder_.full_required() ? Clock::now() : Clock::now() + options_.interval;
         break;
       case HubOutcome::NeedFullSnapshot:
         builder_.require_full();

@@ -12,7 +12,6 @@ namespace {
 
 using core::json::FieldReader;
 
-constexpr std::size_t kMaxAgentIdLength = 128;
 constexpr std::size_t kMaxApplyErrors = 100;
 constexpr std::size_t kMaxApplyErrorLength = 1024;
 // Far above any real Service's endpoint count; a bound so sums cannot overflow.
@@ -78,6 +77,26 @@ const char* to_string(ServiceRole role) {
   return role == ServiceRole::Local ? "local" : "mirror";
 }
 
+const char* to_string(ReportOutcome outcome) {
+  return outcome == ReportOutcome::Applied ? "Applied" : "Duplicate";
+}
+
+std::string encode_report_answer(ReportOutcome outcome) {
+  return std::string(R"({"outcome":")") + to_string(outcome) + "\"}";
+}
+
+ReportOutcome decode_report_answer(std::string_view body) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  if (document.HasParseError() || !document.IsObject()) return ReportOutcome::Applied;
+  const auto outcome = document.FindMember("outcome");
+  if (outcome != document.MemberEnd() && outcome->value.IsString() &&
+      std::string_view(outcome->value.GetString(), outcome->value.GetStringLength()) == "Duplicate") {
+    return ReportOutcome::Duplicate;
+  }
+  return ReportOutcome::Applied;
+}
+
 Decoded<Report> decode_report(std::string_view body) {
   Decoded<Report> result;
   rapidjson::Document document;
@@ -92,9 +111,16 @@ Decoded<Report> decode_report(std::string_view body) {
       report.agent_id = std::move(*agent_id);
     }
   }
-  if (auto seq = fields.required_uint("seq", UINT64_MAX)) report.seq = *seq;
+  if (auto seq = fields.required_uint("seq", kMaxReportSeq)) report.seq = *seq;
   if (auto full = fields.required_bool("full")) report.full = *full;
-  if (auto version = fields.optional_string("agentVersion")) report.agent_version = *version;
+  if (auto version = fields.optional_string("agentVersion")) {
+    // Copied into MemberCluster status: bounded like agentId.
+    if (version->size() > kMaxAgentVersionLength) {
+      fields.error("agentVersion", "at most " + std::to_string(kMaxAgentVersionLength) + " characters");
+    } else {
+      report.agent_version = std::move(*version);
+    }
+  }
 
   if (const auto* services = fields.array("services", true)) {
     std::map<ServiceKey, std::size_t> first_index;

@@ -41,6 +41,12 @@ class FakeHub : public HubApi {
     std::lock_guard lock(mutex_);
     ++report_attempts_;
     if (!reachable_) return {HubOutcome::Unavailable, "hub unreachable: connection refused"};
+    if (!report.full && report.agent_id == agent_id_ && report.seq <= last_seq_) {
+      // As a hub before the forged-seq fix answered a seq it had passed: a
+      // resend, not applied (and not recorded here).
+      ++duplicates_;
+      return {HubOutcome::Ok, {}, {}, protocol::ReportOutcome::Duplicate};
+    }
     if (!report.full && (report.agent_id != agent_id_ || report.seq != last_seq_ + 1)) {
       ++conflicts_;
       return {HubOutcome::NeedFullSnapshot, "HTTP 409: send a full snapshot"};
@@ -89,6 +95,16 @@ class FakeHub : public HubApi {
     agent_id_.clear();
     last_seq_ = 0;
   }
+  // Someone with the cluster's token and this agent's id sent a full report
+  // with `seq` (docs/protocol.md, "Sequencing").
+  void forge_seq(std::uint64_t seq) {
+    std::lock_guard lock(mutex_);
+    last_seq_ = seq;
+  }
+  int duplicates() {
+    std::lock_guard lock(mutex_);
+    return duplicates_;
+  }
   std::vector<protocol::Report> reports() {
     std::lock_guard lock(mutex_);
     return reports_;
@@ -117,6 +133,7 @@ class FakeHub : public HubApi {
   int poll_attempts_ = 0;
   int report_attempts_ = 0;
   int conflicts_ = 0;
+  int duplicates_ = 0;
   int cancels_ = 0;
 };
 

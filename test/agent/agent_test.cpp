@@ -165,6 +165,28 @@ TEST_CASE("reports: deltas for changes, heartbeats when idle, a full snapshot af
   CHECK(run.metrics.reports_ok.value() >= 3);
 }
 
+TEST_CASE("reports the hub answers as resends (its seq moved ahead by a forged report) end in a full snapshot",
+          "[agent][runtime]") {
+  Running run;
+  run.hub.publish(assignment(1, {kWeb, kWebMirror}, {}));
+  REQUIRE(eventually([&] { return !run.hub.reports().empty(); }));
+  run.hub.forge_seq(protocol::kMaxReportSeq);
+  const auto before = run.hub.reports().size();
+
+  // Two reports answered Duplicate (heartbeats or the change's delta), then
+  // a full snapshot; the change reaches the hub, and deltas go on after it.
+  run.on_loop([&] { run.cluster.upsert_slice(make_slice("emojivoto", "web-svc", 0, 2)); });
+  REQUIRE(eventually([&] {
+    auto health = run.last_reported(kWeb);
+    return health && health->ready_endpoints == 0 && run.hub.reports().size() > before + 1;
+  }));
+  const auto reports = run.hub.reports();
+  CHECK(reports[before].full);
+  CHECK_FALSE(reports.back().full);
+  CHECK(run.hub.duplicates() == 2);
+  CHECK(run.metrics.reports_duplicate.value() == 2);
+}
+
 TEST_CASE("an assignment from another hub process makes the next report a full snapshot, without a 409",
           "[agent][runtime]") {
   Running run;

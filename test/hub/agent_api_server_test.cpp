@@ -195,3 +195,50 @@ TEST_CASE("agent API: a hub that is not serving (starting up or not the leader) 
   CHECK_THAT(res->body, Catch::Contains("starting up, or it is not the leader"));
   CHECK(f.inbox.delivered().empty());
 }
+
+TEST_CASE("agent API: a report's answer says whether it was applied; a resend is a heartbeat", "[hub]") {
+  Fixture f;
+  const auto first = f.put_report("east", "east-token", report_body("a1", 1, true, 2));
+  REQUIRE(first);
+  CHECK(first->body == R"({"outcome":"Applied"})");
+  const auto resend = f.put_report("east", "east-token", report_body("a1", 1, false, 0));
+  REQUIRE(resend);
+  CHECK(resend->status == 200);
+  CHECK(resend->body == R"({"outcome":"Duplicate"})");
+  CHECK(protocol::decode_report_answer(resend->body) == protocol::ReportOutcome::Duplicate);
+  const auto delivered = f.inbox.delivered();
+  REQUIRE(delivered.size() == 2);
+  CHECK(delivered[1].second.services.empty());  // heard from, nothing applied
+}
+
+TEST_CASE("agent API: a seq past the bound or an agentVersion past its cap is a 400 naming the field", "[hub]") {
+  Fixture f;
+  SECTION("seq 2^64-1") {
+    const auto res = f.put_report(
+        "east", "east-token",
+        R"({"agentId":"a1","seq":18446744073709551615,"full":true,"services":[]})");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK_THAT(res->body, Catch::Contains("seq: must be at most 9007199254740991"));
+  }
+  SECTION("seq 2^53") {
+    const auto res =
+        f.put_report("east", "east-token", R"({"agentId":"a1","seq":9007199254740992,"full":true,"services":[]})");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+  }
+  SECTION("agentVersion of 129 characters") {
+    const auto res = f.put_report("east", "east-token",
+                                  R"({"agentId":"a1","seq":1,"full":true,"services":[],"agentVersion":")" +
+                                      std::string(129, 'v') + "\"}");
+    REQUIRE(res);
+    CHECK(res->status == 400);
+    CHECK_THAT(res->body, Catch::Contains("agentVersion: at most 128 characters"));
+  }
+  CHECK(f.inbox.delivered().empty());
+  // The bound itself is accepted.
+  const auto at_bound =
+      f.put_report("east", "east-token", R"({"agentId":"a1","seq":9007199254740991,"full":true,"services":[]})");
+  REQUIRE(at_bound);
+  CHECK(at_bound->status == 200);
+}

@@ -141,6 +141,22 @@ TEST_CASE("report limits are enforced", "[protocol]") {
     REQUIRE_FALSE(decoded.ok());
     CHECK(decoded.message() == "agentId: must be 1 to 128 characters");
   }
+  SECTION("agentVersion length (it is copied into MemberCluster status)") {
+    const auto decoded = decode_report("{\"agentId\":\"a\",\"agentVersion\":\"" + std::string(129, 'v') +
+                                       "\",\"seq\":1,\"full\":true,\"services\":[]}");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "agentVersion: at most 128 characters");
+    CHECK(decode_report("{\"agentId\":\"a\",\"agentVersion\":\"" + std::string(128, 'v') +
+                        "\",\"seq\":1,\"full\":true,\"services\":[]}")
+              .ok());
+  }
+  SECTION("seq at most 2^53-1") {
+    const auto decoded =
+        decode_report(R"({"agentId":"a","seq":18446744073709551615,"full":true,"services":[]})");
+    REQUIRE_FALSE(decoded.ok());
+    CHECK(decoded.message() == "seq: must be at most 9007199254740991");
+    CHECK(decode_report(R"({"agentId":"a","seq":9007199254740991,"full":true,"services":[]})").ok());
+  }
   SECTION("endpoint counts") {
     const auto decoded = decode_report(
         R"({"agentId":"a","seq":1,"full":true,"services":[{"namespace":"n","name":"s",)"
@@ -155,4 +171,15 @@ TEST_CASE("report limits are enforced", "[protocol]") {
     REQUIRE_FALSE(decoded.ok());
     CHECK(decoded.message() == "services[0].name: must be at most 63 characters");
   }
+}
+
+TEST_CASE("a report answer says Applied or Duplicate; anything else reads as Applied", "[protocol]") {
+  CHECK(encode_report_answer(ReportOutcome::Applied) == R"({"outcome":"Applied"})");
+  CHECK(decode_report_answer(encode_report_answer(ReportOutcome::Duplicate)) == ReportOutcome::Duplicate);
+  CHECK(decode_report_answer(encode_report_answer(ReportOutcome::Applied)) == ReportOutcome::Applied);
+  CHECK(decode_report_answer("{}") == ReportOutcome::Applied);  // a hub before the answer had an outcome
+  CHECK(decode_report_answer(R"({"outcome":"SomethingNewer"})") == ReportOutcome::Applied);
+  CHECK(decode_report_answer(R"({"outcome":7})") == ReportOutcome::Applied);
+  CHECK(decode_report_answer("<html>") == ReportOutcome::Applied);
+  CHECK(decode_report_answer("") == ReportOutcome::Applied);
 }

@@ -166,8 +166,13 @@ void AgentApiServer::install_routes() {
                  switch (result.verdict) {
                    case AdmitVerdict::Accepted:
                    case AdmitVerdict::Duplicate:
+                     // The agent needs to know which: its deltas answered
+                     // Duplicate are not applied (docs/protocol.md).
                      response.status = 200;
-                     response.set_content("{}", "application/json");
+                     response.set_content(protocol::encode_report_answer(result.verdict == AdmitVerdict::Accepted
+                                                                             ? protocol::ReportOutcome::Applied
+                                                                             : protocol::ReportOutcome::Duplicate),
+                                          "application/json");
                      count("report", 200);
                      return;
                    case AdmitVerdict::NeedFullSnapshot:

@@ -18,8 +18,16 @@ AdmitResult AgentSessions::admit(const std::string& cluster, protocol::Report&& 
                 " is not known to this hub; send a full snapshot"};
   }
   auto& session = it->second;
-  if (report.seq <= session.last_seq) {
-    return {AdmitVerdict::Duplicate, "seq " + std::to_string(report.seq) + " was already received"};
+  if (report.seq == session.last_seq) {
+    // Heard from, so alive; what it carries was applied the first time.
+    report.services.clear();
+    forward(std::move(report));
+    return {AdmitVerdict::Duplicate, "seq " + std::to_string(session.last_seq) + " was already received"};
+  }
+  if (report.seq < session.last_seq) {
+    return {AdmitVerdict::NeedFullSnapshot,
+            "seq " + std::to_string(report.seq) + " is behind " + std::to_string(session.last_seq) +
+                ", the last accepted from agent " + report.agent_id + "; send a full snapshot"};
   }
   if (report.seq != session.last_seq + 1) {
     return {AdmitVerdict::NeedFullSnapshot,

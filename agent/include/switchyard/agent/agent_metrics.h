@@ -11,6 +11,7 @@ struct AgentMetrics {
 
   metrics::Counter& reports_ok;        // switchyard_agent_reports_sent_total{outcome="ok"}
   metrics::Counter& reports_resync;    // ... {outcome="full_snapshot_requested"} (409)
+  metrics::Counter& reports_duplicate; // ... {outcome="duplicate"} (200, not applied by the hub)
   metrics::Counter& reports_failed;    // ... {outcome="error"}
   metrics::Histogram& report_latency;  // switchyard_agent_report_latency_seconds
   metrics::Gauge& hub_connected;       // switchyard_agent_hub_connected (0/1)

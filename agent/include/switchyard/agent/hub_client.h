@@ -41,6 +41,8 @@ struct ReportResult {
   HubOutcome outcome;
   std::string detail;  // the hub's message or the network error, for logs and metrics
   std::optional<std::chrono::seconds> retry_after = {};  // when the hub said when to come back
+  // With Ok: whether the hub applied the report or took it for a resend.
+  protocol::ReportOutcome answer = protocol::ReportOutcome::Applied;
 };
 
 struct PollResult {

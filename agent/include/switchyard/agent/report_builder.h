@@ -23,10 +23,12 @@ class ReportBuilder {
   [[nodiscard]] protocol::Report next(const std::map<protocol::ServiceKey, protocol::ServiceHealth>& measured,
                                       const protocol::AppliedState& applied);
 
-  // The hub answered 200 to `report`: later deltas are relative to it.
+  // The hub applied `report` (200): later deltas are relative to it. A
+  // report the hub answered Duplicate is not accepted: its changes go again.
   void accepted(const protocol::Report& report);
   // The hub answered 409, or the send failed: the next report is full.
   void require_full();
+  [[nodiscard]] bool full_required() const { return need_full_; }
 
   [[nodiscard]] const std::string& agent_id() const { return agent_id_; }
 

@@ -1,7 +1,9 @@
 // Sends the agent's reports on its own thread (docs/protocol.md): a full
 // snapshot first, after a 409 and after any failed send; deltas otherwise,
 // promptly after the loop hands over a change; a heartbeat (an empty delta)
-// when nothing was sent for `interval`. Each report carries the applied
+// when nothing was sent for `interval`; a full snapshot after
+// `full_after_duplicates` answers in a row that the hub did not apply it.
+// Each report carries the applied
 // revision and apply errors the loop last handed over.
 //
 // Nothing is sent before the loop's first update(): an agent that has not yet
@@ -33,6 +35,11 @@ struct ReportInput {
 
 struct ReporterOptions {
   std::chrono::milliseconds interval{5000};
+  // Consecutive reports the hub answered Duplicate (not applied) after which
+  // the next is a full snapshot. One can be a resend the hub saw twice (the
+  // first copy applied); two mean the hub's sequence for this agent is not
+  // the agent's own (docs/protocol.md, "Sequencing").
+  int full_after_duplicates = 2;
   BackoffOptions backoff;
   std::uint64_t seed = 2;
 };

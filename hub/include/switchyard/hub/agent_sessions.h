@@ -3,6 +3,13 @@
 // health is lost or guessed after a hub restart, an agent restart, or a lost
 // report. Anything else is answered 409 and the agent sends a full snapshot.
 //
+// A delta's seq must be exactly last + 1 (applied) or last (a resend of the
+// report accepted last: answered Duplicate and forwarded as a heartbeat, so
+// the cluster stays alive). An agent sends one report at a time and never
+// resends an older one, so any other seq, before or after, is a gap: a
+// report forged with the agent's id and a seq far ahead (docs/protocol.md)
+// costs the real agent one 409 and a full snapshot, not its cluster.
+//
 // Thread-safe. `admit` decides and, for an accepted report, runs `forward`
 // under the same lock, so reports reach the loop in the order admitted.
 #pragma once
@@ -19,7 +26,7 @@ namespace switchyard::hub {
 
 enum class AdmitVerdict {
   Accepted,          // forwarded to the loop
-  Duplicate,         // a resend of a report already accepted: answered 200, not forwarded
+  Duplicate,         // a resend of the report accepted last: 200, forwarded as a heartbeat only
   NeedFullSnapshot,  // 409: unknown agent or a gap in seq
 };
 

@@ -17,6 +17,13 @@ namespace switchyard::protocol {
 [[nodiscard]] Decoded<Report> decode_report(std::string_view body);
 [[nodiscard]] std::string encode_report(const Report& report);
 
+// The 200 answer to a report: {"outcome":"Applied"} or {"outcome":"Duplicate"}.
+// An unknown outcome, a missing one, or a body that is not JSON (an older
+// hub's `{}`, a proxy's page) decodes as Applied: the status code already
+// said the report was taken.
+[[nodiscard]] std::string encode_report_answer(ReportOutcome outcome);
+[[nodiscard]] ReportOutcome decode_report_answer(std::string_view body);
+
 [[nodiscard]] Decoded<Assignment> decode_assignment(std::string_view body);
 [[nodiscard]] std::string encode_assignment(const Assignment& assignment);
 

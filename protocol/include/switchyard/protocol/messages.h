@@ -50,6 +50,15 @@ struct AppliedState {
 // start and `seq` grows by one per report from it, so the hub can tell a gap
 // or a restart and ask for a full snapshot (409). A delta (`full == false`)
 // carries only the services that changed.
+//
+// `seq` is at most kMaxReportSeq: one report a second would take 285 million
+// years to reach it, and a forged seq near 2^64 made `last + 1` wrap, after
+// which the hub took every delta of the real agent for a resend. It is also
+// the largest integer every JSON parser (JavaScript's too) reads exactly.
+inline constexpr std::uint64_t kMaxReportSeq = (std::uint64_t{1} << 53) - 1;
+inline constexpr std::size_t kMaxAgentIdLength = 128;
+inline constexpr std::size_t kMaxAgentVersionLength = 128;
+
 struct Report {
   std::string agent_id;
   std::uint64_t seq = 0;
@@ -60,6 +69,15 @@ struct Report {
 
   bool operator==(const Report&) const = default;
 };
+
+// The hub's answer to a report (200): whether it applied it, or took it for
+// a resend of the report it accepted last (then only as a heartbeat). An
+// agent never resends a delta, so two such answers in a row mean the hub's
+// sequence is not this agent's (a forged report moved it): it sends a full
+// snapshot. An older hub answers `{}`, which reads as Applied.
+enum class ReportOutcome { Applied, Duplicate };
+
+[[nodiscard]] const char* to_string(ReportOutcome outcome);
 
 // One TrafficSplit the hub wants in the agent's cluster. The identity fields
 // are typed so the agent can diff and collect garbage; `object_json` is the
