@@ -26,6 +26,73 @@ TEST_CASE("tokens come from the Secret each MemberCluster names", "[hub]") {
   CHECK(hub.tokens.size() == 0);
 }
 
+TEST_CASE("two MemberClusters with one token: refused for both, a condition and a Warning on each naming the other",
+          "[hub]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.flush();
+  REQUIRE(hub.tokens.check("east", "token-east") == TokenVerdict::Allowed);
+  auto conflict_of = [&](const std::string& cluster) {
+    const auto writes = hub.statuses.of(WriteKind::MemberClusterStatus, cluster);
+    if (writes.empty()) return std::string("(no status)");
+    auto document = parse(writes.back().status_json);
+    for (const auto& condition : (*document)["conditions"].GetArray()) {
+      if (std::string(condition["type"].GetString()) == "TokenConflict") return std::string(condition["message"].GetString());
+    }
+    return std::string();
+  };
+
+  SECTION("two Secrets with the same value") {
+    hub.controller.secret_changed(secret_object("agent-east", "token-west"));
+    hub.flush();
+    CHECK(hub.tokens.check("east", "token-west") == TokenVerdict::Shared);
+    CHECK(hub.tokens.check("west", "token-west") == TokenVerdict::Shared);
+    CHECK(conflict_of("east") ==
+          "the agent token in Secret switchyard-system/agent-east key token is also the token of MemberCluster "
+          "west: it authenticates none of them until each cluster has its own");
+    CHECK_THAT(conflict_of("west"), Catch::Contains("Secret switchyard-system/agent-west") &&
+                                        Catch::Contains("also the token of MemberCluster east"));
+    const auto events = hub.events.with_reason("TokenShared");
+    REQUIRE(events.size() == 2);
+    CHECK(events[0].warning);
+    CHECK(events[0].subject.kind == "MemberCluster");
+    CHECK(((events[0].subject.name == "east" && events[1].subject.name == "west") ||
+           (events[0].subject.name == "west" && events[1].subject.name == "east")));
+    // Nothing new: nothing written or recorded again.
+    const auto writes = hub.statuses.writes.size();
+    hub.advance(1);
+    CHECK(hub.statuses.writes.size() == writes);
+    CHECK(hub.events.with_reason("TokenShared").size() == 2);
+
+    // east gets its own token: both authenticate, the conditions go.
+    hub.controller.secret_changed(secret_object("agent-east", "token-east"));
+    hub.flush();
+    CHECK(hub.tokens.check("east", "token-east") == TokenVerdict::Allowed);
+    CHECK(hub.tokens.check("west", "token-west") == TokenVerdict::Allowed);
+    CHECK(conflict_of("east").empty());
+    CHECK(conflict_of("west").empty());
+    CHECK(hub.events.with_reason("TokenUnique").size() == 2);
+  }
+  SECTION("one Secret named by both") {
+    auto north = member_object("north");
+    north.token_ref->name = "agent-west";
+    hub.controller.member_cluster_changed(north, hub.now);
+    hub.flush();
+    CHECK(hub.tokens.check("north", "token-west") == TokenVerdict::Shared);
+    CHECK(hub.tokens.check("west", "token-west") == TokenVerdict::Shared);
+    CHECK(hub.tokens.check("east", "token-east") == TokenVerdict::Allowed);
+    CHECK_THAT(conflict_of("north"), Catch::Contains("Secret switchyard-system/agent-west key token") &&
+                                         Catch::Contains("MemberCluster west:"));
+    CHECK_THAT(conflict_of("west"), Catch::Contains("MemberCluster north:"));
+    CHECK(conflict_of("east") == "(no status)");
+    // Deleting north ends west's conflict.
+    hub.controller.member_cluster_deleted("north", hub.now);
+    hub.flush();
+    CHECK(hub.tokens.check("west", "token-west") == TokenVerdict::Allowed);
+    CHECK(conflict_of("west").empty());
+  }
+}
+
 TEST_CASE("an invalid FailoverService is shown Invalid with the field and yields no TrafficSplit", "[hub]") {
   Hub hub;
   hub.add_members({"west", "east"});

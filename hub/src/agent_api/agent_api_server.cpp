@@ -134,6 +134,15 @@ void AgentApiServer::install_routes() {
         count(route, 401);
         log::warn("agent request refused: bad token", {{"cluster", cluster}, {"route", route}});
         return false;
+      case TokenVerdict::Shared:
+        write_status(response, 403, "Forbidden",
+                     "this token is set for cluster " + cluster +
+                         " and another MemberCluster; it authenticates neither until each has its own "
+                         "(see the MemberCluster's TokenConflict condition)");
+        count(route, 403);
+        log::warn("agent request refused: token shared by more than one cluster",
+                  {{"cluster", cluster}, {"route", route}});
+        return false;
       case TokenVerdict::Forbidden:
         write_status(response, 403, "Forbidden",
                      "this token belongs to another cluster; it may not speak for " + cluster);

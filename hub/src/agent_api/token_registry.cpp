@@ -59,9 +59,32 @@ TokenVerdict TokenRegistry::check(std::string_view cluster, std::string_view bea
     own |= match && name == cluster;
     other |= match && name != cluster;
   }
+  if (own && other) return TokenVerdict::Shared;
   if (own) return TokenVerdict::Allowed;
   if (other) return TokenVerdict::Forbidden;
   return TokenVerdict::Unauthenticated;
+}
+
+std::map<std::string, std::vector<std::string>> TokenRegistry::sharing() const {
+  std::shared_ptr<const Table> table;
+  {
+    std::lock_guard lock(mutex_);
+    table = table_;
+  }
+  // Grouped by digest: one pass, not a comparison per pair of clusters.
+  std::map<Digest, std::vector<std::string>> by_digest;
+  for (const auto& [name, digest] : *table) by_digest[digest].push_back(name);
+  std::map<std::string, std::vector<std::string>> shared;
+  for (const auto& [digest, names] : by_digest) {
+    if (names.size() < 2) continue;
+    for (const auto& name : names) {
+      auto& others = shared[name];
+      for (const auto& other : names) {
+        if (other != name) others.push_back(other);
+      }
+    }
+  }
+  return shared;
 }
 
 }  // namespace switchyard::hub

@@ -66,6 +66,7 @@ struct Controller::MemberEntry {
   TimeMs connected_since = 0;
   core::ClusterId engine_id = 0;  // resolved once: a report looks up only its services' names
   std::vector<std::string> apply_errors;  // as the agent last reported them
+  TimeMs token_conflict_since = 0;
   bool status_due = false;
 };
 
@@ -213,6 +214,7 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
 void Controller::member_cluster_deleted(const std::string& name, TimeMs now) {
   if (members_.erase(name) == 0) return;
   out_.tokens.remove(name);
+  tokens_changed_ = true;
   out_.sessions.forget(name);
   out_.board.remove(name);
   clusters_.erase(name);
@@ -256,6 +258,39 @@ void Controller::refresh_token(const std::string& cluster) {
   }
   // An empty token removes the entry: a missing Secret lets no agent in.
   out_.tokens.set_token(cluster, token);
+  tokens_changed_ = true;
+}
+
+void Controller::note_token_conflicts(TimeMs now) {
+  tokens_changed_ = false;
+  const auto sharing = out_.tokens.sharing();
+  for (auto& [name, member] : members_) {
+    std::string message;
+    if (auto found = sharing.find(name); found != sharing.end()) {
+      std::string others;
+      for (const auto& other : found->second) others += (others.empty() ? "" : ", ") + other;
+      const auto& ref = *member.token_ref;  // only a set token can be shared
+      message = "the agent token in Secret " + ref.namespace_name + "/" + ref.name + " key " + ref.key +
+                " is also the token of MemberCluster " + others +
+                ": it authenticates none of them until each cluster has its own";
+    }
+    if (message == member.view.token_conflict) {
+      // Recorded before this hub started: shown as of now, not 1970.
+      if (!message.empty() && member.token_conflict_since == 0) member.token_conflict_since = now;
+      continue;
+    }
+    const bool was = !member.view.token_conflict.empty();
+    member.view.token_conflict = message;
+    member.token_conflict_since = now;
+    member.status_due = true;
+    const EventSubject subject{kApiVersion, "MemberCluster", "", name, member.uid};
+    if (!message.empty()) {
+      out_.events.record(subject, true, "TokenShared", message);
+      log::warn("agent token shared by more than one cluster; refused for each", {{"cluster", name}, {"error", message}});
+    } else if (was) {
+      out_.events.record(subject, false, "TokenUnique", "the agent token of cluster " + name + " is its own again");
+    }
+  }
 }
 
 void Controller::report_received(const std::string& cluster, protocol::Report&& report, TimeMs received_at) {
@@ -420,6 +455,7 @@ void Controller::check_connections(TimeMs now) {
 
 void Controller::flush(TimeMs now) {
   const auto started = std::chrono::steady_clock::now();
+  if (tokens_changed_) note_token_conflicts(now);
   check_connections(now);
   engine_.evaluate(now, changes_);
   for (const auto& change : changes_) {
@@ -646,18 +682,22 @@ void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs
 }
 
 void Controller::write_member_status(const std::string& name, MemberEntry& member) {
-  if (!member.known) return;  // nothing of our own to say yet: keep what the object shows
+  const bool conflict_shown = member.written ? member.written->token_conflict == member.view.token_conflict
+                                             : member.view.token_conflict.empty();
+  // Nothing of our own to say yet: keep what the object shows. A token
+  // conflict is said at once: no agent can report until it is resolved.
+  if (!member.known && conflict_shown) return;
   // Written on connection changes only (protocol.md): the revision an agent
   // applied or its service count move with every decision, and a write per
   // cluster per decision is the churn api.md forbids. They are shown as of
   // the last connection change; /metrics has them live.
   if (member.written && member.written->connected == member.view.connected &&
-      member.written->agent_version == member.view.agent_version) {
+      member.written->agent_version == member.view.agent_version && conflict_shown) {
     return;
   }
   out_.statuses.submit({WriteKind::MemberClusterStatus, "", name,
                         member_status_to_json(member.view, member.last_heard, member.connected_since,
-                                              member.generation)});
+                                              member.generation, member.token_conflict_since)});
   member.written = member.view;
 }
 

@@ -86,6 +86,9 @@ std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& o
     out.recorded = view;
     if (const auto* conditions = member(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
       for (const auto& condition : conditions->GetArray()) {
+        if (string_at(condition, "type") == "TokenConflict" && string_at(condition, "status") == "True") {
+          out.recorded->token_conflict = string_at(condition, "message");
+        }
         if (string_at(condition, "type") != "Connected") continue;
         core::TimeMs since = 0;
         if (core::parse_rfc3339(string_at(condition, "lastTransitionTime"), since)) out.connected_since_ms = since;
@@ -114,7 +117,8 @@ std::optional<SecretObject> read_secret(const rapidjson::Value& object) {
 }
 
 std::string member_status_to_json(const MemberStatusView& view, std::int64_t last_heartbeat_ms,
-                                  std::int64_t connected_since_ms, std::int64_t generation) {
+                                  std::int64_t connected_since_ms, std::int64_t generation,
+                                  std::int64_t token_conflict_since_ms) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
   out.StartObject();
@@ -147,6 +151,22 @@ std::string member_status_to_json(const MemberStatusView& view, std::int64_t las
   out.String(view.connected ? "the cluster's agent reports to this hub"
                             : "no report from the cluster's agent within the hub's --cluster-timeout");
   out.EndObject();
+  if (!view.token_conflict.empty()) {
+    out.StartObject();
+    out.Key("type");
+    out.String("TokenConflict");
+    out.Key("status");
+    out.String("True");
+    out.Key("observedGeneration");
+    out.Int64(generation);
+    out.Key("lastTransitionTime");
+    out.String(core::format_rfc3339(token_conflict_since_ms));
+    out.Key("reason");
+    out.String("TokenShared");
+    out.Key("message");
+    out.String(view.token_conflict);
+    out.EndObject();
+  }
   out.EndArray();
   out.EndObject();
   return {buffer.GetString(), buffer.GetSize()};

@@ -84,6 +84,9 @@ class Controller final : public DecisionWork {
   struct ConsumerRevision;
   struct ClusterPublication;
   void refresh_token(const std::string& cluster);
+  // After token changes: a condition and an Event on each cluster whose token
+  // another has too (the agent API then refuses it for both).
+  void note_token_conflicts(TimeMs now);
   void forget_consumer(const std::string& cluster, const core::ObjectKey& key);
   void note_split_changes(const core::Change& change, FosEntry& entry);
   void check_connections(TimeMs now);
@@ -115,6 +118,7 @@ class Controller final : public DecisionWork {
   std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
   std::map<std::string, std::set<core::ObjectKey>, std::less<>> awaiting_cluster_;  // see awaits_first_reports
   bool first_flush_ = true;
+  bool tokens_changed_ = false;  // since the last note_token_conflicts
   std::vector<core::Change> changes_;  // reused across flushes
 };
 

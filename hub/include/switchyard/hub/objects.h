@@ -42,6 +42,9 @@ struct MemberStatusView {
   std::string agent_version;
   std::uint64_t reported_services = 0;
   std::int64_t applied_revision = 0;
+  // The TokenConflict condition's message: which other MemberClusters have
+  // this cluster's token (then it authenticates neither); empty: none.
+  std::string token_conflict;
   bool operator==(const MemberStatusView&) const = default;
 };
 
@@ -68,7 +71,8 @@ struct SecretObject {
 
 // The status block written to a MemberCluster.
 [[nodiscard]] std::string member_status_to_json(const MemberStatusView& view, std::int64_t last_heartbeat_ms,
-                                                std::int64_t connected_since_ms, std::int64_t generation);
+                                                std::int64_t connected_since_ms, std::int64_t generation,
+                                                std::int64_t token_conflict_since_ms = 0);
 
 // Standard base64 (RFC 4648) with padding, as Secret data is served; nullopt
 // on any other character or bad length.

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace switchyard::hub {
 
@@ -19,6 +20,7 @@ enum class TokenVerdict {
   Allowed,          // the token is the cluster's own
   Unauthenticated,  // no token, or one no cluster has: 401
   Forbidden,        // a valid token of another cluster: 403
+  Shared,           // the cluster's token, but another cluster's too: 403, for neither
 };
 
 class TokenRegistry {
@@ -30,7 +32,11 @@ class TokenRegistry {
   void set_token(const std::string& cluster, std::string_view token);
   void remove(const std::string& cluster);
 
+  // A token set for two clusters (one Secret named by both, or two Secrets
+  // with one value) could speak for either: it authenticates neither.
   [[nodiscard]] TokenVerdict check(std::string_view cluster, std::string_view bearer_token) const;
+  // Every cluster whose token is also another's, with those others (sorted).
+  [[nodiscard]] std::map<std::string, std::vector<std::string>> sharing() const;
   [[nodiscard]] std::size_t size() const;
 
  private:
