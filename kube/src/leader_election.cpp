@@ -38,7 +38,8 @@ struct LeaderElector::Impl {
       try_acquire_or_renew();
       report();
       const bool holder = state.holds_lease();
-      const auto wait = holder ? options.retry_period : jittered(options.retry_period, 1.2, random);
+      const auto wait = holder ? options.retry_period
+                               : state.candidate_wait(SteadyClock::now(), jittered(options.retry_period, 1.2, random));
       if (stop_signal.wait_for(wait)) break;
     }
     if (options.release_on_stop) release();

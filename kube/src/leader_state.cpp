@@ -1,5 +1,6 @@
 #include "leader_state.h"
 
+#include <algorithm>
 #include <ctime>
 #include <cstdio>
 
@@ -35,6 +36,15 @@ void ElectionState::observe(const LeaseRecord& record, SteadyTime now) {
 bool ElectionState::lease_valid(SteadyTime now) const {
   if (!has_observed_) return false;
   return observed_time_ + std::chrono::seconds(observed_.lease_duration_seconds) > now;
+}
+
+std::chrono::milliseconds ElectionState::candidate_wait(SteadyTime now,
+                                                       std::chrono::milliseconds jittered_retry) const {
+  if (!has_observed_ || observed_.holder_identity.empty() || holds_lease() || !lease_valid(now)) {
+    return jittered_retry;
+  }
+  const auto expiry = observed_time_ + std::chrono::seconds(observed_.lease_duration_seconds);
+  return std::min(jittered_retry, std::chrono::ceil<std::chrono::milliseconds>(expiry - now));
 }
 
 bool ElectionState::leading(SteadyTime now) const {

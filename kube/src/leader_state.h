@@ -77,6 +77,17 @@ class ElectionState {
 
   [[nodiscard]] const LeaseRecord& observed() const { return observed_; }
 
+  // How long a candidate waits before its next round: `jittered_retry`, but
+  // no longer than until the lease it observed held by another runs out, so
+  // it takes over as the lease expires instead of up to a jittered retry
+  // period (4.4 s with client-go's defaults) after. With it, a takeover
+  // after the holder dies comes within leaseDuration + retryPeriod + jitter
+  // of the holder's last renewal (the jittered wait is how late the
+  // candidate may see that renewal): 19.4 s with the defaults, where it was
+  // up to 23.8 s.
+  [[nodiscard]] std::chrono::milliseconds candidate_wait(SteadyTime now,
+                                                         std::chrono::milliseconds jittered_retry) const;
+
  private:
   void observe(const LeaseRecord& record, SteadyTime now);
 

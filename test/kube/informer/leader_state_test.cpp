@@ -234,3 +234,83 @@ TEST_CASE("two electors sharing one lease under a fake clock never lead together
   CHECK(server.record->holder_identity == "b");
   CHECK(server.record->lease_transitions == 1);
 }
+
+TEST_CASE("a candidate waits no longer than until the lease it saw runs out", "[kube][leader]") {
+  FakeClock clock;
+  ElectionState state("b", 15s, 10s);
+  SECTION("nothing observed, or nobody holds it: the jittered retry") {
+    CHECK(state.candidate_wait(clock.steady, 4400ms) == 4400ms);
+    CHECK(round(state, held_by("", "x"), clock) == LeaseAction::Update);
+    clock.advance(1ms);
+    CHECK(state.candidate_wait(clock.steady, 4400ms) == 4400ms);  // b holds it now
+  }
+  SECTION("another holder: until its observed lease expires") {
+    CHECK(round(state, held_by("a", "x"), clock) == LeaseAction::None);
+    clock.advance(12s);
+    CHECK(state.candidate_wait(clock.steady, 4400ms) == 3000ms);
+    clock.advance(2999ms);
+    CHECK(state.candidate_wait(clock.steady, 4400ms) == 1ms);
+    CHECK(state.candidate_wait(clock.steady, 4400ms) <= 4400ms);
+    clock.advance(1ms);
+    CHECK(state.candidate_wait(clock.steady, 4400ms) == 4400ms);  // expired: take it at the next round
+  }
+}
+
+TEST_CASE("after the holder dies, a candidate takes over within leaseDuration + retryPeriod + jitter of its last renewal",
+          "[kube][leader]") {
+  // client-go's defaults (lease 15 s, renew deadline 10 s, retry 2 s) and
+  // the candidate's jitter at its worst: every wait 2 s x (1 + 1.2).
+  const auto retry = 2000ms;
+  const auto worst_wait = 4400ms;
+  // Where the candidate's rounds fall against the holder's renewals.
+  const auto phase = GENERATE(0ms, 1ms, 300ms, 1000ms, 1999ms, 2500ms, 4399ms);
+  // When the holder dies, after its renewal at 30 s or the next ones.
+  const auto dies_after = GENERATE(30000ms, 31000ms, 33000ms);
+  CAPTURE(phase.count(), dies_after.count());
+
+  std::optional<LeaseRecord> server;
+  int version = 0;
+  FakeClock clock;
+  const auto start = clock.steady;
+  ElectionState a("a", 15s, 10s), b("b", 15s, 10s);
+  // Renew times differ per write, as the API server's MicroTime does.
+  auto attempt = [&](ElectionState& elector) {
+    const auto read = server;
+    const int read_version = version;
+    auto plan = elector.plan(read, clock.now());
+    if (plan.action == LeaseAction::None) return false;
+    if (version != read_version) return false;
+    plan.record.renew_time = std::to_string(version);
+    server = plan.record;
+    ++version;
+    elector.written(plan.record, clock.steady, clock.steady);
+    return true;
+  };
+
+  auto a_next = start;
+  auto b_next = start + phase;
+  std::optional<std::chrono::steady_clock::time_point> last_renewal;
+  bool a_alive = true;
+  while (!b.holds_lease()) {
+    REQUIRE(clock.steady - start < 120s);
+    if (a_alive && a_next <= b_next) {
+      clock.steady = a_next;
+      REQUIRE(attempt(a));
+      if (clock.steady - start >= dies_after) {
+        last_renewal = clock.steady;
+        a_alive = false;  // SIGKILL right after this renewal: the worst moment
+      }
+      a_next += retry;
+    } else {
+      clock.steady = b_next;
+      attempt(b);
+      REQUIRE_FALSE((a_alive && a.leading(clock.steady) && b.leading(clock.steady)));
+      b_next = clock.steady + b.candidate_wait(clock.steady, worst_wait);
+    }
+  }
+  REQUIRE(last_renewal);
+  const auto takeover = clock.steady - *last_renewal;
+  CAPTURE(std::chrono::duration_cast<std::chrono::milliseconds>(takeover).count());
+  CHECK(takeover >= 15s);  // never before the lease the candidate saw ran out
+  CHECK(takeover <= 15s + retry + (worst_wait - retry));
+}
