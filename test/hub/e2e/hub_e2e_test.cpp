@@ -1,6 +1,7 @@
 // switchyard-hub end to end: a real devcluster as the management cluster,
 // real hub processes, and agents speaking the agent protocol.
 #include "management_cluster.h"
+#include "switchyard/agent/reporter.h"
 
 using namespace switchyard;
 using namespace switchyard::hub::e2e;
@@ -163,6 +164,69 @@ TEST_CASE("bad tokens, another cluster's token, oversized and malformed bodies a
   CHECK(hub.process->running());
 }
 
+TEST_CASE("a forged report with a seq far ahead neither blinds the hub to the cluster nor loses a later change",
+          "[hub][e2e]") {
+  ManagementCluster cluster;
+  auto hub = cluster.start_hub("hub");
+  HealthyFleet fleet(cluster, hub);
+  INFO(hub.process->log());
+
+  // west's agent as it runs: the agent's reporter over its hub client.
+  agent::HubClient client(agent::HubClientOptions{hub.url(), "west", "token-west", "", 2s, 5s});
+  metrics::Registry registry;
+  agent::AgentMetrics metrics(registry);
+  agent::ReporterOptions options;
+  options.interval = 500ms;
+  options.backoff = {50ms, 500ms, 2.0, 0.5};
+  const std::string agent_id = "west-agent-7f3a";  // what the agent logs at start
+  agent::Reporter reporter(client, agent::ReportBuilder(agent_id, "0.1.0-test"), options, metrics);
+  auto measured = [&](std::uint32_t ready) {
+    agent::ReportInput input;
+    for (const auto& seen : kWestHealthy) {
+      const protocol::ServiceKey key{"emojivoto", seen.name, seen.role};
+      const auto count = seen.role == ServiceRole::Local ? ready : seen.ready;
+      input.measured[key] = {key, true, count, count};
+    }
+    input.applied.revision = fleet.west_assignment.revision;
+    return input;
+  };
+  reporter.update(measured(2));
+  reporter.start();
+  REQUIRE(eventually(10s, [&] { return metrics.reports_ok.value() >= 3; }));
+
+  // Someone with west's token and the agent's id: a full report claiming
+  // the same health, with a seq that wrapped the hub's `last + 1`...
+  auto forged = [&](const std::string& seq) {
+    return R"({"agentId":")" + agent_id + R"(","seq":)" + seq +
+           R"(,"full":true,"services":[{"namespace":"emojivoto","name":"web-svc","role":"local","exists":true,)"
+           R"("readyEndpoints":2,"totalEndpoints":2},{"namespace":"emojivoto","name":"web-svc-east","role":"mirror",)"
+           R"("exists":true,"readyEndpoints":1,"totalEndpoints":1}]})";
+  };
+  CHECK(http_status("127.0.0.1", hub.agent_port, "PUT", "/v1/clusters/west/report", "token-west",
+                    forged("18446744073709551615")) == 400);
+  // ...and one at the bound, which is a valid report: it restarts west's sequence.
+  const auto resyncs_before = metrics.reports_resync.value();
+  CHECK(http_status("127.0.0.1", hub.agent_port, "PUT", "/v1/clusters/west/report", "token-west",
+                    forged("9007199254740991")) == 200);
+  // The agent's next heartbeat is a gap (409), and its full snapshot takes the sequence back.
+  REQUIRE(eventually(10s, [&] { return metrics.reports_resync.value() > resyncs_before; }));
+
+  // More than the hub's --cluster-timeout (5 s) of heartbeats: west stays connected.
+  const auto until = std::chrono::steady_clock::now() + 6s;
+  while (std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(500ms);
+    REQUIRE(fleet.east.heartbeat().outcome == agent::HubOutcome::Ok);
+    REQUIRE(hub.metric_sum("switchyard_hub_connected_agents") == 2);
+  }
+  CHECK(cluster.member_connected("west"));
+
+  // A real change in west reaches the hub: both consumers fail over to east.
+  reporter.update(measured(0));
+  CHECK(wait_for_split(fleet.east, {"web-svc-west=0", "web-svc=1"}));
+  reporter.stop();
+  CHECK(metrics.reports_failed.value() == 0);
+}
+
 TEST_CASE("a hub killed and restarted mid-failover converges without flipping a TrafficSplit", "[hub][e2e]") {
   ManagementCluster cluster;
   auto hub = cluster.start_hub("hub-1");
@@ -301,4 +365,31 @@ TEST_CASE("two hubs with leader election: one leads, the other answers 503 and t
   const int exit_code = follower->process->terminate();
   INFO(follower->process->log());
   CHECK(exit_code == 0);
+}
+
+TEST_CASE("with client-go's lease defaults a SIGKILLed leader is replaced within lease + retry + jitter",
+          "[hub][e2e]") {
+  ManagementCluster cluster;
+  // Defaults: lease 15 s, renew deadline 10 s, retry period 2 s.
+  auto hub_a = cluster.start_hub("hub-a", {"--leader-elect", "--leader-elect-identity", "hub-a"});
+  REQUIRE(eventually(20s, [&] { return hub_a.get("/readyz").first == 200; }));
+  auto hub_b = cluster.start_hub("hub-b", {"--leader-elect", "--leader-elect-identity", "hub-b"});
+  INFO(hub_a.process->log() << "\n----\n" << hub_b.process->log());
+  REQUIRE(eventually(20s, [&] { return hub_b.get("/healthz").first == 200; }));
+  // b has seen a's renewals for a while (the jittered polls of a follower).
+  std::this_thread::sleep_for(5s);
+  REQUIRE(hub_b.get("/readyz").first == 503);
+
+  const auto killed = std::chrono::steady_clock::now();
+  hub_a.process->kill_now();
+  REQUIRE(eventually(40s, [&] { return hub_b.get("/readyz").first == 200; }));
+  const auto takeover = std::chrono::duration<double>(std::chrono::steady_clock::now() - killed).count();
+  std::fprintf(stderr, "leader takeover after SIGKILL: %.2f s\n", takeover);
+  // 15 + 2 + 2.4 s from a's last renewal, which came at most a retry before
+  // the kill (so at least 15 - 2 s after it); 0.3 s for the readiness poll
+  // and the API round trips on a loaded machine.
+  CHECK(takeover >= 13.0);
+  CHECK(takeover <= 19.4 + 0.3);
+  TestAgent west(hub_b.url(), "west", "token-west");
+  CHECK(west.report(kWestHealthy).outcome == agent::HubOutcome::Ok);
 }

@@ -139,6 +139,16 @@ class ManagementCluster {
     return it != status->MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
   }
 
+  // MemberCluster `name`'s status.connected (false while absent).
+  bool member_connected(const std::string& name) {
+    auto result = client_->get(kube::kMemberClusters, "", name);
+    if (!result.ok()) return false;
+    const auto* status = result.value()->member("status");
+    if (status == nullptr || !status->IsObject()) return false;
+    auto it = status->FindMember("connected");
+    return it != status->MemberEnd() && it->value.IsBool() && it->value.GetBool();
+  }
+
   // Event reasons recorded about `name` in namespace emojivoto.
   std::vector<std::string> event_reasons(const std::string& name) {
     std::vector<std::string> reasons;
