@@ -91,8 +91,8 @@ TEST_CASE("a forged full report with a seq far ahead costs the real agent one 40
   REQUIRE(sessions.admit("east", report("a1", 1, true), forwarded.sink()).verdict == AdmitVerdict::Accepted);
   REQUIRE(sessions.admit("east", report("a1", 2, false), forwarded.sink()).verdict == AdmitVerdict::Accepted);
   // Sent by someone holding east's token who read the agent's id in its log.
-  const auto forged_seq = GENERATE(protocol::kMaxReportSeq, std::numeric_limits<std::uint64_t>::max(),
-                                   std::uint64_t{1000});
+  const std::uint64_t forged_seq =
+      GENERATE(as<std::uint64_t>{}, protocol::kMaxReportSeq, std::numeric_limits<std::uint64_t>::max(), 1000);
   CAPTURE(forged_seq);
   REQUIRE(sessions.admit("east", report("a1", forged_seq, true), forwarded.sink()).verdict == AdmitVerdict::Accepted);
 

@@ -47,6 +47,8 @@ TEST_CASE("two MemberClusters with one token: refused for both, a condition and 
     hub.flush();
     CHECK(hub.tokens.check("east", "token-west") == TokenVerdict::Shared);
     CHECK(hub.tokens.check("west", "token-west") == TokenVerdict::Shared);
+    CHECK_THAT(hub.statuses.of(WriteKind::MemberClusterStatus, "east").back().status_json,
+               Catch::Contains(R"("type":"Connected","status":"False")") && !Catch::Contains("1970"));
     CHECK(conflict_of("east") ==
           "the agent token in Secret switchyard-system/agent-east key token is also the token of MemberCluster "
           "west: it authenticates none of them until each cluster has its own");

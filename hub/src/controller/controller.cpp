@@ -696,7 +696,10 @@ void Controller::write_member_status(const std::string& name, MemberEntry& membe
     return;
   }
   out_.statuses.submit({WriteKind::MemberClusterStatus, "", name,
-                        member_status_to_json(member.view, member.last_heard, member.connected_since,
+                        member_status_to_json(member.view, member.last_heard,
+                                              // Never connected, shown for its token conflict: since then, not 1970.
+                                              member.connected_since != 0 ? member.connected_since
+                                                                          : member.token_conflict_since,
                                               member.generation, member.token_conflict_since)});
   member.written = member.view;
 }
