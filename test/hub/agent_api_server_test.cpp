@@ -196,7 +196,7 @@ TEST_CASE("agent API: a hub that is not serving (starting up or not the leader) 
   CHECK(f.inbox.delivered().empty());
 }
 
-TEST_CASE("agent API: a report's answer says whether it was applied; a resend is a heartbeat", "[hub]") {
+TEST_CASE("agent API: a report's answer says whether it was applied, and a resend is a heartbeat", "[hub]") {
   Fixture f;
   const auto first = f.put_report("east", "east-token", report_body("a1", 1, true, 2));
   REQUIRE(first);

@@ -173,7 +173,7 @@ TEST_CASE("report limits are enforced", "[protocol]") {
   }
 }
 
-TEST_CASE("a report answer says Applied or Duplicate; anything else reads as Applied", "[protocol]") {
+TEST_CASE("a report answer says Applied or Duplicate, and anything else reads as Applied", "[protocol]") {
   CHECK(encode_report_answer(ReportOutcome::Applied) == R"({"outcome":"Applied"})");
   CHECK(decode_report_answer(encode_report_answer(ReportOutcome::Duplicate)) == ReportOutcome::Duplicate);
   CHECK(decode_report_answer(encode_report_answer(ReportOutcome::Applied)) == ReportOutcome::Applied);
