@@ -280,7 +280,8 @@ Result<WatchEnd> Client::watch(const Resource& resource, std::string_view ns, co
       return end;
     }
     if (!result) {
-      return ApiError{0, "", "GET " + url + ": watch stream broke: " + httplib::to_string(result.error()), {}, {}};
+      return transport_failure("GET " + url + ": watch stream broke: " + httplib::to_string(result.error()),
+                               result.error());
     }
     status = result.value().status;
     if (status == 401 && !refreshed_after_401 &&

@@ -13,7 +13,13 @@ ListWatch::ListWatch(Client& client, const InformerOptions& options, ListWatchSi
       sink_(sink),
       stats_(stats),
       random_(make_unit_random(options.random_seed)),
-      backoff_(options.backoff, random_) {}
+      backoff_(options.backoff, random_),
+      unreachable_backoff_(options.unreachable_backoff, random_) {}
+
+void ListWatch::succeeded() {
+  backoff_.reset();
+  unreachable_backoff_.reset();
+}
 
 void ListWatch::run(StopSignal& stop) {
   bool need_list = true;
@@ -28,7 +34,7 @@ void ListWatch::run(StopSignal& stop) {
       }
       resource_version_ = listed.value().resource_version;
       stats_.lists.fetch_add(1);
-      backoff_.reset();
+      succeeded();
       just_listed = true;
       sink_.listed(std::move(listed.value().items), resource_version_);
       need_list = false;
@@ -163,13 +169,14 @@ ListWatch::WatchOutcome ListWatch::watch_once(StopSignal& stop) {
     last_watch_error_ = ApiError{0, "", "watch ended without events", std::nullopt, {}};
     return WatchOutcome::Backoff;
   }
-  backoff_.reset();
+  succeeded();
   return WatchOutcome::Resume;
 }
 
 bool ListWatch::back_off(StopSignal& stop, const ApiError& error) {
   stats_.errors.fetch_add(1);
-  auto delay = backoff_.next_delay(Backoff::Clock::now());
+  auto& backoff = error.unreachable() ? unreachable_backoff_ : backoff_;
+  auto delay = backoff.next_delay(Backoff::Clock::now());
   if (error.retry_after) {
     delay = std::max(delay, std::chrono::duration_cast<std::chrono::milliseconds>(*error.retry_after));
   }

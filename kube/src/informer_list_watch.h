@@ -37,8 +37,11 @@ class ListWatch {
   // resourceVersion the server no longer has) starts it over from scratch.
   [[nodiscard]] Result<ListPage> list_everything(StopSignal& stop);
   [[nodiscard]] WatchOutcome watch_once(StopSignal& stop);
-  // Waits the next backoff delay (at least the server's Retry-After); false when stopped.
+  // Waits the next backoff delay (at least the server's Retry-After; the
+  // short one while the server is unreachable); false when stopped.
   bool back_off(StopSignal& stop, const ApiError& error);
+  // A list or watch worked: both backoffs start over.
+  void succeeded();
 
   Client& client_;
   const InformerOptions& options_;
@@ -46,6 +49,7 @@ class ListWatch {
   InformerStats& stats_;
   UnitRandom random_;
   Backoff backoff_;
+  Backoff unreachable_backoff_;  // for ApiError::unreachable() failures
   std::string resource_version_;  // newest seen: the list's, then each event's
   ApiError last_watch_error_;
   bool paging_ = true;  // off once the server shows its pages are not one snapshot

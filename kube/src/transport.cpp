@@ -1,6 +1,7 @@
 #include "transport.h"
 
 #include <netdb.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 #include <thread>
@@ -14,6 +15,28 @@ namespace {
 constexpr const char* kNoExtraCaDirectory = "/nonexistent/switchyard-kubeconfig-ca-only";
 
 ApiError transport_error(std::string message) { return ApiError{0, "", std::move(message), {}, {}}; }
+
+
+// An idle HTTP/1.1 connection receives nothing until it sends a request, so
+// anything readable on one (the FIN of a server that closed it, or over TLS
+// its close_notify alert, which httplib's own liveness check takes for data)
+// means the server is done with it. Go's transport closes such connections
+// as it sees them (persistConn.readLoop).
+bool idle_connection_open(const httplib::ClientImpl& connection) {
+  if (!connection.is_socket_open()) return true;  // httplib connects again itself
+  pollfd readable{connection.socket(), POLLIN, 0};
+  return ::poll(&readable, 1, 0) == 0;
+}
+
+// Go's net/http shouldRetryRequest for a failure on a reused connection: a
+// request not written completely never reached the server's handler, so any
+// method may be sent again; one written that got no response at all (the
+// server closed the connection as it arrived) only when idempotent, since
+// the server might have processed it. A timeout is not such a failure.
+bool never_processed(httplib::Error error, bool idempotent, bool response_started, bool timed_out) {
+  if (error == httplib::Error::Write) return true;
+  return error == httplib::Error::Read && idempotent && !response_started && !timed_out;
+}
 
 struct BioDeleter {
   void operator()(BIO* bio) const { BIO_free(bio); }
@@ -45,6 +68,14 @@ std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& resp
   long seconds = std::strtol(value.c_str(), &end, 10);
   if (end == value.c_str() || *end != '\0' || seconds < 0) return std::nullopt;
   return std::chrono::seconds(seconds);
+}
+
+ApiError transport_failure(std::string message, httplib::Error error) {
+  ApiError failure = transport_error(std::move(message));
+  if (error == httplib::Error::Connection || error == httplib::Error::Read || error == httplib::Error::Write) {
+    failure.reason = ApiError::kUnreachable;
+  }
+  return failure;
 }
 
 namespace {
@@ -195,25 +226,38 @@ Result<std::unique_ptr<httplib::ClientImpl>> Transport::connect(const AuthMateri
   return connection;
 }
 
+Transport::Pooled Transport::take_pooled(std::size_t cert_generation) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(pool_mutex_);
+  while (!pool_.empty()) {
+    Pooled pooled = std::move(pool_.back());
+    pool_.pop_back();
+    // A client certificate that changed, an idle time near the server's
+    // idle timeout, or a server that already closed it: closed here.
+    if (pooled.cert_generation == cert_generation && now - pooled.idle_since < config_.max_connection_idle &&
+        idle_connection_open(*pooled.connection)) {
+      return pooled;
+    }
+  }
+  return {};
+}
+
 Result<HttpResponse> Transport::send(const std::string& method, const std::string& path_and_query,
                                      const std::string& body, const std::string& content_type,
                                      bool idempotent) {
   const std::string full_path = endpoint_.base_path + path_and_query;
   bool refreshed_after_401 = false;
-  for (int attempt = 0;; ++attempt) {
+  bool retry_on_fresh_connection = false;  // set once, for the one retry after a reused connection failed
+  bool retried_on_fresh_connection = false;
+  int attempt = 0;  // retries counted against config_.max_retries
+  for (;;) {
     auto auth = credentials_.current();
     if (!auth) return auth.error();
 
     Pooled pooled;
-    {
-      std::lock_guard lock(pool_mutex_);
-      while (!pool_.empty()) {
-        pooled = std::move(pool_.back());
-        pool_.pop_back();
-        if (pooled.cert_generation == auth.value().cert_generation) break;
-        pooled.connection.reset();  // made with a client certificate that changed
-      }
-    }
+    if (!retry_on_fresh_connection) pooled = take_pooled(auth.value().cert_generation);
+    retry_on_fresh_connection = false;
+    const bool reused = pooled.connection && pooled.connection->is_socket_open();
     if (!pooled.connection) {
       auto made = connect(auth.value(), config_.request_timeout);
       if (!made) return made.error();
@@ -229,16 +273,30 @@ Result<HttpResponse> Transport::send(const std::string& method, const std::strin
       request.headers.emplace("Content-Type", content_type);
       request.body = body;
     }
+    bool response_started = false;
+    request.response_handler = [&](const httplib::Response&) {
+      response_started = true;
+      return true;
+    };
+    const auto sent_at = std::chrono::steady_clock::now();
     auto result = pooled.connection->send(request);
     if (!result) {
+      const bool timed_out = std::chrono::steady_clock::now() - sent_at >= config_.request_timeout;
+      if (reused && !retried_on_fresh_connection &&
+          never_processed(result.error(), idempotent, response_started, timed_out)) {
+        retried_on_fresh_connection = retry_on_fresh_connection = true;
+        continue;
+      }
       std::string text = method + " " + url(path_and_query) + ": " + httplib::to_string(result.error());
       if (idempotent && attempt < config_.max_retries) {
         std::this_thread::sleep_for(std::min(std::chrono::milliseconds(100LL << std::min(attempt, 5)),
                                               std::chrono::milliseconds(2000)));
+        ++attempt;
         continue;
       }
-      return transport_error(std::move(text));
+      return transport_failure(std::move(text), result.error());
     }
+    pooled.idle_since = std::chrono::steady_clock::now();
     {
       std::lock_guard lock(pool_mutex_);
       if (pool_.size() < config_.max_idle_connections) pool_.push_back(std::move(pooled));
@@ -253,6 +311,7 @@ Result<HttpResponse> Transport::send(const std::string& method, const std::strin
       auto wait = retry_after_of(response);
       if (wait && attempt < config_.max_retries) {
         std::this_thread::sleep_for(std::min(*wait, config_.max_retry_after));
+        ++attempt;
         continue;
       }
     }

@@ -36,6 +36,13 @@ struct Endpoint {
 };
 Result<Endpoint> parse_server_url(const std::string& server);
 
+// A failed exchange as an ApiError (code 0). One that could not reach the
+// server or whose connection broke (refused, reset, closed) has reason
+// Unreachable, so that callers retrying it (informers) retry soon: such a
+// server answers again the moment it is back. Timeouts and TLS failures are
+// not marked: an overloaded or misconfigured server gets the full backoff.
+ApiError transport_failure(std::string message, httplib::Error error);
+
 // Retry-After in delta-seconds (the form API servers send); nothing otherwise.
 std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& response);
 
@@ -46,7 +53,11 @@ class Transport {
 
   // Sends one request with credentials; retries 429/503 with Retry-After and
   // (for idempotent requests) transport errors, up to config.max_retries;
-  // on 401 refreshes refreshable credentials once and retries.
+  // on 401 refreshes refreshable credentials once and retries. A request that
+  // failed on a reused keep-alive connection before the server can have
+  // processed it (Go's net/http rules: not written completely, whatever the
+  // method; or, for an idempotent one, no response at all) is sent once more
+  // at once on a fresh connection, outside max_retries.
   Result<HttpResponse> send(const std::string& method, const std::string& path_and_query,
                             const std::string& body, const std::string& content_type, bool idempotent);
 
@@ -70,7 +81,11 @@ class Transport {
   struct Pooled {
     std::unique_ptr<httplib::ClientImpl> connection;
     std::size_t cert_generation = 0;
+    std::chrono::steady_clock::time_point idle_since{};
   };
+  // The most recently used pooled connection that is still fit to reuse, or
+  // an empty Pooled; closes the ones that are not.
+  Pooled take_pooled(std::size_t cert_generation);
   Result<std::unique_ptr<httplib::ClientImpl>> connect(const AuthMaterial& auth,
                                                        std::chrono::milliseconds read_timeout);
   httplib::Headers headers_for(const AuthMaterial& auth) const;

@@ -17,15 +17,6 @@ using namespace switchyard::kube::test;
 
 namespace {
 
-ClusterConfig config_for(const std::string& url) {
-  ClusterConfig config;
-  config.server = url;
-  config.token = "t0k3n";
-  config.connect_timeout = std::chrono::milliseconds(2000);
-  config.request_timeout = std::chrono::milliseconds(5000);
-  return config;
-}
-
 std::string object_json(const std::string& name, const std::string& rv) {
   return R"({"kind":"Service","apiVersion":"v1","metadata":{"name":")" + name + R"(","namespace":"ns","resourceVersion":")" +
          rv + R"("}})";
@@ -79,7 +70,7 @@ TEST_CASE("each verb sends what the API expects", "[kube][client]") {
   server.http().Patch(".*", record);
   server.http().Delete(".*", record);
   server.start();
-  Client client(config_for(server.url()));
+  Client client(short_timeout_config(server.url()));
 
   REQUIRE(client.get(kServices, "ns", "web").ok());
   REQUIRE(client.create(kServices, "ns", R"({"metadata":{"name":"created"}})").ok());
@@ -145,7 +136,7 @@ TEST_CASE("errors carry the Status or the transport failure", "[kube][client]") 
     response.set_content("{\"kind\":", "application/json");
   });
   server.start();
-  auto client_holder = std::make_unique<Client>(config_for(server.url()));
+  auto client_holder = std::make_unique<Client>(short_timeout_config(server.url()));
   Client& client = *client_holder;
 
   auto plain = client.get(kServices, "ns", "plain");
@@ -168,7 +159,7 @@ TEST_CASE("errors carry the Status or the transport failure", "[kube][client]") 
   int closed_port = server.port();
   client_holder.reset();  // closes its kept-alive connections so the server stops at once
   server.stop();
-  auto config = config_for("http://127.0.0.1:" + std::to_string(closed_port));
+  auto config = short_timeout_config("http://127.0.0.1:" + std::to_string(closed_port));
   config.max_retries = 1;
   Client unreachable(config);
   auto down = unreachable.get(kServices, "ns", "web");
@@ -194,7 +185,7 @@ TEST_CASE("429 and 503 honour Retry-After within bounds", "[kube][client]") {
     response.set_content(object_json("web", "1"), "application/json");
   });
   server.start();
-  auto config = config_for(server.url());
+  auto config = short_timeout_config(server.url());
   config.max_retries = 2;
   Client client(config);
 
@@ -254,7 +245,7 @@ TEST_CASE("retry_on_conflict re-reads and retries only conflicts", "[kube][clien
     response.set_content(object_json("web", std::to_string(++version)), "application/json");
   });
   server.start();
-  Client client(config_for(server.url()));
+  Client client(short_timeout_config(server.url()));
   int mutations = 0;
   auto mutation = [&]() -> Result<ObjectPtr> {
     ++mutations;
@@ -322,7 +313,7 @@ fi
   });
   server.start();
 
-  auto config = config_for(server.url());
+  auto config = short_timeout_config(server.url());
   config.token.clear();
   config.ca_pem = "not used over http";
   ExecConfig exec;
@@ -402,7 +393,7 @@ TEST_CASE("token files are re-read on schedule and after a 401", "[kube][client]
     response.set_content(object_json("web", "1"), "application/json");
   });
   server.start();
-  auto config = config_for(server.url());
+  auto config = short_timeout_config(server.url());
   config.token.clear();
   config.token_file = dir.file("token");
 
@@ -455,7 +446,7 @@ TEST_CASE("watch streams: events, cuts, stop and HTTP errors", "[kube][client][w
     });
   });
   server.start();
-  Client client(config_for(server.url()));
+  Client client(short_timeout_config(server.url()));
   std::vector<WatchEvent> events;
   auto collect = [&](WatchEvent&& event) { events.push_back(std::move(event)); };
   WatchOptions options;
@@ -532,7 +523,7 @@ TEST_CASE("connections are reused and concurrent callers do not wait for each ot
     response.set_content(object_json("web", "1"), "application/json");
   });
   server.start();
-  Client client(config_for(server.url()));
+  Client client(short_timeout_config(server.url()));
 
   std::vector<std::thread> callers;
   std::atomic<int> ok{0};
@@ -562,7 +553,7 @@ TEST_CASE("TLS: CA from PEM data, tls-server-name, client certificates", "[kube]
       response.set_content(object_json("web", "1"), "application/json");
     });
     server.start();
-    auto config = config_for(server.url("https"));
+    auto config = short_timeout_config(server.url("https"));
     config.max_retries = 0;
     config.ca_pem = pki.pem("ca.crt");
 
@@ -617,7 +608,7 @@ TEST_CASE("TLS: CA from PEM data, tls-server-name, client certificates", "[kube]
       response.set_content(object_json("web", "1"), "application/json");
     });
     server.start();
-    auto config = config_for(server.url("https"));
+    auto config = short_timeout_config(server.url("https"));
     config.max_retries = 0;
     config.token.clear();
     config.ca_pem = pki.pem("ca.crt");

@@ -15,7 +15,20 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "switchyard/kube/config.h"
+
 namespace switchyard::kube::test {
+
+// A client for the in-test servers: a token, and timeouts short enough that
+// a failure shows within seconds.
+inline ClusterConfig short_timeout_config(const std::string& url) {
+  ClusterConfig config;
+  config.server = url;
+  config.token = "t0k3n";
+  config.connect_timeout = std::chrono::milliseconds(2000);
+  config.request_timeout = std::chrono::milliseconds(5000);
+  return config;
+}
 
 class TestServer {
  public:

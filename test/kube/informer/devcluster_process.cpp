@@ -104,9 +104,13 @@ void DevclusterProcess::start() {
   port_ = std::stoi(url.substr(url.rfind(':') + 1));
 }
 
-void DevclusterProcess::stop() {
+void DevclusterProcess::stop() { end_with(SIGTERM); }
+
+void DevclusterProcess::kill() { end_with(SIGKILL); }
+
+void DevclusterProcess::end_with(int signal) {
   if (pid_ < 0) return;
-  ::kill(pid_, SIGTERM);
+  ::kill(pid_, signal);
   int status = 0;
   ::waitpid(pid_, &status, 0);
   pid_ = -1;

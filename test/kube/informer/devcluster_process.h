@@ -23,6 +23,8 @@ class DevclusterProcess {
 
   // SIGTERM (the server saves its objects) and wait.
   void stop();
+  // SIGKILL and wait: a crash (objects written more than 50 ms before are saved).
+  void kill();
   // Starts again on the same port with the same certificate and data. Call
   // from the thread that lives longest (the test thread): the server is
   // killed when the thread that started it ends (PR_SET_PDEATHSIG).
@@ -39,6 +41,8 @@ class DevclusterProcess {
   ClusterConfig config_via(int port) const;
 
  private:
+  void end_with(int signal);
+
   TempDir dir_;
   int event_window_;
   int port_ = 0;

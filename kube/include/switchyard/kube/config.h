@@ -59,6 +59,11 @@ struct ClusterConfig {
   int max_retries = 5;                  // for 429/503 with Retry-After and transport errors
   std::chrono::seconds max_retry_after{30};
   std::size_t max_idle_connections = 4;  // pooled keep-alive connections
+  // A pooled connection idle this long is closed instead of reused: servers
+  // and load balancers close idle keep-alive connections (the devcluster
+  // after 30 s, an AWS ALB after 60 s, nginx after 75 s), and a request
+  // written into one the server is closing at that moment fails.
+  std::chrono::milliseconds max_connection_idle{20000};
   std::string user_agent = "switchyard";
   std::string field_manager = "switchyard";  // server-side apply default
 };

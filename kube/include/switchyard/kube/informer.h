@@ -6,6 +6,9 @@
 //   broken stream / timeoutSeconds -> watch again from the last seen resourceVersion
 //   410 Gone (in-stream ERROR, or HTTP 410 on watch or list) -> list again and
 //       deliver the difference to the store as adds, updates and deletes
+//   server unreachable (connection refused, reset or closed) -> retry within
+//       about a second (250 ms doubling to 1 s), so an API server restart
+//       costs about a second, not the backoff built up while it was down
 //   other errors -> capped jittered exponential backoff, then retry
 //
 // Threads: the list+watch runs on the informer's own thread and hands what it
@@ -50,6 +53,11 @@ struct InformerOptions {
   std::string namespace_name;  // "" = all namespaces (or a cluster-scoped resource)
   std::string label_selector, field_selector;
   BackoffOptions backoff;
+  // While the server cannot be reached (ApiError::unreachable): a connect
+  // that is refused costs the server nothing, and waiting out `backoff`
+  // (up to 30 s by then) would delay the first watch after it comes back.
+  BackoffOptions unreachable_backoff{std::chrono::milliseconds(250), std::chrono::milliseconds(1000), 2.0, 1.0,
+                                     std::chrono::milliseconds(120000)};
   int page_size = 500;  // list limit per page; 0 = one unpaged list
   // Each watch asks the server to end it after a random time in
   // [min_watch_timeout, 2 * min_watch_timeout] (client-go: 5 minutes), so

@@ -31,6 +31,10 @@ struct ApiError {
   [[nodiscard]] bool forbidden() const { return code == 403; }
   [[nodiscard]] bool too_many_requests() const { return code == 429; }
   [[nodiscard]] bool transport() const { return code == 0; }
+  // The server could not be reached or the connection broke (refused, reset,
+  // closed): worth retrying soon, unlike a timeout or a TLS failure.
+  static constexpr const char* kUnreachable = "Unreachable";
+  [[nodiscard]] bool unreachable() const { return code == 0 && reason == kUnreachable; }
 };
 
 template <class T>
