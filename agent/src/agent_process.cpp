@@ -12,6 +12,7 @@
 #include "switchyard/kube/config.h"
 #include "switchyard/telemetry/health_server.h"
 #include "switchyard/telemetry/log.h"
+#include "switchyard/telemetry/process_metrics.h"
 
 namespace switchyard::agent {
 namespace {
@@ -88,6 +89,8 @@ int run_agent(const AgentConfig& config) {
   uv_loop_init(&loop);
   metrics::Registry registry;
   AgentMetrics metrics(registry);
+  metrics::export_process_metrics(registry);
+  metrics::export_build_info(registry, "switchyard_agent_build_info", SWITCHYARD_VERSION, SWITCHYARD_REVISION);
 
   HubClientOptions hub_options;
   hub_options.hub_url = config.hub_url;

@@ -153,7 +153,13 @@ std::string Registry::render() const {
         break;
     }
   }
+  for (const auto& collect : collectors_) out += collect();
   return out;
+}
+
+void Registry::add_collector(std::function<std::string()> collect) {
+  std::lock_guard lock(mutex_);
+  collectors_.push_back(std::move(collect));
 }
 
 }  // namespace switchyard::metrics

@@ -169,6 +169,7 @@ class Fleet:
         self.hub_url = None
         self.hub_metrics_port = None
         self.agents = {}
+        self.agent_metrics_ports = {}
         self.kubeconfig = os.path.join(self.workdir, "kubeconfig")
         self._processes = []
         atexit.register(self.stop)
@@ -332,6 +333,7 @@ class Fleet:
             "--kubeconfig", self.clusters[name].kubeconfig, "--metrics-listen", f"127.0.0.1:{metrics_port}",
             "--report-interval", self.report_interval])
         self.agents[name] = process
+        self.agent_metrics_ports[name] = metrics_port
         return process
 
     def stop_cluster(self, name):

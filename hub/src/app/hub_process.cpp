@@ -23,6 +23,7 @@
 #include "switchyard/telemetry/free_memory_releaser.h"
 #include "switchyard/telemetry/health_server.h"
 #include "switchyard/telemetry/log.h"
+#include "switchyard/telemetry/process_metrics.h"
 
 namespace switchyard::hub {
 namespace {
@@ -59,7 +60,10 @@ class FeedHandler final : public kube::InformerHandler {
 
 class HubProcess {
  public:
-  explicit HubProcess(const HubConfig& config) : config_(config), hub_metrics_(registry_) {}
+  explicit HubProcess(const HubConfig& config) : config_(config), hub_metrics_(registry_) {
+    metrics::export_process_metrics(registry_);
+    metrics::export_build_info(registry_, "switchyard_hub_build_info", SWITCHYARD_VERSION, SWITCHYARD_REVISION);
+  }
 
   int run();
   void changed(Feed feed, const kube::Object& object);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -69,7 +70,11 @@ class Registry {
   Histogram& histogram(const std::string& name, const std::string& help,
                        const std::vector<double>& upper_bounds, const Labels& labels = {});
 
-  // Every family, sorted by name, each series sorted by labels.
+  // Text rendered at each scrape after the registered families (metrics
+  // read from elsewhere, such as /proc). Called with the registry's lock held.
+  void add_collector(std::function<std::string()> collect);
+  // Every family, sorted by name, each series sorted by labels; then what
+  // the collectors render.
   [[nodiscard]] std::string render() const;
 
  private:
@@ -83,8 +88,9 @@ class Registry {
   };
   Family& family(const std::string& name, const std::string& help, Type type);
 
-  mutable std::mutex mutex_;  // guards families_ (the maps, not the metric values)
+  mutable std::mutex mutex_;  // guards families_ (the maps, not the metric values) and collectors_
   std::map<std::string, Family> families_;
+  std::vector<std::function<std::string()>> collectors_;
 };
 
 }  // namespace switchyard::metrics
