@@ -24,7 +24,13 @@ floor = 2 x hop + 2 x round trip (p50s).
 Writes: resourceVersion deltas of each devcluster (one monotonic counter per
 cluster, as etcd's revision) over one failover, and over 60 s of steady state.
 
+With --quiet-seconds 60 it also measures a few failovers and failbacks each
+after 60 s without a write, as after a quiet period in production: the
+pooled keep-alive connections of the hub and agents have outlived the
+devcluster's 30 s idle timeout by then.
+
   bench/failover/failover_bench.py [--sizes 1,1000,10000] [--iterations 200] [--steady-seconds 60]
+                                   [--quiet-seconds 60 [--quiet-iterations 3]]
 """
 
 import argparse
@@ -234,14 +240,17 @@ def measure_floor(fleet, apis, iterations):
 QUIET_SECONDS = 0.02
 
 
-def run_failovers(apis, watches, iterations):
+def run_failovers(apis, watches, iterations, quiet_seconds=None):
+    """Failovers and failbacks in turn, each after `quiet_seconds` without a
+    write (the usual short quiet by default)."""
+    quiet_seconds = QUIET_SECONDS if quiet_seconds is None else quiet_seconds
     failovers, failbacks = [], []
     for _ in range(iterations):
         for ready, sink, expected in ((False, failovers, {"west": all_on(mirror(SVC, "east")), "east": all_on(SVC),
                                                           "north": all_on(mirror(SVC, "east"))}),
                                       (True, failbacks, {"west": all_on(SVC), "east": all_on(mirror(SVC, "west")),
                                                          "north": all_on(mirror(SVC, "west"))})):
-            time.sleep(QUIET_SECONDS)
+            time.sleep(quiet_seconds)
             sent = time.perf_counter()
             set_primary_ready(apis["west"], ready)
             seen = max(watches[m].wait_for(expected[m], sent) for m in MEMBERS)
@@ -303,6 +312,10 @@ def main():
     parser.add_argument("--sizes", default="1,1000,10000")
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--steady-seconds", type=int, default=60)
+    parser.add_argument("--quiet-seconds", type=int, default=0,
+                        help="also measure --quiet-iterations failovers and failbacks, each after this many "
+                             "seconds without a write (kept-alive connections the servers closed meanwhile)")
+    parser.add_argument("--quiet-iterations", type=int, default=3)
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
@@ -346,6 +359,14 @@ def main():
                   f"{failback['p50']:.1f} ms p99 {failback['p99']:.1f} ms max {failback['max']:.1f} ms; "
                   f"writes in one failover {writes} (west includes the EndpointSlice write itself; "
                   f"mgmt by kind {mgmt_writes})", flush=True)
+
+        if args.quiet_seconds > 0:
+            failover, failback = run_failovers(apis, watches, args.quiet_iterations, args.quiet_seconds)
+            results["after_quiet"] = {"quiet_seconds": args.quiet_seconds, "failover_ms": failover,
+                                      "failback_ms": failback}
+            print(f"after {args.quiet_seconds} s of quiet ({present} FailoverServices): failover p50 "
+                  f"{failover['p50']:.1f} ms max {failover['max']:.1f} ms; failback p50 {failback['p50']:.1f} ms "
+                  f"max {failback['max']:.1f} ms ({failover['n']} of each)", flush=True)
 
         steady, steady_mgmt = count_writes(apis, lambda: None, settle_seconds=args.steady_seconds)
         results["steady_state_writes"] = {"seconds": args.steady_seconds, "writes": steady,
