@@ -1,8 +1,23 @@
-# Thin wrapper around CMake; see README.md.
+# Thin wrapper around CMake; see README.md and docs/testing.md.
 BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+TSAN_DIR ?= build-tsan
 JOBS ?= 2
 
-.PHONY: deps configure build test demo bench clean
+# Sanitizer trees: clang (libFuzzer needs it), -O1 with asserts on.
+SANITIZER_CMAKE = -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+                  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
+# Whole fleets of real processes stay on the normal build.
+FLEET_TESTS = ^(e2e: |agent: e2e |hub e2e: |deploy: )
+# ThreadSanitizer covers the code with threads: the hub's agent API and
+# decision loop, the kube client and its informers, devcluster's watch
+# fan-out, the agent's reporter/poller/applier and telemetry's servers.
+TSAN_TARGETS = hub_agent_api_tests hub_controller_tests kube_tests kube_informer_tests \
+               kube_informer_e2e_tests devcluster_server_tests telemetry_tests agent_unit_tests
+TSAN_TESTS = ^(hub: |kube: |devcluster: |telemetry: |agent: )
+TSAN_SKIP = ^(agent: e2e |devcluster: (kubectl|python|js|fuzz))
+
+.PHONY: deps configure build test test-normal test-asan test-tsan demo bench clean
 
 deps:
 	@scripts/install-deps
@@ -13,8 +28,23 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+# What CI runs (.ci/run): the normal build and every test, then the
+# sanitizer trees and their tests (docs/testing.md).
+test: test-normal test-asan test-tsan
+
+test-normal: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+# ASan + UBSan: every unit and integration test and the fuzz targets' short runs.
+test-asan: deps
+	@cmake -S . -B $(ASAN_DIR) $(SANITIZER_CMAKE) -DSWITCHYARD_SANITIZE=address >/dev/null
+	@cmake --build $(ASAN_DIR) -j$(JOBS)
+	@cd $(ASAN_DIR) && ctest --output-on-failure -j$(JOBS) -E '$(FLEET_TESTS)'
+
+test-tsan: deps
+	@cmake -S . -B $(TSAN_DIR) $(SANITIZER_CMAKE) -DSWITCHYARD_SANITIZE=thread >/dev/null
+	@cmake --build $(TSAN_DIR) -j$(JOBS) --target $(TSAN_TARGETS)
+	@cd $(TSAN_DIR) && ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' -E '$(TSAN_SKIP)'
 
 demo: build
 	@scripts/demo
@@ -23,4 +53,4 @@ bench: build
 	@scripts/bench
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(TSAN_DIR)

@@ -72,13 +72,12 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
       return false;
     }
     limit_tls_memory(*tls_server->ssl_context());
-    server_ = std::move(tls_server);
+    adopt(std::move(tls_server));
   } else {
-    server_ = std::make_unique<httplib::Server>();
+    adopt(std::make_unique<httplib::Server>());
   }
   const auto workers = options_.worker_threads;
   server_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_read_timeout(10, 0);  // a slow sender cannot hold a worker for long
   server_->set_write_timeout(10, 0);
   // One request per connection. An idle keep-alive connection is not free:
@@ -88,7 +87,6 @@ bool AgentApiServer::start(const std::string& host, int port, std::string& error
   // fraction of a millisecond; a parked long poll is not idle and costs
   // nothing while it waits.
   server_->set_keep_alive_max_count(1);
-  install_routes();
 
   if (!telemetry::serve_in_background(*server_, host, port, thread_, port_, error)) {
     error = "agent API: " + error;
@@ -101,6 +99,12 @@ void AgentApiServer::stop() {
   board_.shutdown();
   if (server_) server_->stop();
   if (thread_.joinable()) thread_.join();
+}
+
+void AgentApiServer::adopt(std::unique_ptr<httplib::Server> server) {
+  server_ = std::move(server);
+  server_->set_payload_max_length(options_.max_body_bytes);
+  install_routes();
 }
 
 void AgentApiServer::install_routes() {

@@ -68,6 +68,13 @@ class AgentApiServer {
   // Stops accepting, wakes parked polls, joins the server thread.
   void stop();
 
+  // Makes `server` the one that answers the agent API: the body size limit,
+  // the routes and the error handlers, nothing about sockets or threads.
+  // start() adopts the listening server it makes; the fuzz target
+  // (test/fuzz/agent_api_fuzzer.cpp) adopts one it hands raw requests to
+  // without a network.
+  void adopt(std::unique_ptr<httplib::Server> server);
+
  private:
   void install_routes();
 
