@@ -7,8 +7,8 @@
 // Input: one or more HTTP/1.1 requests back to back (keep-alive), e.g.
 //   PUT /v1/clusters/east/report HTTP/1.1\r\nAuthorization: Bearer east-token\r\n
 //   Content-Length: 60\r\n\r\n{"agentId":"a","seq":1,"full":true,...}
-// Each input starts from a fresh hub state: tokens for east and west, an
-// assignment published for east only.
+// Each input starts from the same hub state: tokens for east and west, an
+// assignment published for east only, no agent session.
 //
 // Checked (a violation traps, which libFuzzer reports):
 //   - no handler throws (the exception handler's 500), every status is an
@@ -130,36 +130,51 @@ std::shared_ptr<const hub::PublishedAssignment> east_assignment() {
   return published;
 }
 
+// One hub for the whole run: making the server compiles its route regexes,
+// which costs far more than a request. Each input starts from the same state
+// all the same: the sessions are forgotten, tokens and board never change.
+struct Hub {
+  hub::TokenRegistry tokens;
+  hub::AgentSessions sessions;
+  hub::AssignmentBoard board;
+  CheckingInbox inbox;
+  metrics::Registry metrics;
+  std::unique_ptr<hub::AgentApiServer> api;
+  InMemoryServer* server = nullptr;
+
+  Hub() {
+    tokens.set_token("east", token_of("east"));
+    tokens.set_token("west", token_of("west"));
+    board.publish("east", east_assignment());
+    hub::AgentApiOptions options;
+    options.max_body_bytes = 64 * 1024;  // small, so the fuzzer reaches the 413 path
+    options.max_poll_seconds = 0;        // a poll answers at once instead of parking
+    api = std::make_unique<hub::AgentApiServer>(options, tokens, sessions, board, inbox, metrics,
+                                                [] { return true; });
+    auto owned = std::make_unique<InMemoryServer>();
+    server = owned.get();
+    api->adopt(std::move(owned));
+    server->set_post_routing_handler(check_response);
+  }
+};
+
+Hub* the_hub = nullptr;
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   log::configure(log::Level::Error, log::Format::Text);
+  the_hub = new Hub();  // lives as long as the process
   return 0;
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  hub::TokenRegistry tokens;
-  tokens.set_token("east", token_of("east"));
-  tokens.set_token("west", token_of("west"));
-  hub::AgentSessions sessions;
-  hub::AssignmentBoard board;
-  board.publish("east", east_assignment());
-  CheckingInbox inbox;
-  metrics::Registry metrics;
-
-  hub::AgentApiOptions options;
-  options.max_body_bytes = 64 * 1024;  // small, so the fuzzer reaches the 413 path
-  options.max_poll_seconds = 0;        // a poll answers at once instead of parking
-  hub::AgentApiServer api(options, tokens, sessions, board, inbox, metrics, [] { return true; });
-  auto owned = std::make_unique<InMemoryServer>();
-  auto* server = owned.get();
-  api.adopt(std::move(owned));
-  server->set_post_routing_handler(check_response);
-
+  the_hub->sessions.forget("east");
+  the_hub->sessions.forget("west");
   MemoryStream stream(std::string_view(reinterpret_cast<const char*>(data), size));
   bool closed = false;
   for (std::size_t i = 0; i < kMaxRequestsPerInput && !closed && !stream.exhausted(); ++i) {
-    const bool parsed = server->serve_one(stream, closed, [](httplib::Request& request) {
+    const bool parsed = the_hub->server->serve_one(stream, closed, [](httplib::Request& request) {
       current_request = &request;
     });
     current_request = nullptr;
