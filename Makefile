@@ -8,14 +8,19 @@ JOBS ?= 2
 SANITIZER_CMAKE = -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
                   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
 # Whole fleets of real processes stay on the normal build.
-FLEET_TESTS = ^(e2e: |agent: e2e |hub e2e: |deploy: )
+# (catch_discover_tests names have no space after the prefix's colon.)
+FLEET_TESTS = ^(e2e: |agent: e2e |hub e2e:|deploy: )
 # ThreadSanitizer covers the code with threads: the hub's agent API and
 # decision loop, the kube client and its informers, devcluster's watch
 # fan-out, the agent's reporter/poller/applier and telemetry's servers.
 TSAN_TARGETS = hub_agent_api_tests hub_controller_tests kube_tests kube_informer_tests \
                kube_informer_e2e_tests devcluster_server_tests telemetry_tests agent_unit_tests
-TSAN_TESTS = ^(hub: |kube: |devcluster: |telemetry: |agent: )
-TSAN_SKIP = ^(agent: e2e |devcluster: (kubectl|python|js|fuzz))
+TSAN_TESTS = ^(hub:|kube:|devcluster:|telemetry:|agent:)
+# The poll-limit test makes cpp-httplib's worker pool (Debian's prebuilt,
+# uninstrumented libcpp-httplib.so) hand connections between its own threads;
+# TSan cannot see the library's atomics and reports races inside it
+# (docs/testing.md). Skipped until httplib is built instrumented.
+TSAN_SKIP = ^(agent: e2e |devcluster: (kubectl|python|js|fuzz) |hub:agent API: reports are answered while the poll limit is reached)
 
 .PHONY: deps configure build test test-normal test-asan test-tsan demo bench clean
 
