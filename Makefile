@@ -9,7 +9,7 @@ SANITIZER_CMAKE = -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
                   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g"
 # Whole fleets of real processes stay on the normal build.
 # (catch_discover_tests names have no space after the prefix's colon.)
-FLEET_TESTS = ^(e2e: |agent: e2e |hub e2e:|deploy: )
+FLEET_TESTS = ^(e2e: |agent: e2e |hub e2e:|deploy: |chaos: short seeded run)
 # ThreadSanitizer covers the code with threads: the hub's agent API and
 # decision loop, the kube client and its informers, devcluster's watch
 # fan-out, the agent's reporter/poller/applier and telemetry's servers.
