@@ -29,6 +29,7 @@ std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) co
   const auto& spec = record.fos.spec;
   TrafficSplit split;
   split.api_version = spec.output_version;
+  split.port = spec.output_port;  // the kind is the hub's choice per consumer (output_choice.h)
   split.namespace_name = spec.target_namespace;
   split.name = record.fos.key.name;
   split.owner = record.fos.key.namespace_name + "." + record.fos.key.name;

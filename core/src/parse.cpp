@@ -5,6 +5,7 @@
 #include <tuple>
 
 #include "switchyard/core/json_fields.h"
+#include "switchyard/core/http_route.h"
 #include "switchyard/core/names.h"
 
 namespace switchyard::core {
@@ -81,11 +82,11 @@ void read_health(const rapidjson::Value* health, HealthPolicy& policy, std::vect
 void read_output(const rapidjson::Value* output, FailoverSpec& spec, std::vector<FieldError>& errors) {
   if (output == nullptr) return;
   FieldReader fields(*output, "spec.output", errors);
-  if (auto kind = fields.optional_string("kind"); kind && *kind != "TrafficSplit") {
-    if (*kind == "HTTPRoute") {
-      fields.error("kind", "HTTPRoute (Gateway API) output is not supported yet; use TrafficSplit");
+  if (auto kind = fields.optional_string("kind")) {
+    if (auto parsed = output_kind_from(*kind)) {
+      spec.output_kind = parsed;
     } else {
-      fields.error("kind", "must be TrafficSplit, got \"" + *kind + "\"");
+      fields.error("kind", "must be TrafficSplit, HTTPRoute, LinkerdHTTPRoute or Auto, got \"" + *kind + "\"");
     }
   }
   if (auto version = fields.optional_string("apiVersion")) {
@@ -98,6 +99,12 @@ void read_output(const rapidjson::Value* output, FailoverSpec& spec, std::vector
     } else {
       fields.error("apiVersion", "must be split.smi-spec.io/v1alpha1, v1alpha2 or v1alpha4, got \"" + *version + "\"");
     }
+  }
+  if (auto port = fields.optional_int("port", 1, 65535)) spec.output_port = static_cast<std::uint16_t>(*port);
+  const bool http_route = spec.output_kind == OutputKind::HTTPRoute || spec.output_kind == OutputKind::LinkerdHTTPRoute;
+  if (http_route && spec.output_port == 0) {
+    fields.error("port", std::string("required with kind ") + to_string(*spec.output_kind) +
+                             ": Linkerd and the Gateway API route to a Service backendRef only with its port");
   }
 }
 
@@ -132,6 +139,23 @@ const char* api_version_string(SplitApiVersion version) {
     case SplitApiVersion::V1Alpha4: return "split.smi-spec.io/v1alpha4";
   }
   return "split.smi-spec.io/v1alpha2";
+}
+
+const char* to_string(OutputKind kind) {
+  switch (kind) {
+    case OutputKind::TrafficSplit: return "TrafficSplit";
+    case OutputKind::HTTPRoute: return "HTTPRoute";
+    case OutputKind::LinkerdHTTPRoute: return "LinkerdHTTPRoute";
+    case OutputKind::Auto: return "Auto";
+  }
+  return "TrafficSplit";
+}
+
+std::optional<OutputKind> output_kind_from(std::string_view text) {
+  for (auto kind : {OutputKind::TrafficSplit, OutputKind::HTTPRoute, OutputKind::LinkerdHTTPRoute, OutputKind::Auto}) {
+    if (text == to_string(kind)) return kind;
+  }
+  return std::nullopt;
 }
 
 std::string mirror_name(const std::string& name_template, const BackingService& backing) {
@@ -264,6 +288,13 @@ std::vector<FieldError> validate_failover_service(const FailoverService& fos,
                         "gives the mirror name \"" + mirror + "\" for " + path +
                             ", which is not a valid Service name (a DNS-1035 label of at most 63 characters)"});
     }
+  }
+  const bool http_route = spec.output_kind == OutputKind::HTTPRoute || spec.output_kind == OutputKind::LinkerdHTTPRoute;
+  if (http_route && spec.backing_services.size() > kMaxHttpRouteBackends) {
+    errors.push_back({"spec.backingServices", "has " + std::to_string(spec.backing_services.size()) +
+                                                  " entries, but an HTTPRoute rule (spec.output.kind " +
+                                                  to_string(*spec.output_kind) + ") holds at most " +
+                                                  std::to_string(kMaxHttpRouteBackends) + " backendRefs"});
   }
   if (spec.consumers.empty()) {
     errors.push_back({"spec.consumers", "must name at least one cluster (or be left out to mean every backing cluster)"});

@@ -1,32 +1,35 @@
 #include "switchyard/core/traffic_split.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "route_json.h"
 
 namespace switchyard::core {
 
-std::string traffic_split_to_json(const TrafficSplit& split) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
-  out.StartObject();
+void detail::write_route_head(RouteWriter& out, const char* api_version, const char* kind, const TrafficSplit& route) {
   out.Key("apiVersion");
-  out.String(api_version_string(split.api_version));
+  out.String(api_version);
   out.Key("kind");
-  out.String("TrafficSplit");
+  out.String(kind);
   out.Key("metadata");
   out.StartObject();
   out.Key("name");
-  out.String(split.name);
+  out.String(route.name);
   out.Key("namespace");
-  out.String(split.namespace_name);
+  out.String(route.namespace_name);
   out.Key("labels");
   out.StartObject();
   out.Key(kManagedByLabel);
   out.String(kManagedByValue);
   out.Key(kFailoverServiceLabel);
-  out.String(split.owner);
+  out.String(route.owner);
   out.EndObject();
   out.EndObject();
+}
+
+std::string traffic_split_to_json(const TrafficSplit& split) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
+  out.StartObject();
+  detail::write_route_head(out, api_version_string(split.api_version), "TrafficSplit", split);
   out.Key("spec");
   out.StartObject();
   out.Key("service");

@@ -139,6 +139,14 @@ Decoded<Report> decode_report(std::string_view body) {
   if (auto applied = read_applied(fields.object("applied", false), "applied", result.errors)) {
     report.applied = std::move(*applied);
   }
+  if (const auto* outputs = fields.object("outputs", false)) {
+    FieldReader served(*outputs, "outputs", result.errors);
+    ServedApis apis;
+    apis.traffic_split = served.required_bool("trafficSplit").value_or(false);
+    apis.gateway_http_route = served.required_bool("httpRoute").value_or(false);
+    apis.linkerd_http_route = served.required_bool("linkerdHTTPRoute").value_or(false);
+    report.outputs = apis;
+  }
   if (result.errors.empty()) result.value = std::move(report);
   return result;
 }
@@ -171,6 +179,17 @@ std::string encode_report(const Report& report) {
     out.EndObject();
   }
   out.EndArray();
+  if (report.outputs) {
+    out.Key("outputs");
+    out.StartObject();
+    out.Key("trafficSplit");
+    out.Bool(report.outputs->traffic_split);
+    out.Key("httpRoute");
+    out.Bool(report.outputs->gateway_http_route);
+    out.Key("linkerdHTTPRoute");
+    out.Bool(report.outputs->linkerd_http_route);
+    out.EndObject();
+  }
   out.Key("applied");
   out.StartObject();
   out.Key("revision");

@@ -41,6 +41,8 @@ TEST_CASE("a minimal FailoverService gets every default of the API", "[core]") {
   CHECK(spec.failback_delay_seconds == 30);
   CHECK(spec.mirror_name_template == "{name}-{cluster}");
   CHECK(spec.output_version == SplitApiVersion::V1Alpha2);
+  CHECK_FALSE(spec.output_kind);  // the consumer's MemberCluster decides, else TrafficSplit
+  CHECK(spec.output_port == 0);
   CHECK(validate_failover_service(fos, kClusters).empty());
 }
 
@@ -148,11 +150,28 @@ TEST_CASE("every kind of invalid spec is refused with its field named", "[core]"
     CHECK(problems(R"({"targetNamespace":"shop","backingServices":[)" + backing("west") + "]}") ==
           P{R"(spec.backingServices[0].namespace: is "emojivoto" but the TrafficSplit goes to namespace "shop" (spec.targetNamespace): a TrafficSplit's backends are Services in its own namespace)"});
   }
-  SECTION("output not supported") {
-    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"kind":"HTTPRoute"}})") ==
-          P{"spec.output.kind: HTTPRoute (Gateway API) output is not supported yet; use TrafficSplit"});
+  SECTION("output") {
+    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"kind":"GRPCRoute"}})") ==
+          P{R"(spec.output.kind: must be TrafficSplit, HTTPRoute, LinkerdHTTPRoute or Auto, got "GRPCRoute")"});
     CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"apiVersion":"split.smi-spec.io/v1alpha3"}})") ==
           P{R"(spec.output.apiVersion: must be split.smi-spec.io/v1alpha1, v1alpha2 or v1alpha4, got "split.smi-spec.io/v1alpha3")"});
+    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"kind":"HTTPRoute"}})") ==
+          P{"spec.output.port: required with kind HTTPRoute: Linkerd and the Gateway API route to a Service "
+            "backendRef only with its port"});
+    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"kind":"LinkerdHTTPRoute","port":0}})") ==
+          P{"spec.output.port: must be between 1 and 65535, got 0",
+            "spec.output.port: required with kind LinkerdHTTPRoute: Linkerd and the Gateway API route to a Service "
+            "backendRef only with its port"});
+    CHECK(problems(R"({"backingServices":[)" + backing("west") + R"(],"output":{"kind":"Auto","port":"80"}})") ==
+          P{"spec.output.port: must be an integer"});
+    std::string seventeen;
+    for (int i = 0; i < 17; ++i) {
+      seventeen += std::string(i ? "," : "") + R"({"cluster":"west","namespace":"emojivoto","name":"web-)" + std::to_string(i) + R"("})";
+    }
+    CHECK(problems(R"({"backingServices":[)" + seventeen + R"(],"output":{"kind":"HTTPRoute","port":80}})") ==
+          P{"spec.backingServices: has 17 entries, but an HTTPRoute rule (spec.output.kind HTTPRoute) holds at most 16 "
+            "backendRefs"});
+    CHECK(problems(R"({"backingServices":[)" + seventeen + R"(],"output":{"kind":"Auto","port":80}})").empty());
   }
   SECTION("no spec at all, or not an object") {
     CHECK(parse_failover_service(R"({"metadata":{"name":"a","namespace":"b"}})").message() == "spec: required");
@@ -173,4 +192,19 @@ TEST_CASE("mirror names follow the template's tokens", "[core]") {
   CHECK(mirror_name("{name}-{cluster}", east) == "web-svc-east");
   CHECK(mirror_name("{cluster}-{namespace}-{name}", east) == "east-emojivoto-web-svc");
   CHECK(mirror_name("mirror-{name}", east) == "mirror-web-svc");
+}
+
+TEST_CASE("spec.output names the kind, the SMI version and the port", "[core]") {
+  const auto route = parse_ok(fos_json(R"({"backingServices":[)" + backing("west") +
+                                       R"(],"output":{"kind":"LinkerdHTTPRoute","port":8080}})"));
+  CHECK(route.spec.output_kind == OutputKind::LinkerdHTTPRoute);
+  CHECK(route.spec.output_port == 8080);
+  const auto split = parse_ok(fos_json(R"({"backingServices":[)" + backing("west") +
+                                       R"(],"output":{"kind":"TrafficSplit","apiVersion":"split.smi-spec.io/v1alpha4"}})"));
+  CHECK(split.spec.output_kind == OutputKind::TrafficSplit);
+  CHECK(split.spec.output_version == SplitApiVersion::V1Alpha4);
+  for (auto kind : {OutputKind::TrafficSplit, OutputKind::HTTPRoute, OutputKind::LinkerdHTTPRoute, OutputKind::Auto}) {
+    CHECK(output_kind_from(to_string(kind)) == kind);
+  }
+  CHECK_FALSE(output_kind_from("httproute"));
 }

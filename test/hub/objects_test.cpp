@@ -64,6 +64,23 @@ TEST_CASE("a MemberCluster object yields its token reference, or the field that 
     REQUIRE(object);
     CHECK(object->problem == "membercluster east: spec.tokenSecretRef.name: required string is missing");
   }
+  SECTION("spec.output: the default output kind, or the field that is wrong") {
+    CHECK_FALSE(member_object("east").output);
+    const std::string ref = R"("tokenSecretRef":{"namespace":"s","name":"t"})";
+    auto document = parse(R"({"metadata":{"name":"east"},"spec":{)" + ref + R"(,"output":"Auto"}})");
+    auto object = read_member_cluster(*document);
+    REQUIRE(object);
+    CHECK(object->output == core::OutputKind::Auto);
+    CHECK(object->output_problem.empty());
+    document = parse(R"({"metadata":{"name":"east"},"spec":{)" + ref + R"(,"output":{"kind":"HTTPRoute"}}})");
+    object = read_member_cluster(*document);
+    REQUIRE(object);
+    CHECK_FALSE(object->output);
+    CHECK(object->output_problem ==
+          "membercluster east: spec.output: must be TrafficSplit, HTTPRoute, LinkerdHTTPRoute or Auto; "
+          "FailoverServices that name no output get TrafficSplits in this cluster");
+    CHECK(object->token_ref);  // the cluster itself stays usable
+  }
   SECTION("recorded status round-trips through what the hub writes") {
     MemberStatusView view{true, "0.1.0", 3, 7};
     const auto json = member_status_to_json(view, kStart + 5000, kStart, 1);

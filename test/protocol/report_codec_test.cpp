@@ -183,3 +183,22 @@ TEST_CASE("a report answer says Applied or Duplicate, and anything else reads as
   CHECK(decode_report_answer("<html>") == ReportOutcome::Applied);
   CHECK(decode_report_answer("") == ReportOutcome::Applied);
 }
+
+TEST_CASE("a report says which route APIs the cluster serves, and an older agent says nothing", "[protocol]") {
+  auto report = sample_report();
+  report.outputs = ServedApis{true, false, true};
+  const auto encoded = encode_report(report);
+  CHECK(encoded.find(R"("outputs":{"trafficSplit":true,"httpRoute":false,"linkerdHTTPRoute":true})") != std::string::npos);
+  const auto decoded = decode_report(encoded);
+  REQUIRE(decoded.ok());
+  CHECK(*decoded.value == report);
+
+  const auto older = decode_report(R"({"agentId":"a","seq":1,"full":true,"services":[]})");
+  REQUIRE(older.ok());
+  CHECK_FALSE(older.value->outputs);
+
+  const auto bad = decode_report(R"({"agentId":"a","seq":1,"full":true,"services":[],"outputs":{"trafficSplit":"yes"}})");
+  CHECK(messages_of(bad) == std::vector<std::string>{"outputs.trafficSplit: must be true or false",
+                                                       "outputs.httpRoute: required",
+                                                       "outputs.linkerdHTTPRoute: required"});
+}

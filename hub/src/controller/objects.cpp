@@ -73,6 +73,17 @@ std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& o
     }
   }
 
+  if (const auto* output = spec == nullptr ? nullptr : member(*spec, "output"); output != nullptr) {
+    const auto kind = output->IsString() ? core::output_kind_from(output->GetString()) : std::nullopt;
+    if (kind) {
+      out.output = kind;
+    } else {
+      out.output_problem = prefix +
+                           "spec.output: must be TrafficSplit, HTTPRoute, LinkerdHTTPRoute or Auto; FailoverServices "
+                           "that name no output get TrafficSplits in this cluster";
+    }
+  }
+
   if (const auto* status = member(object, "status"); status != nullptr && status->IsObject() &&
                                                       status->MemberCount() > 0) {
     MemberStatusView view;

@@ -4,7 +4,9 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace switchyard::core {
@@ -44,6 +46,19 @@ enum class SplitApiVersion { V1Alpha1, V1Alpha2, V1Alpha4 };
 
 [[nodiscard]] const char* api_version_string(SplitApiVersion version);
 
+// What a FailoverService asks to be written in each consumer (spec.output.kind,
+// else the consumer's MemberCluster spec.output, else TrafficSplit).
+enum class OutputKind : std::uint8_t {
+  TrafficSplit,      // SMI split.smi-spec.io, in spec.output.apiVersion
+  HTTPRoute,         // Gateway API gateway.networking.k8s.io/v1
+  LinkerdHTTPRoute,  // Linkerd's copy, policy.linkerd.io (kLinkerdHttpRouteApiVersion)
+  Auto,              // the first of the three the consumer's cluster serves: HTTPRoute, Linkerd's, TrafficSplit
+};
+
+[[nodiscard]] const char* to_string(OutputKind kind);
+// "TrafficSplit", "HTTPRoute", "LinkerdHTTPRoute" or "Auto"; nothing for anything else.
+[[nodiscard]] std::optional<OutputKind> output_kind_from(std::string_view text);
+
 struct FailoverSpec {
   std::string service;           // apex; default: first backing service's name
   std::string target_namespace;  // default: first backing service's namespace
@@ -53,6 +68,13 @@ struct FailoverSpec {
   std::uint32_t failback_delay_seconds = 30;
   std::string mirror_name_template = "{name}-{cluster}";
   SplitApiVersion output_version = SplitApiVersion::V1Alpha2;
+  // Unset: the consumer's MemberCluster decides (see choose_output).
+  std::optional<OutputKind> output_kind;
+  // The apex Service's port the HTTPRoute attaches to and sends to
+  // (spec.output.port); 0 when the spec names none. Linkerd and the Gateway
+  // API need a port on a Service backendRef, so an HTTPRoute is only chosen
+  // with one.
+  std::uint16_t output_port = 0;
   bool operator==(const FailoverSpec&) const = default;
 };
 

@@ -20,13 +20,21 @@ struct SplitBackend {
   bool operator==(const SplitBackend&) const = default;
 };
 
+// Which object a consumer's route is written as (the choice made of
+// spec.output per consumer, see output_choice.h).
+enum class RouteKind : std::uint8_t { TrafficSplit, GatewayHTTPRoute, LinkerdHTTPRoute };
+
+// The decided route of one consumer: the same weights whatever object it is
+// written as (`kind`; traffic_split_to_json or http_route_to_json).
 struct TrafficSplit {
-  SplitApiVersion api_version = SplitApiVersion::V1Alpha2;
+  SplitApiVersion api_version = SplitApiVersion::V1Alpha2;  // for RouteKind::TrafficSplit
   std::string namespace_name;
   std::string name;
   std::string owner;  // "<namespace>.<name>" of the FailoverService, the label's value
   std::string apex_service;
   std::vector<SplitBackend> backends;
+  RouteKind kind = RouteKind::TrafficSplit;
+  std::uint16_t port = 0;  // for the HTTPRoutes: spec.output.port
   bool operator==(const TrafficSplit&) const = default;
 };
 

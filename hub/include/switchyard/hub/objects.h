@@ -56,6 +56,11 @@ struct MemberClusterObject {
   // missing or malformed: the cluster exists but no agent may speak for it.
   std::optional<SecretRef> token_ref;
   std::string problem;
+  // spec.output: the output kind of FailoverServices that name none. Unset
+  // when absent or invalid (`output_problem` names the field); TrafficSplit
+  // then, as before the field existed.
+  std::optional<core::OutputKind> output;
+  std::string output_problem;
   std::optional<MemberStatusView> recorded;  // unset when the object has no status yet
   std::int64_t connected_since_ms = 0;       // the Connected condition's lastTransitionTime
 };

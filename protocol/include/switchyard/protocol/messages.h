@@ -46,6 +46,16 @@ struct AppliedState {
   bool operator==(const AppliedState&) const = default;
 };
 
+// The route APIs the agent found its cluster serving (API discovery), so the
+// hub can choose each consumer's output (spec.output.kind Auto).
+struct ServedApis {
+  bool traffic_split = false;       // split.smi-spec.io trafficsplits
+  bool gateway_http_route = false;  // gateway.networking.k8s.io/v1 httproutes
+  bool linkerd_http_route = false;  // policy.linkerd.io/v1beta3 httproutes
+
+  bool operator==(const ServedApis&) const = default;
+};
+
 // PUT /v1/clusters/{cluster}/report. `agent_id` is random per agent process
 // start and `seq` grows by one per report from it, so the hub can tell a gap
 // or a restart and ask for a full snapshot (409). A delta (`full == false`)
@@ -66,6 +76,10 @@ struct Report {
   std::string agent_version;
   std::vector<ServiceHealth> services;
   AppliedState applied;
+  // "outputs": what the cluster serves, from an agent that discovers it. A
+  // full report without it comes from an agent older than discovery (it
+  // writes TrafficSplits only); a delta without it changes nothing.
+  std::optional<ServedApis> outputs;
 
   bool operator==(const Report&) const = default;
 };
