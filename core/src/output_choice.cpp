@@ -91,4 +91,30 @@ OutputChoice choose_output(const FailoverSpec& spec, const std::string& consumer
                      "policy.linkerd.io/v1beta3 httproutes and split.smi-spec.io trafficsplits");
 }
 
+void OutputTransition::choose(const OutputChoice& choice, std::int64_t revision) {
+  if (choice.outcome != OutputChoice::Outcome::Chosen) return;  // keep what the consumer holds
+  if (!current_ || *current_ == choice.kind) {
+    current_ = choice.kind;
+    next_.reset();  // also a change taken back before it was applied
+    return;
+  }
+  if (next_ == choice.kind) return;  // already on its way, at its first revision
+  next_ = choice.kind;
+  next_revision_ = revision;
+}
+
+void OutputTransition::applied(std::int64_t revision) {
+  if (next_ && revision >= next_revision_) {
+    current_ = next_;
+    next_.reset();
+  }
+}
+
+std::vector<RouteKind> OutputTransition::kinds() const {
+  std::vector<RouteKind> out;
+  if (current_) out.push_back(*current_);
+  if (next_) out.push_back(*next_);
+  return out;
+}
+
 }  // namespace switchyard::core

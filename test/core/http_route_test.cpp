@@ -112,7 +112,7 @@ TEST_CASE("rule 6: the engine's route carries the spec's port for the HTTPRoute 
   Fleet fleet({"west", "east"});
   const auto id = fleet.apply(
       R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
-      R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"output":{"kind":"HTTPRoute","port":8080}})");
+      R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"output":{"kind":"Auto","port":8080}})");
   fleet.report("west", {{"web-svc", 1}, {"web-svc-east", 1, R::Mirror}});
   fleet.report("east", {{"web-svc", 1}, {"web-svc-west", 1, R::Mirror}});
   auto route = fleet.engine.traffic_split(id, 0);

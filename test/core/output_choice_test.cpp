@@ -87,3 +87,45 @@ TEST_CASE("an explicit HTTPRoute waits for discovery and is unavailable where no
   CHECK(choose_output(linkerd, "east", std::nullopt, kLinkerd) == chosen(RouteKind::LinkerdHTTPRoute));
   CHECK(choose_output(linkerd, "east", std::nullopt, kGateway).outcome == Outcome::Unavailable);
 }
+
+TEST_CASE("changing a consumer's output writes the new route first and drops the old one once applied", "[core]") {
+  using K = RouteKind;
+  OutputTransition transition;
+  CHECK(transition.kinds().empty());
+  transition.choose({Outcome::Waiting, K::TrafficSplit, {}}, 1);
+  CHECK(transition.kinds().empty());  // nothing chosen yet: nothing written
+  transition.choose(chosen(K::TrafficSplit), 2);
+  CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit});
+
+  SECTION("the old route stays until the revision carrying the new one is applied") {
+    transition.choose(chosen(K::GatewayHTTPRoute), 5);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit, K::GatewayHTTPRoute});
+    transition.choose(chosen(K::GatewayHTTPRoute), 6);  // re-decided later: still from revision 5
+    transition.applied(4);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit, K::GatewayHTTPRoute});
+    transition.applied(5);
+    CHECK(transition.kinds() == std::vector<K>{K::GatewayHTTPRoute});
+    CHECK(transition.current() == K::GatewayHTTPRoute);
+  }
+  SECTION("a change taken back before it was applied leaves only the old route") {
+    transition.choose(chosen(K::LinkerdHTTPRoute), 5);
+    transition.choose(chosen(K::TrafficSplit), 6);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit});
+    transition.applied(6);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit});
+  }
+  SECTION("an unavailable output keeps the consumer's current routing") {
+    transition.choose({Outcome::Unavailable, K::TrafficSplit, "cluster west does not serve it"}, 5);
+    transition.applied(9);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit});
+  }
+  SECTION("a second change during a change replaces the pending kind and waits for its own revision") {
+    transition.choose(chosen(K::LinkerdHTTPRoute), 5);
+    transition.choose(chosen(K::GatewayHTTPRoute), 7);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit, K::GatewayHTTPRoute});
+    transition.applied(6);
+    CHECK(transition.kinds() == std::vector<K>{K::TrafficSplit, K::GatewayHTTPRoute});
+    transition.applied(7);
+    CHECK(transition.kinds() == std::vector<K>{K::GatewayHTTPRoute});
+  }
+}

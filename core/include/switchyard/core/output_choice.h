@@ -4,8 +4,10 @@
 // Pure: the hub calls it per consumer with what it knows.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "switchyard/core/failover_service.h"
 #include "switchyard/core/traffic_split.h"
@@ -42,6 +44,29 @@ struct OutputChoice {
 [[nodiscard]] OutputChoice choose_output(const FailoverSpec& spec, const std::string& consumer,
                                          std::optional<OutputKind> member_default,
                                          const std::optional<ServedOutputs>& served);
+
+// One consumer's route objects across a change of output (issue 16, point 3):
+// the new kind is written beside the old one, and the old one is dropped only
+// once the consumer's agent has applied the revision that carries the new
+// one, so there is no moment without routing. When the choice is Waiting or
+// Unavailable, the consumer keeps what it holds (its current routing).
+class OutputTransition {
+ public:
+  // The choice made now; `revision` is the consumer cluster's assignment
+  // revision that will carry a newly chosen kind.
+  void choose(const OutputChoice& choice, std::int64_t revision);
+  // The consumer's agent applied `revision` (cleanly).
+  void applied(std::int64_t revision);
+  // The kinds to write now, the current one first: none, one, or the old and
+  // the new one during a change.
+  [[nodiscard]] std::vector<RouteKind> kinds() const;
+  [[nodiscard]] std::optional<RouteKind> current() const { return current_; }
+
+ private:
+  std::optional<RouteKind> current_;  // what the consumer holds (or is being given, the first time)
+  std::optional<RouteKind> next_;     // written beside current_ until next_revision_ is applied
+  std::int64_t next_revision_ = 0;
+};
 
 // "TrafficSplit", "HTTPRoute" or "LinkerdHTTPRoute": the status's name for a choice.
 [[nodiscard]] const char* output_name(RouteKind kind);
