@@ -421,7 +421,7 @@ TEST_CASE("with silentFailoverSeconds 2 the hub freezes before it could fail awa
   CHECK(hub.split("east") == east_split);
 }
 
-TEST_CASE("a silent cluster hears nothing decided while it was silent; its next report decides what it gets",
+TEST_CASE("a silent cluster hears nothing decided while it was silent: its next report decides what it gets",
           "[hub]") {
   Hub hub;
   three_members_healthy(hub);
