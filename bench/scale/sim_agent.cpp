@@ -73,7 +73,7 @@ SimAgent::SimAgent(SimAgentOptions options, const HealthTable& health, agent::Ag
       health_(health),
       hub_(client_options(options_), counters),
       reporter_(hub_, agent::ReportBuilder(agent_id(options_), "scale-sim"),
-                agent::ReporterOptions{options_.report_interval, {}, options_.seed * 2 + 1}, metrics),
+                agent::ReporterOptions{.interval = options_.report_interval, .seed = options_.seed * 2 + 1}, metrics),
       poller_(hub_, agent::PollerOptions{std::chrono::seconds(30), {}, options_.seed * 2}, metrics,
               [this](protocol::Assignment&& assignment) { on_assignment(std::move(assignment)); }) {}
 
