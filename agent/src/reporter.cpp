@@ -33,9 +33,14 @@ void Reporter::update(ReportInput input) {
 }
 
 void Reporter::assignment_epoch(const std::string& epoch) {
-  std::lock_guard lock(mutex_);
-  if (!hub_epoch_.empty() && epoch != hub_epoch_) full_requested_ = true;
-  hub_epoch_ = epoch;
+  {
+    std::lock_guard lock(mutex_);
+    if (epoch == hub_epoch_) return;
+    if (!hub_epoch_.empty()) full_requested_ = true;
+    hub_epoch_ = epoch;
+    hub_answered_ = true;
+  }
+  wake_.notify_all();
 }
 
 void Reporter::run() {
@@ -52,8 +57,13 @@ void Reporter::run() {
     if (retrying) {
       // A failed send: wait out the backoff (or what the hub asked for)
       // whatever changes meanwhile.
+      // A hub process that just answered a poll (a new leader, a restarted
+      // hub) ends the wait: it is reachable, and every second this report
+      // waits is a second its cluster counts as silent there.
       const auto delay = retry_after.count() >= 0 ? backoff.next_after(retry_after) : backoff.next();
-      if (wake_.wait_for(lock, delay, [this] { return stopping_; })) return;
+      wake_.wait_for(lock, delay, [this] { return stopping_ || hub_answered_; });
+      if (stopping_) return;
+      if (hub_answered_) backoff.reset();
     } else {
       wake_.wait_until(lock, next_heartbeat, [&] {
         return stopping_ || (input_ && input_version_ != sent_version);
@@ -68,6 +78,7 @@ void Reporter::run() {
     if (stopping_) return;
     if (!input_) continue;
     const auto version = input_version_;
+    hub_answered_ = false;
     if (full_requested_) {
       builder_.require_full();
       full_requested_ = false;

@@ -357,6 +357,36 @@ TEST_CASE("fail static: a hub outage changes nothing, and on its return a full s
   CHECK(health->ready_endpoints == 0);
 }
 
+TEST_CASE("a report waiting out its backoff goes at once when a new hub process answers a poll",
+          "[agent][runtime]") {
+  // A hub killed and replaced by another leader: the agent's polls reach the
+  // new leader at once, but its reports wait out their backoff, and the new
+  // leader counts the cluster as silent meanwhile (the chaos suite saw 9 s,
+  // long enough for silentFailoverSeconds 6 to fail away from a healthy
+  // cluster). Reports back off for a minute here, polls for milliseconds.
+  Running run(false);
+  run.options.reporter.backoff = {60s, 60s, 2.0, 0.0};
+  run.start();
+  auto first = assignment(1, {kWeb, kWebMirror}, {});
+  first.epoch = "epoch-a";
+  run.hub.publish(first);
+  REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 1; }));
+
+  run.hub.set_reachable(false);
+  const auto attempts = run.hub.report_attempts();
+  REQUIRE(eventually([&] { return run.hub.report_attempts() > attempts && run.metrics.hub_connected.value() == 0; }));
+
+  const auto accepted_before = run.hub.reports().size();
+  run.hub.forget_agents();
+  auto next = assignment(2, {kWeb, kWebMirror}, {});
+  next.epoch = "epoch-b";
+  run.hub.publish(next);
+  run.hub.set_reachable(true);
+  REQUIRE(eventually([&] { return run.hub.reports().size() > accepted_before; }));
+  CHECK(run.hub.reports()[accepted_before].full);
+  CHECK(run.hub.conflicts() == 0);
+}
+
 TEST_CASE("stopping the agent while a poll is parked returns promptly", "[agent][runtime]") {
   auto run = std::make_unique<Running>();
   run->hub.publish(assignment(1, {kWeb}, {}));

@@ -61,7 +61,9 @@ class Reporter {
   // another hub process (a restart, another leader) that knows nothing of
   // this agent and would answer the next delta 409, so the next report is a
   // full snapshot instead: one round trip fewer per agent while a restarted
-  // hub converges.
+  // hub converges. A report waiting out its backoff after failed sends goes
+  // at once: the hub that answered the poll is reachable, and a new leader
+  // counts this cluster as silent until it hears a report.
   void assignment_epoch(const std::string& epoch);
 
  private:
@@ -73,12 +75,13 @@ class Reporter {
   AgentMetrics& metrics_;
   std::thread thread_;
 
-  std::mutex mutex_;  // guards input_, input_version_, hub_epoch_, full_requested_, stopping_
+  std::mutex mutex_;  // guards input_, input_version_, hub_epoch_, full_requested_, hub_answered_, stopping_
   std::condition_variable wake_;
   std::optional<ReportInput> input_;
   std::uint64_t input_version_ = 0;
   std::string hub_epoch_;
   bool full_requested_ = false;
+  bool hub_answered_ = false;  // a poll brought an epoch not seen before; cuts a retry wait short
   bool stopping_ = false;
 };
 
