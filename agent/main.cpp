@@ -41,6 +41,15 @@ int main(int argc, char** argv) {
                                             CLI::AsNumberWithUnit::CASE_SENSITIVE | CLI::AsNumberWithUnit::UNIT_REQUIRED),
                                         "DURATION"))
       ->default_str("5s");
+  app.add_option("--prometheus-url", config.prometheus.url,
+                 "Prometheus that scrapes this cluster's Linkerd proxies, for data-plane checks, e.g. "
+                 "http://prometheus.linkerd-viz.svc.cluster.local:9090 (a path prefix is kept)");
+  app.add_option("--prometheus-token-file", config.prometheus.token_file,
+                 "file holding a bearer token for --prometheus-url, read again for every query")
+      ->check(CLI::ExistingFile);
+  app.add_option("--prometheus-ca", config.prometheus.ca_file,
+                 "PEM file of the CA that signs --prometheus-url's certificate (default: the system's trusted roots)")
+      ->check(CLI::ExistingFile);
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "minimum log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -1,41 +1,21 @@
 #include "switchyard/agent/agent_process.h"
 
 #include <csignal>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include <uv.h>
 
 #include "switchyard/agent/agent.h"
 #include "switchyard/agent/kube_ports.h"
+#include "switchyard/agent/prometheus_client.h"
 #include "switchyard/kube/config.h"
 #include "switchyard/telemetry/health_server.h"
 #include "switchyard/telemetry/log.h"
 #include "switchyard/telemetry/process_metrics.h"
+#include "token_file.h"
 
 namespace switchyard::agent {
 namespace {
-
-// The token without surrounding whitespace (files usually end in a newline).
-bool read_token(const std::string& path, std::string& token, std::string& error) {
-  std::ifstream file(path);
-  if (!file) {
-    error = "--token-file " + path + ": cannot be read";
-    return false;
-  }
-  std::stringstream text;
-  text << file.rdbuf();
-  token = text.str();
-  const auto first = token.find_first_not_of(" \t\r\n");
-  const auto last = token.find_last_not_of(" \t\r\n");
-  token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
-  if (token.empty()) {
-    error = "--token-file " + path + ": is empty";
-    return false;
-  }
-  return true;
-}
 
 struct Signals {
   uv_signal_t term{};
@@ -67,13 +47,24 @@ struct Signals {
 int run_agent(const AgentConfig& config) {
   std::string error;
   std::string token;
-  if (!read_token(config.token_file, token, error)) {
+  if (!read_token_file(config.token_file, token, error)) {
+    error = "--token-file " + error;
     log::error("cannot start", {{"error", error}});
     return 1;
   }
   if (config.hub_url.rfind("http://", 0) == 0) {
     log::warn("talking to the hub over plain HTTP: the bearer token travels unencrypted; use https outside "
               "development");
+  }
+  // The data-plane checks are not evaluated yet (docs/agent.md, "Data-plane
+  // measurements"); the Prometheus flags are checked now so that a wrong URL
+  // or token file stops the agent at start, not at its first check.
+  if (!config.prometheus.url.empty()) {
+    auto prometheus = PrometheusClient::create(config.prometheus);
+    if (const auto* failure = std::get_if<std::string>(&prometheus)) {
+      log::error("cannot start", {{"error", *failure}});
+      return 1;
+    }
   }
   auto kube_config = kube::load_config(config.kubeconfig, config.context);
   if (!kube_config) {

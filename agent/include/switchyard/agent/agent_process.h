@@ -6,6 +6,8 @@
 #include <chrono>
 #include <string>
 
+#include "switchyard/agent/prometheus_client.h"
+
 namespace switchyard::agent {
 
 struct AgentConfig {
@@ -18,6 +20,7 @@ struct AgentConfig {
   std::string metrics_listen = ":9091";
   std::chrono::milliseconds report_interval{5000};
   std::chrono::seconds poll_wait{30};
+  PrometheusConfig prometheus;  // url empty: no data-plane measurements
 };
 
 // Blocks until stopped by a signal. Returns the process exit code: 0 after a

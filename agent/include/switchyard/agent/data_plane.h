@@ -1,0 +1,56 @@
+// One evaluation of the built-in Linkerd data-plane checks for every
+// watched service of this cluster: two batched queries (success/request
+// rate, latency quantile), turned into one measurement per service.
+//
+// A value is only ever a number Prometheus computed from series of that
+// workload. Prometheus unreachable, a query error, a NaN where traffic
+// exists, or no series at all: the measurement carries the error and no
+// number, which the decision (api.md rule 1a) reads as Unknown.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "switchyard/agent/prometheus_client.h"
+#include "switchyard/agent/promql.h"
+
+namespace switchyard::agent {
+
+struct CheckValue {
+  std::optional<double> value;  // set only when `error` is empty and there was traffic to measure
+  std::string error;            // why there is no value: query failed, no series, NaN
+};
+
+struct DataPlaneMeasurement {
+  WatchedWorkload watched;
+  // Requests per second over the window; unset when the query failed or no
+  // series exist. 0 (series, but no requests): success rate and latency stay
+  // unset without error, "not enough traffic".
+  std::optional<double> request_rate;
+  CheckValue success_rate;  // 0..1
+  CheckValue latency_ms;    // the quantile asked for; unset when no latency check was asked
+  std::chrono::system_clock::time_point evaluated_at;
+};
+
+struct DataPlaneQueries {
+  LinkerdQueryOptions options;
+  std::optional<double> latency_quantile;  // unset: no latency query
+};
+
+// Pure: the measurements from the two answers. `latency` is ignored when
+// `queries.latency_quantile` is unset.
+[[nodiscard]] std::vector<DataPlaneMeasurement> measurements_from(const std::vector<WatchedWorkload>& watched,
+                                                                  const DataPlaneQueries& queries,
+                                                                  const PromQueryResult& success,
+                                                                  const PromQueryResult* latency,
+                                                                  std::chrono::system_clock::time_point evaluated_at);
+
+// Runs the batched queries through `prometheus` (blocking) and decodes them.
+[[nodiscard]] std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
+                                                                    const std::vector<WatchedWorkload>& watched,
+                                                                    const DataPlaneQueries& queries,
+                                                                    std::chrono::system_clock::time_point now);
+
+}  // namespace switchyard::agent

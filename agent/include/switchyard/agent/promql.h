@@ -1,0 +1,66 @@
+// PromQL for the data-plane checks, built as pure functions of what is
+// watched. The built-in Linkerd checks read the proxies' inbound metrics
+// with the labels Linkerd's Prometheus scrape config adds: `namespace`, and
+// the workload label (`deployment` from the pod label
+// linkerd.io/proxy-deployment; `statefulset`, `daemonset` likewise).
+//
+// Batched: ONE query per check kind covers every watched workload (`sum by`
+// keeps them apart), so the cost per evaluation does not grow in queries
+// with the number of services.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace switchyard::agent {
+
+// A backing service of this cluster whose data plane is measured, and the
+// workload whose proxies serve it.
+struct WatchedWorkload {
+  std::string namespace_;
+  std::string service;
+  std::string workload;
+};
+
+struct LinkerdQueryOptions {
+  std::string workload_label = "deployment";  // label the scrape sets from linkerd.io/proxy-<kind>
+  std::chrono::milliseconds window{30000};    // rate() range
+};
+
+// "30s", "1m30s" -> "90s", "1500ms": Prometheus's duration syntax.
+[[nodiscard]] std::string promql_duration(std::chrono::milliseconds duration);
+
+// sum by (namespace, <workload>, classification) (rate(response_total{direction="inbound", ...}[window])):
+// per workload its success and failure rates, so success rate and request
+// rate come from one query. Empty `watched`: an empty string (nothing to ask).
+[[nodiscard]] std::string success_rate_query(const std::vector<WatchedWorkload>& watched,
+                                             const LinkerdQueryOptions& options);
+
+// histogram_quantile(q, sum by (le, namespace, <workload>) (rate(response_latency_ms_bucket{...}[window]))),
+// in milliseconds. `quantile` is within 0..1.
+[[nodiscard]] std::string latency_query(const std::vector<WatchedWorkload>& watched, double quantile,
+                                        const LinkerdQueryOptions& options);
+
+// A custom check's template with its variables replaced:
+//   {namespace} {service} {workload}  the watched service's values
+//   {window}                          the check's window as a PromQL duration
+// Any other `{identifier}` is an error naming it (PromQL never has a bare
+// identifier between braces: a label matcher needs an operator, so
+// `metric{job="x"}` is left as written). Values are Kubernetes names; one
+// with a character outside [A-Za-z0-9._-] is refused rather than quoted,
+// so a value cannot end a PromQL string.
+struct TemplateError {
+  std::string message;  // "query template: unknown variable {svc} at offset 31 (known: ...)"
+};
+[[nodiscard]] std::variant<std::string, TemplateError> expand_query_template(const std::string& query_template,
+                                                                             const WatchedWorkload& watched,
+                                                                             std::chrono::milliseconds window);
+
+// The same check without a service: only whether the template's variables
+// are all known (for validating a spec at apply time).
+[[nodiscard]] std::optional<TemplateError> check_query_template(const std::string& query_template);
+
+}  // namespace switchyard::agent

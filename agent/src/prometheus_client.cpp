@@ -1,0 +1,98 @@
+#include "switchyard/agent/prometheus_client.h"
+
+#include <httplib.h>
+
+#include "token_file.h"
+
+namespace switchyard::agent {
+
+std::variant<std::unique_ptr<PrometheusClient>, std::string> PrometheusClient::create(PrometheusConfig config) {
+  const auto& url = config.url;
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos) return "--prometheus-url: \"" + url + "\" has no http:// or https:// scheme";
+  const auto scheme = url.substr(0, scheme_end);
+  if (scheme != "http" && scheme != "https") {
+    return "--prometheus-url: scheme \"" + scheme + "\" is not http or https";
+  }
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+  if (scheme == "https") return std::string("--prometheus-url: https needs a build with OpenSSL");
+#endif
+  const auto path_start = url.find('/', scheme_end + 3);
+  const auto authority = url.substr(scheme_end + 3, path_start == std::string::npos ? std::string::npos
+                                                                                     : path_start - scheme_end - 3);
+  if (authority.empty() || authority.find_first_of("@?# ") != std::string::npos) {
+    return "--prometheus-url: \"" + url + "\" needs host[:port] without user, query or fragment";
+  }
+  std::string prefix = path_start == std::string::npos ? "" : url.substr(path_start);
+  if (prefix.find_first_of("?# ") != std::string::npos) {
+    return "--prometheus-url: \"" + url + "\": a path prefix only, no query or fragment";
+  }
+  while (!prefix.empty() && prefix.back() == '/') prefix.pop_back();
+  if (!config.token_file.empty()) {
+    // Read once now, so a wrong path stops the agent at start instead of
+    // making every check Unknown.
+    std::string token;
+    std::string error;
+    if (!read_token_file(config.token_file, token, error)) return "--prometheus-token-file " + error;
+  }
+  auto base = scheme + "://" + authority;
+  return std::unique_ptr<PrometheusClient>(new PrometheusClient(std::move(config), std::move(base), std::move(prefix)));
+}
+
+PrometheusClient::PrometheusClient(PrometheusConfig config, std::string scheme_host_port, std::string path_prefix)
+    : config_(std::move(config)), path_prefix_(std::move(path_prefix)) {
+  client_ = std::make_unique<httplib::Client>(scheme_host_port);
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config_.timeout);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(config_.timeout - seconds);
+  client_->set_connection_timeout(seconds.count(), micros.count());
+  client_->set_read_timeout(seconds.count(), micros.count());
+  client_->set_write_timeout(seconds.count(), micros.count());
+  client_->set_keep_alive(true);
+  if (!config_.ca_file.empty()) client_->set_ca_cert_path(config_.ca_file.c_str());
+  client_->enable_server_certificate_verification(true);
+}
+
+PrometheusClient::~PrometheusClient() = default;
+
+PromQueryResult PrometheusClient::query(const std::string& promql) {
+  httplib::Request request;
+  request.method = "POST";
+  request.path = path_prefix_ + "/api/v1/query";
+  request.body = "query=" + httplib::detail::encode_query_param(promql);
+  request.set_header("Content-Type", "application/x-www-form-urlencoded");
+  request.set_header("Accept", "application/json");
+  if (!config_.token_file.empty()) {
+    std::string token;
+    std::string error;
+    if (!read_token_file(config_.token_file, token, error)) {
+      return PromError{PromErrorKind::Unreachable, "bearer token " + error};
+    }
+    request.set_header("Authorization", "Bearer " + token);
+  }
+  // The body is read through a receiver so that an answer past the cap is
+  // cut off instead of held whole.
+  std::string body;
+  bool too_large = false;
+  request.content_receiver = [&](const char* data, std::size_t length, std::uint64_t, std::uint64_t) {
+    if (body.size() + length > config_.max_body_bytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, length);
+    return true;
+  };
+  httplib::Response response;
+  httplib::Error error = httplib::Error::Success;
+  const bool sent = client_->send(request, response, error);
+  if (too_large) {
+    return PromError{PromErrorKind::Malformed,
+                     "answer larger than " + std::to_string(config_.max_body_bytes) + " bytes"};
+  }
+  if (!sent) {
+    return PromError{PromErrorKind::Unreachable,
+                     "prometheus " + config_.url + " unreachable: " + httplib::to_string(error)};
+  }
+  return decode_query_response(response.status, body);
+}
+
+}  // namespace switchyard::agent

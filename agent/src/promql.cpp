@@ -1,0 +1,147 @@
+#include "switchyard/agent/promql.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace switchyard::agent {
+namespace {
+
+constexpr const char* kKnownVariables = "{namespace} {service} {workload} {window}";
+
+// A value inside a double-quoted PromQL regex matcher: regex metacharacters
+// escaped for RE2, then backslashes and quotes escaped for the string.
+std::string regex_literal(const std::string& value) {
+  std::string regex;
+  for (const char c : value) {
+    if (std::string_view(R"(\.+*?()|[]{}^$)").find(c) != std::string_view::npos) regex += '\\';
+    regex += c;
+  }
+  std::string quoted;
+  for (const char c : regex) {
+    if (c == '\\' || c == '"') quoted += '\\';
+    quoted += c;
+  }
+  return quoted;
+}
+
+std::string alternation(const std::set<std::string>& values) {
+  std::string out;
+  for (const auto& value : values) {
+    if (!out.empty()) out += '|';
+    out += regex_literal(value);
+  }
+  return out;
+}
+
+// The inbound selector restricted to the watched namespaces and workloads.
+// Namespace x workload is wider than the watched pairs; the caller keeps
+// only the pairs it asked for.
+std::string inbound_selector(const std::vector<WatchedWorkload>& watched, const LinkerdQueryOptions& options) {
+  std::set<std::string> namespaces;
+  std::set<std::string> workloads;
+  for (const auto& w : watched) {
+    namespaces.insert(w.namespace_);
+    workloads.insert(w.workload);
+  }
+  return "{direction=\"inbound\", namespace=~\"" + alternation(namespaces) + "\", " + options.workload_label +
+         "=~\"" + alternation(workloads) + "\"}";
+}
+
+bool is_name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
+}
+
+bool is_identifier_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+
+// Walks a template, calling `variable(name, offset)` for each {identifier}
+// and `literal(text)` for the rest; stops at the first error it returns.
+template <typename OnLiteral, typename OnVariable>
+std::optional<TemplateError> walk_template(const std::string& text, OnLiteral literal, OnVariable variable) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto open = text.find('{', i);
+    if (open == std::string::npos) break;
+    std::size_t end = open + 1;
+    while (end < text.size() && is_identifier_char(text[end])) ++end;
+    if (end == open + 1 || end >= text.size() || text[end] != '}') {
+      literal(text.substr(i, open + 1 - i));  // a label matcher's brace: PromQL, not a variable
+      i = open + 1;
+      continue;
+    }
+    literal(text.substr(i, open - i));
+    if (auto error = variable(text.substr(open + 1, end - open - 1), open)) return error;
+    i = end + 1;
+  }
+  if (i < text.size()) literal(text.substr(i));
+  return std::nullopt;
+}
+
+std::optional<std::string> variable_value(const std::string& name, const WatchedWorkload& watched,
+                                          std::chrono::milliseconds window) {
+  if (name == "namespace") return watched.namespace_;
+  if (name == "service") return watched.service;
+  if (name == "workload") return watched.workload;
+  if (name == "window") return promql_duration(window);
+  return std::nullopt;
+}
+
+TemplateError unknown_variable(const std::string& name, std::size_t offset) {
+  return {"query template: unknown variable {" + name + "} at offset " + std::to_string(offset) +
+          " (known: " + kKnownVariables + ")"};
+}
+
+}  // namespace
+
+std::string promql_duration(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::string success_rate_query(const std::vector<WatchedWorkload>& watched, const LinkerdQueryOptions& options) {
+  if (watched.empty()) return {};
+  return "sum by (namespace, " + options.workload_label + ", classification) (rate(response_total" +
+         inbound_selector(watched, options) + "[" + promql_duration(options.window) + "]))";
+}
+
+std::string latency_query(const std::vector<WatchedWorkload>& watched, double quantile,
+                          const LinkerdQueryOptions& options) {
+  if (watched.empty()) return {};
+  char q[32];
+  std::snprintf(q, sizeof q, "%g", quantile);
+  return std::string("histogram_quantile(") + q + ", sum by (le, namespace, " + options.workload_label +
+         ") (rate(response_latency_ms_bucket" + inbound_selector(watched, options) + "[" +
+         promql_duration(options.window) + "])))";
+}
+
+std::variant<std::string, TemplateError> expand_query_template(const std::string& query_template,
+                                                               const WatchedWorkload& watched,
+                                                               std::chrono::milliseconds window) {
+  std::string out;
+  auto error = walk_template(
+      query_template, [&](const std::string& text) { out += text; },
+      [&](const std::string& name, std::size_t offset) -> std::optional<TemplateError> {
+        const auto value = variable_value(name, watched, window);
+        if (!value) return unknown_variable(name, offset);
+        if (value->empty() || !std::all_of(value->begin(), value->end(), is_name_char)) {
+          return TemplateError{"query template: {" + name + "} = \"" + *value +
+                               "\" is not a Kubernetes name (only letters, digits, '.', '_' and '-')"};
+        }
+        out += *value;
+        return std::nullopt;
+      });
+  if (error) return *error;
+  return out;
+}
+
+std::optional<TemplateError> check_query_template(const std::string& query_template) {
+  const WatchedWorkload sample{"ns", "svc", "workload"};
+  const auto result = expand_query_template(query_template, sample, std::chrono::seconds(30));
+  if (const auto* error = std::get_if<TemplateError>(&result)) return *error;
+  return std::nullopt;
+}
+
+}  // namespace switchyard::agent

@@ -1,0 +1,155 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <deque>
+
+#include "recorded_prometheus.h"
+#include "switchyard/agent/data_plane.h"
+
+using namespace switchyard::agent;
+using switchyard::agent::test::recorded;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<WatchedWorkload> kWatched = {
+    {"emojivoto", "web-svc", "web"}, {"emojivoto", "voting-svc", "voting"}, {"books", "authors", "authors"},
+    {"books", "ghost", "ghost"},     {"slow", "api", "api"}};
+
+const auto kNow = std::chrono::system_clock::time_point(1796406355s);
+
+DataPlaneQueries queries_p99() {
+  DataPlaneQueries queries;
+  queries.options.window = 10s;
+  queries.latency_quantile = 0.99;
+  return queries;
+}
+
+PromQueryResult decoded(const std::string& name) {
+  const auto answer = recorded(name);
+  return decode_query_response(answer.http_status, answer.body);
+}
+
+// Answers queued in order; records what was asked.
+class FakePrometheus : public PrometheusApi {
+ public:
+  std::deque<PromQueryResult> answers;
+  std::vector<std::string> asked;
+  PromQueryResult query(const std::string& promql) override {
+    asked.push_back(promql);
+    auto answer = std::move(answers.front());
+    answers.pop_front();
+    return answer;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("recorded answers give each watched service its success rate, request rate and latency",
+          "[agent][data-plane]") {
+  const auto success = decoded("success_rate");
+  const auto latency = decoded("latency_p99");
+  const auto m = measurements_from(kWatched, queries_p99(), success, &latency, kNow);
+  REQUIRE(m.size() == 5);
+
+  SECTION("two replicas at 20 rps failing 25%") {
+    CHECK(m[0].watched.service == "web-svc");
+    REQUIRE(m[0].request_rate);
+    CHECK(*m[0].request_rate == Approx(40).margin(0.1));
+    REQUIRE(m[0].success_rate.value);
+    CHECK(*m[0].success_rate.value == Approx(0.75).margin(0.001));
+    REQUIRE(m[0].latency_ms.value);
+    CHECK(*m[0].latency_ms.value == Approx(49.9));  // 45 ms lands in the (40, 50] bucket
+    CHECK(m[0].evaluated_at == kNow);
+  }
+  SECTION("no failures") {
+    CHECK(*m[1].success_rate.value == 1.0);
+    CHECK(*m[1].request_rate == Approx(4).margin(0.1));
+  }
+  SECTION("series but no traffic: no value and no error (not enough traffic)") {
+    CHECK(*m[2].request_rate == 0);
+    CHECK_FALSE(m[2].success_rate.value);
+    CHECK(m[2].success_rate.error.empty());
+    CHECK_FALSE(m[2].latency_ms.value);  // Prometheus answered NaN
+    CHECK(m[2].latency_ms.error.empty());
+  }
+  SECTION("no series at all: an error, no number") {
+    CHECK_FALSE(m[3].request_rate);
+    CHECK_FALSE(m[3].success_rate.value);
+    CHECK(m[3].success_rate.error == "no response_total series for deployment books/ghost");
+    CHECK(m[3].latency_ms.error == "no response_latency_ms series for deployment books/ghost");
+  }
+  SECTION("a latency past the last finite bucket reads as that bound") {
+    CHECK(*m[4].latency_ms.value == 50000);
+  }
+}
+
+TEST_CASE("a failed query makes every service's check an error, never a number", "[agent][data-plane]") {
+  const PromQueryResult down = PromError{PromErrorKind::Unreachable, "prometheus http://p:9090 unreachable: Connection"};
+  const auto bad = decoded("bad_data");
+  const auto latency = decoded("latency_p99");
+  const auto m = measurements_from(kWatched, queries_p99(), down, &bad, kNow);
+  for (const auto& one : m) {
+    CHECK_FALSE(one.request_rate);
+    CHECK_FALSE(one.success_rate.value);
+    CHECK(one.success_rate.error == "success rate query: prometheus http://p:9090 unreachable: Connection");
+    CHECK_FALSE(one.latency_ms.value);
+    CHECK(one.latency_ms.error.find("latency query: bad_data: ") == 0);
+  }
+  SECTION("each check fails on its own") {
+    const auto success = decoded("success_rate");
+    const auto mixed = measurements_from(kWatched, queries_p99(), success, &bad, kNow);
+    CHECK(*mixed[0].success_rate.value == Approx(0.75).margin(0.001));
+    CHECK_FALSE(mixed[0].latency_ms.value);
+  }
+}
+
+TEST_CASE("NaN with traffic, a negative rate or an unknown classification is an error", "[agent][data-plane]") {
+  const auto sample = [](std::string classification, double value) {
+    return PromSample{{{"namespace", "emojivoto"}, {"deployment", "web"}, {"classification", classification}},
+                      value, 1};
+  };
+  const std::vector<WatchedWorkload> web = {kWatched[0]};
+  const PromQueryResult nan_latency = PromVector{{PromSample{{{"namespace", "emojivoto"}, {"deployment", "web"}},
+                                                            std::nan(""), 1}}, {}};
+  auto m = measurements_from(web, queries_p99(), PromVector{{sample("success", 3)}, {}}, &nan_latency, kNow);
+  CHECK(m[0].latency_ms.error == "latency quantile is NaN");
+  CHECK_FALSE(m[0].latency_ms.value);
+
+  m = measurements_from(web, queries_p99(), PromVector{{sample("success", std::nan(""))}, {}}, nullptr, kNow);
+  CHECK_FALSE(m[0].success_rate.value);
+  CHECK(m[0].success_rate.error.find("response_total rate is") == 0);
+
+  m = measurements_from(web, {}, PromVector{{sample("success", -1)}, {}}, nullptr, kNow);
+  CHECK_FALSE(m[0].success_rate.value);
+
+  m = measurements_from(web, {}, PromVector{{sample("success", 3), sample("", 1)}, {}}, nullptr, kNow);
+  CHECK(m[0].success_rate.error == "response_total has classification \"\" (expected success or failure)");
+  CHECK_FALSE(m[0].request_rate);
+}
+
+TEST_CASE("one evaluation sends one query per check kind, whatever the number of services",
+          "[agent][data-plane]") {
+  FakePrometheus prometheus;
+  prometheus.answers.push_back(decoded("success_rate"));
+  prometheus.answers.push_back(decoded("latency_p99"));
+  const auto m = evaluate_data_plane(prometheus, kWatched, queries_p99(), kNow);
+  REQUIRE(prometheus.asked.size() == 2);
+  CHECK(prometheus.asked[0] == recorded("success_rate").query);
+  CHECK(prometheus.asked[1] == recorded("latency_p99").query);
+  CHECK(m.size() == 5);
+
+  SECTION("without a latency check only the success-rate query") {
+    FakePrometheus only_success;
+    only_success.answers.push_back(decoded("success_rate"));
+    const auto n = evaluate_data_plane(only_success, kWatched, DataPlaneQueries{}, kNow);
+    CHECK(only_success.asked.size() == 1);
+    CHECK_FALSE(n[0].latency_ms.value);
+    CHECK(n[0].latency_ms.error.empty());
+  }
+  SECTION("nothing watched: nothing asked") {
+    FakePrometheus idle;
+    CHECK(evaluate_data_plane(idle, {}, queries_p99(), kNow).empty());
+    CHECK(idle.asked.empty());
+  }
+}

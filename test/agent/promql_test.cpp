@@ -1,0 +1,91 @@
+#include <catch2/catch.hpp>
+
+#include "recorded_prometheus.h"
+#include "switchyard/agent/promql.h"
+
+using namespace switchyard::agent;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<WatchedWorkload> kWatched = {
+    {"emojivoto", "web-svc", "web"}, {"emojivoto", "voting-svc", "voting"}, {"books", "authors", "authors"},
+    {"books", "ghost", "ghost"},     {"slow", "api", "api"}};
+
+std::string expanded(const std::string& text, const WatchedWorkload& w = kWatched[0]) {
+  auto result = expand_query_template(text, w, 30s);
+  if (const auto* error = std::get_if<TemplateError>(&result)) FAIL(error->message);
+  return std::get<std::string>(result);
+}
+
+std::string template_error(const std::string& text, const WatchedWorkload& w = kWatched[0]) {
+  auto result = expand_query_template(text, w, 30s);
+  REQUIRE(std::holds_alternative<TemplateError>(result));
+  return std::get<TemplateError>(result).message;
+}
+
+}  // namespace
+
+TEST_CASE("one batched success-rate query covers every watched workload", "[agent][promql]") {
+  LinkerdQueryOptions options;
+  options.window = 10s;
+  // The recorded answers were produced by exactly these queries.
+  CHECK(success_rate_query(kWatched, options) == switchyard::agent::test::recorded("success_rate").query);
+  CHECK(latency_query(kWatched, 0.99, options) == switchyard::agent::test::recorded("latency_p99").query);
+  CHECK(success_rate_query({}, options).empty());
+  SECTION("the workload label is configurable (statefulset, a relabelled scrape)") {
+    options.workload_label = "statefulset";
+    options.window = 90s;
+    CHECK(success_rate_query({{"db", "pg", "pg"}}, options) ==
+          R"(sum by (namespace, statefulset, classification) (rate(response_total{direction="inbound", )"
+          R"(namespace=~"db", statefulset=~"pg"}[90s])))");
+  }
+}
+
+TEST_CASE("names are regex-escaped inside the matchers", "[agent][promql]") {
+  LinkerdQueryOptions options;
+  options.window = 1500ms;
+  CHECK(latency_query({{"a.b", "s", "w.x"}}, 0.5, options) ==
+        R"(histogram_quantile(0.5, sum by (le, namespace, deployment) (rate(response_latency_ms_bucket{)"
+        R"(direction="inbound", namespace=~"a\\.b", deployment=~"w\\.x"}[1500ms]))))");
+  // Not Kubernetes names, but nothing may end the string early.
+  CHECK(success_rate_query({{"a\"b", "s", "w|x"}}, options).find(R"(namespace=~"a\"b", deployment=~"w\\|x")") !=
+        std::string::npos);
+}
+
+TEST_CASE("durations use Prometheus's syntax", "[agent][promql]") {
+  CHECK(promql_duration(30s) == "30s");
+  CHECK(promql_duration(2min) == "120s");
+  CHECK(promql_duration(250ms) == "250ms");
+}
+
+TEST_CASE("a custom query template gets its variables replaced", "[agent][promql]") {
+  CHECK(expanded(R"(sum(rate(http_requests_total{namespace="{namespace}", service="{service}", )"
+                 R"(code=~"5.."}[{window}])) / sum(rate(http_requests_total{app="{workload}"}[{window}])))") ==
+        R"(sum(rate(http_requests_total{namespace="emojivoto", service="web-svc", code=~"5.."}[30s])) / )"
+        R"(sum(rate(http_requests_total{app="web"}[30s])))");
+  SECTION("PromQL's own braces and text without variables are left as written") {
+    CHECK(expanded("up{job=\"x\"}") == "up{job=\"x\"}");
+    CHECK(expanded("{__name__=~\"a.*\"}") == "{__name__=~\"a.*\"}");
+    CHECK(expanded("vector(1) {") == "vector(1) {");
+    CHECK(expanded("{}") == "{}");
+    CHECK(expanded("") == "");
+  }
+}
+
+TEST_CASE("an unknown template variable is an error naming it", "[agent][promql]") {
+  CHECK(template_error("rate(x{ns=\"{ns}\"}[{window}])") ==
+        "query template: unknown variable {ns} at offset 11 (known: {namespace} {service} {workload} {window})");
+  CHECK(template_error("{Namespace}").find("unknown variable {Namespace} at offset 0") != std::string::npos);
+  REQUIRE(check_query_template("x{a=\"{cluster}\"}"));
+  CHECK(check_query_template("x{a=\"{cluster}\"}")->message.find("{cluster}") != std::string::npos);
+  CHECK_FALSE(check_query_template("x{a=\"{service}\"}[{window}]"));
+}
+
+TEST_CASE("a value that is not a Kubernetes name is refused, not spliced into PromQL", "[agent][promql]") {
+  const WatchedWorkload hostile{"emojivoto", "x\"} or vector(1) #", "web"};
+  CHECK(template_error("up{service=\"{service}\"}", hostile) ==
+        "query template: {service} = \"x\"} or vector(1) #\" is not a Kubernetes name (only letters, digits, "
+        "'.', '_' and '-')");
+  CHECK(template_error("{workload}", {"ns", "svc", ""}).find("{workload} = \"\"") != std::string::npos);
+}
