@@ -49,11 +49,15 @@ def wait_until(what, predicate, timeout=40.0):
     raise AssertionError(f"timed out waiting for {what}; last: {last}")
 
 
-class StandIn(unittest.TestCase):
+class WithDataPlane(unittest.TestCase):
+    """Stand-in pods and (when started) Prometheus, stopped after each test."""
+
     def setUp(self):
         self.plane = ph.DataPlane()
         self.addCleanup(self.plane.stop)
 
+
+class StandIn(WithDataPlane):
     def test_exposition_passes_promtool(self):
         pod = self.plane.add_pod("emojivoto", "web", rps=50, failure_ratio=0.3, latency_ms=120)
         time.sleep(0.5)
@@ -106,11 +110,7 @@ class StandIn(unittest.TestCase):
         urllib.request.urlopen(request, timeout=5)
 
 
-class PrometheusE2E(unittest.TestCase):
-    def setUp(self):
-        self.plane = ph.DataPlane()
-        self.addCleanup(self.plane.stop)
-
+class PrometheusE2E(WithDataPlane):
     def test_success_rate_follows_failure_ratio(self):
         web = self.plane.add_pod("emojivoto", "web", rps=20, failure_ratio=0.0, latency_ms=25)
         self.plane.add_pod("emojivoto", "voting", rps=5, failure_ratio=0.0, latency_ms=3)
