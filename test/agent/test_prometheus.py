@@ -10,6 +10,7 @@ Run one with: SWITCHYARD_BIN=build/bin /usr/bin/python3 -m unittest -v \
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -99,6 +100,11 @@ class StandIn(WithDataPlane):
                     pod.control(**body) if isinstance(body, dict) else self._post(pod, body)
                 self.assertEqual(raised.exception.code, 400)
                 self.assertIn(message, raised.exception.read().decode())
+        for length, status in [("-1", 400), ("x", 400), ("99999", 413)]:
+            with self.subTest(content_length=length):
+                with socket.create_connection(("127.0.0.1", pod.port), timeout=5) as raw:
+                    raw.sendall(f"POST /control HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode())
+                    self.assertIn(f" {status} ".encode(), raw.recv(200).split(b"\r\n")[0] + b" ")
         with urllib.request.urlopen(f"http://127.0.0.1:{pod.port}/control", timeout=5) as response:
             state = json.load(response)
         self.assertEqual((state["rps"], state["failure_ratio"]), (10.0, 0.0))

@@ -172,7 +172,11 @@ def make_handler(traffic, authority):
             if self.path != "/control":
                 self._send(404, "not found: POST /control\n", "text/plain")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
+            text = self.headers.get("Content-Length") or "0"
+            if not text.isdigit():
+                self._send(400, f"control: Content-Length {text!r} is not a byte count\n", "text/plain")
+                return
+            length = int(text)
             if length > 4096:
                 self._send(413, "control body over 4096 bytes\n", "text/plain")
                 return
