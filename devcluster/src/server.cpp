@@ -177,6 +177,12 @@ class Server::Impl {
     stopping_ = true;
     loop_.call([this] { api_->store().close_watchers(); });
     http_->stop();
+    // httplib (0.11) lets an idle keep-alive connection, a half-sent request
+    // or a finished watch wait out its 30 s timeout before the server can
+    // end: a SIGTERMed devcluster took 30 s to exit while any client kept a
+    // connection, and a restarted one could not bind its port meanwhile. The
+    // listener is closed now, so no new connection arrives after this.
+    (void)telemetry::shut_down_connections_on(port_);
     http_thread_.join();
     http_.reset();
     stop_persister();

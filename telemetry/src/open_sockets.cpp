@@ -71,6 +71,16 @@ int connected_socket(int local, int remote, const std::function<bool(int)>& skip
   });
 }
 
+int shut_down_connections_on(int port) {
+  int count = 0;
+  // Never matches, so every descriptor is visited.
+  (void)find_descriptor([port, &count](int fd) {
+    if (local_port(fd) == port && remote_port(fd) >= 0 && !accepting(fd) && ::shutdown(fd, SHUT_RD) == 0) ++count;
+    return false;
+  });
+  return count;
+}
+
 bool peer_hung_up(int fd) {
   pollfd probe{fd, POLLRDHUP, 0};
   if (poll(&probe, 1, 0) <= 0) return false;

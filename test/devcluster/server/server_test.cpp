@@ -18,6 +18,11 @@
 
 #include "switchyard/devcluster/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 using switchyard::devcluster::Fault;
 using switchyard::devcluster::Server;
 using switchyard::devcluster::ServerOptions;
@@ -786,4 +791,35 @@ TEST_CASE("discovery documents have the fields of a real API server's", "[devclu
   CHECK(minus(extensions, recorded("apis__apiextensions.k8s.io__v1.json")) == none);
   CHECK(minus(recorded("apis__apiextensions.k8s.io__v1.json"), extensions) ==
         std::set<std::string>{".resources[].storageVersionHash"});
+}
+
+TEST_CASE("stopping ends idle keep-alive connections, half-sent requests and watches at once", "[devcluster]") {
+  // httplib waits out its 30 s keep-alive and read timeouts on such
+  // connections; a SIGTERMed devcluster took 30 s to exit.
+  Running running;
+  auto idle = running.client();
+  idle.set_keep_alive(true);
+  REQUIRE(idle.Get("/api")->status == 200);  // its connection stays open, idle
+
+  // Headers without their end: the server waits for the rest.
+  const int half_sent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(running.server.port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(half_sent, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0);
+  const std::string partial = "GET /api HTTP/1.1\r\nHost: x\r\n";
+  REQUIRE(::send(half_sent, partial.data(), partial.size(), 0) == static_cast<ssize_t>(partial.size()));
+  std::thread watch([&] {
+    auto client = running.client();
+    (void)watch_lines(client, kConfigMaps + "?watch=true", [](const auto&) { return false; });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let all three connect
+
+  const auto started = std::chrono::steady_clock::now();
+  running.server.stop();
+  const auto took = std::chrono::steady_clock::now() - started;
+  watch.join();
+  ::close(half_sent);
+  CHECK(took < std::chrono::seconds(5));
 }

@@ -26,6 +26,14 @@ namespace switchyard::telemetry {
 // three system calls per open descriptor per connection.
 [[nodiscard]] int connected_socket(int local_port, int remote_port, const std::function<bool(int)>& skip);
 
+// Shuts down the reading side (the descriptor stays open and its owner's)
+// of every connected socket whose local port is `local_port`: the
+// connections a server on that port accepted. A thread of the owner waiting
+// to read one (an idle keep-alive connection, a half-sent request) sees end
+// of file at once instead of waiting out its timeout, while a response being
+// written still goes out whole. Returns how many.
+int shut_down_connections_on(int local_port);
+
 // The peer has closed its side (FIN, RST or an error is pending). Data
 // waiting to be read is not a hang-up. Never blocks.
 [[nodiscard]] bool peer_hung_up(int fd);
