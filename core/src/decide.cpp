@@ -155,6 +155,8 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       s.usable[b] = healthy && mirror_ok;
       if (s.usable[b]) s.group_usable[record.group_of[b]] = true;
     }
+    // Operator overrides come before rule 4 (overrides.cpp).
+    const auto pinned = apply_overrides(record, c, now, wake);
 
     if (frozen) {
       // Rule 8: the hub is more likely the one cut off; decide nothing.
@@ -183,6 +185,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         break;
       }
     }
+    if (pinned) best = record.group_of[pinned->backing];
 
     auto& line = s.line;
     line.carrying.assign(backing_count, false);
@@ -220,7 +223,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     } else {
       consumer.no_healthy = false;
       std::size_t active = *best;
-      if (consumer.decided) {
+      if (consumer.decided && !pinned) {
         const auto current = static_cast<std::size_t>(
             std::find(record.priorities.begin(), record.priorities.end(), consumer.active_priority) -
             record.priorities.begin());
@@ -242,7 +245,8 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       consumer.active_priority = record.priorities[active];
       // Rule 5: the active group's usable members share by weight.
       for (std::size_t b = 0; b < backing_count; ++b) {
-        s.weights[b] = (record.group_of[b] == active && s.usable[b]) ? spec.backing_services[b].weight : 0;
+        const bool carries = pinned ? b == pinned->backing : record.group_of[b] == active && s.usable[b];
+        s.weights[b] = carries ? spec.backing_services[b].weight : 0;
       }
     }
 
@@ -255,7 +259,8 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       record.splits_dirty |= std::uint64_t{1} << c;
       record.status_dirty = true;
     }
-    if (was_decided && consumer.decided && consumer.active_priority != previous_priority) {
+    // A move the pin made is its own Event (Pinned), not a failover.
+    if (was_decided && consumer.decided && consumer.active_priority != previous_priority && !pinned) {
       const bool down = consumer.active_priority > previous_priority;
       for (std::size_t b = 0; b < backing_count; ++b) s.mentioned[b] = consumer.weights[b] > 0;
       std::string message;

@@ -44,6 +44,9 @@ void append_reason(std::string& out, const Record& record, std::size_t c, std::s
       out.append("mirror ").append(record.consumers[c].backend_names[b]).append(" does not exist in ");
       out.append(spec.consumers[c]);
       return;
+    case WhyNot::Drained:
+      out.append("cluster ").append(backing.cluster).append(" is drained (MemberCluster spec.drain)");
+      return;
     case WhyNot::MirrorNotReady:
       out.append("mirror ").append(record.consumers[c].backend_names[b]).append(" in ").append(spec.consumers[c]);
       out.append(" has no ready endpoint (gateway to ").append(backing.cluster).append(" unreachable)");

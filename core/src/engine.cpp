@@ -107,6 +107,18 @@ void Engine::end_snapshot(ClusterId cluster) {
 
 std::size_t Engine::reported_services(ClusterId cluster) const { return impl_->clusters[cluster].reported_services; }
 
+void Engine::set_drain(ClusterId cluster, std::optional<Drain> drain) {
+  auto& state = impl_->clusters[cluster];
+  // Only drained or not moves traffic; who asked and why are words.
+  const bool moves = state.drain.has_value() != drain.has_value();
+  state.drain = std::move(drain);
+  if (moves) {
+    for (auto record : state.records) impl_->mark_dirty(record);
+  }
+}
+
+const std::optional<Drain>& Engine::drain(ClusterId cluster) const { return impl_->clusters[cluster].drain; }
+
 void Engine::Impl::mark_dirty(RecordId id) {
   auto& record = records[id];
   if (!record.live || record.dirty) return;
@@ -202,12 +214,26 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       now_consumer.restored = before.restored;
       now_consumer.recorded_message = before.recorded_message;
       now_consumer.before_silence = before.before_silence;
+      now_consumer.observe_hold = before.observe_hold;
+      now_consumer.pin_shown = before.pin_shown;
+      now_consumer.pin_backing = before.pin_backing;
     }
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
       record.backings[b].restored_healthy = previous.backings[b].restored_healthy;
       record.backings[b].display = previous.backings[b].display;
       record.backings[b].display_since = previous.backings[b].display_since;
       record.backings[b].display_ready = previous.backings[b].display_ready;
+    }
+  }
+  // spec.mode Observe holds each consumer's route as it was enforced (none
+  // for a FailoverService new to this hub); Enforce applies at once.
+  for (auto& consumer : record.consumers) {
+    if (fos.spec.mode == Mode::Enforce) {
+      consumer.observe_hold.reset();
+    } else if (!consumer.observe_hold) {
+      consumer.observe_hold = same_backings
+                                  ? ConsumerRuntime::Routed{consumer.decided, consumer.weights, consumer.omitted}
+                                  : ConsumerRuntime::Routed{};
     }
   }
   impl.attach(id);

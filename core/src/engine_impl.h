@@ -5,6 +5,7 @@
 
 #include "service_index.h"
 #include "switchyard/core/engine.h"
+#include "switchyard/core/overrides.h"
 
 namespace switchyard::core {
 
@@ -20,6 +21,7 @@ struct ClusterState {
   std::vector<ServiceId> services;  // its services, for its agent's snapshots
   ServiceIndex service_index;       // its services by name
   std::size_t reported_services = 0;  // of them, those its agent reports now
+  std::optional<Drain> drain;         // MemberCluster spec.drain (overrides.h)
 };
 
 // What the reports say of one service. Kept apart from its names, so that
@@ -54,6 +56,7 @@ enum class WhyNot : std::uint8_t {
   NotReportedYet,
   MirrorMissing,      // rule 7
   MirrorNotReady,     // rule 2
+  Drained,            // its cluster's MemberCluster has spec.drain
 };
 
 struct Reason {
@@ -95,6 +98,15 @@ struct HeldDecision {
   std::vector<TimeMs> usable_since;
 };
 
+// What a consumer's pin did at its last decision, for the Events of a change.
+enum class PinShown : std::uint8_t { None, Pinned, Forced };
+
+// The pinned backing that decides a consumer (overrides.cpp).
+struct PinDecision {
+  std::size_t backing = 0;
+  bool forced = false;  // not usable, pinned by spec.pin.force
+};
+
 struct ConsumerRuntime {
   ClusterId cluster = 0;
   std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
@@ -115,6 +127,17 @@ struct ConsumerRuntime {
   // this held decision on the fresh report, so that its silence moves none of
   // its traffic and starts no failback delay (rule 1b).
   std::optional<HeldDecision> before_silence;
+  // spec.mode Observe: the split as last enforced (undecided: none), which
+  // its route keeps while `weights` shows the would-be decision. Nothing
+  // while enforcing.
+  struct Routed {
+    bool decided = false;
+    std::vector<std::uint32_t> weights;
+    std::vector<std::uint8_t> omitted;
+  };
+  std::optional<Routed> observe_hold;
+  PinShown pin_shown = PinShown::None;
+  std::size_t pin_backing = 0;           // the backing pinned when pin_shown was set
 };
 
 struct Record {
@@ -187,9 +210,18 @@ struct Engine::Impl {
   TimeMs decide(Record& record, TimeMs now, bool frozen);
   // Keeps `line` as the consumer's status line; true when what status says changed.
   bool update_line(Record& record, std::size_t consumer, const ConsumerLine& line);
+  // The operator overrides step (overrides.cpp), on the scratch's usable
+  // backings of one consumer, before group selection: drained backends
+  // become unusable; returns the pinned backing that decides, if any. May
+  // bring `wake` forward to the pin's expiry.
+  std::optional<PinDecision> apply_overrides(Record& record, std::size_t consumer, TimeMs now, TimeMs& wake);
   // Rule 4's timer: queues a wake-up unless an earlier one is queued.
   void schedule(RecordId id, TimeMs at);
 };
+
+// The conditions of the overrides (overrides.cpp): Pinned and PinForced
+// while spec.pin is set, Observing in Observe mode.
+void append_override_conditions(const Record& record, std::vector<Condition>& conditions);
 
 // The words (decision_words.cpp).
 // Appends why backing `backing` is not usable from `consumer`.

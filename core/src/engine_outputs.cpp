@@ -25,7 +25,11 @@ std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) co
   // An invalid record keeps serving its last valid decisions (frozen).
   if (c >= record.consumers.size()) return std::nullopt;
   const auto& consumer = record.consumers[c];
-  if (!consumer.decided) return std::nullopt;
+  // Observe mode: the route stays as it was last enforced.
+  const auto& hold = consumer.observe_hold;
+  if (!(hold ? hold->decided : consumer.decided)) return std::nullopt;
+  const auto& weights = hold ? hold->weights : consumer.weights;
+  const auto& omitted = hold ? hold->omitted : consumer.omitted;
   const auto& spec = record.fos.spec;
   TrafficSplit split;
   split.api_version = spec.output_version;
@@ -35,8 +39,8 @@ std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) co
   split.owner = record.fos.key.namespace_name + "." + record.fos.key.name;
   split.apex_service = spec.service;
   for (std::size_t b = 0; b < record.backings.size(); ++b) {
-    if (consumer.omitted[b]) continue;
-    split.backends.push_back({consumer.backend_names[b], consumer.weights[b]});
+    if (omitted[b]) continue;
+    split.backends.push_back({consumer.backend_names[b], weights[b]});
   }
   return split;
 }
@@ -119,6 +123,11 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
           shown.active_backends.push_back(spec.backing_services[b].to_string());
         }
       }
+      if (consumer.observe_hold && consumer.decided) {
+        for (std::size_t b = 0; b < record.backings.size(); ++b) {
+          if (!consumer.omitted[b]) shown.would_apply.push_back({spec.backing_services[b].to_string(), consumer.weights[b]});
+        }
+      }
       shown.message = consumer_message(record, c);
       status.consumers.push_back(std::move(shown));
     }
@@ -145,6 +154,7 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
                             status.message});
     }
   }
+  append_override_conditions(record, conditions);
   for (auto& condition : conditions) {
     status.conditions.push_back(carry_transition(record.conditions, std::move(condition), now));
   }

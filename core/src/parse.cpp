@@ -7,6 +7,7 @@
 #include "switchyard/core/json_fields.h"
 #include "switchyard/core/http_route.h"
 #include "switchyard/core/names.h"
+#include "switchyard/core/overrides.h"
 
 namespace switchyard::core {
 namespace {
@@ -243,6 +244,7 @@ Decoded<FailoverService> parse_failover_service(const rapidjson::Value& object) 
     }
   }
   read_output(fields.object("output", false), spec, errors);
+  read_overrides(fields, spec, errors);
 
   if (!spec.backing_services.empty()) {
     const auto& first = spec.backing_services.front();

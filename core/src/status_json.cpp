@@ -153,6 +153,19 @@ std::string status_to_json(const FosStatus& status) {
       for (const auto& omitted : consumer.omitted_backends) out.String(omitted);
       out.EndArray();
     }
+    if (!consumer.would_apply.empty()) {
+      out.Key("wouldApply");
+      out.StartArray();
+      for (const auto& entry : consumer.would_apply) {
+        out.StartObject();
+        out.Key("backend");
+        out.String(entry.backend);
+        out.Key("weight");
+        out.Uint(entry.weight);
+        out.EndObject();
+      }
+      out.EndArray();
+    }
     out.Key("message");
     out.String(consumer.message);
     out.EndObject();

@@ -30,7 +30,17 @@ bool parse_rfc3339(const std::string& text, TimeMs& out) {
   if (rest + 1 != text.size() || text[rest] != 'Z') return false;
   utc.tm_year -= 1900;
   utc.tm_mon -= 1;
-  out = static_cast<TimeMs>(timegm(&utc)) * 1000;
+  const std::tm asked = utc;
+  const std::time_t seconds = timegm(&utc);
+  // timegm normalizes month 13 or February 30 into another date: a time
+  // that does not come back as written does not exist.
+  std::tm back{};
+  gmtime_r(&seconds, &back);
+  if (back.tm_year != asked.tm_year || back.tm_mon != asked.tm_mon || back.tm_mday != asked.tm_mday ||
+      back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min || back.tm_sec != asked.tm_sec) {
+    return false;
+  }
+  out = static_cast<TimeMs>(seconds) * 1000;
   return true;
 }
 

@@ -23,6 +23,7 @@
 
 #include "switchyard/core/failover_service.h"
 #include "switchyard/core/field_error.h"
+#include "switchyard/core/overrides.h"
 #include "switchyard/core/status.h"
 #include "switchyard/core/time.h"
 #include "switchyard/core/traffic_split.h"
@@ -54,7 +55,7 @@ struct EngineOptions {
   TimeMs fleet_silent_after_ms = 40'000;
 };
 
-enum class DecisionEventKind { FailedOver, FailedBack, NoHealthyBackend, InvalidSpec };
+enum class DecisionEventKind { FailedOver, FailedBack, NoHealthyBackend, InvalidSpec, Pinned, PinForced, Unpinned };
 
 struct DecisionEvent {
   DecisionEventKind kind;
@@ -133,6 +134,11 @@ class Engine {
   // How many of the cluster's services its agent reports now: every service
   // some report carried, less those a later full snapshot left out.
   [[nodiscard]] std::size_t reported_services(ClusterId cluster) const;
+
+  // --- Operator overrides (overrides.h) ------------------------------------
+  // A MemberCluster's spec.drain, or nothing when it has none.
+  void set_drain(ClusterId cluster, std::optional<Drain> drain);
+  [[nodiscard]] const std::optional<Drain>& drain(ClusterId cluster) const;
 
   // --- Deciding -----------------------------------------------------------
   // Decides every FailoverService touched since the last call (or whose

@@ -59,6 +59,20 @@ enum class OutputKind : std::uint8_t {
 // "TrafficSplit", "HTTPRoute", "LinkerdHTTPRoute" or "Auto"; nothing for anything else.
 [[nodiscard]] std::optional<OutputKind> output_kind_from(std::string_view text);
 
+// spec.mode: Observe decides and shows, and writes no route (overrides.h).
+enum class Mode { Enforce, Observe };
+
+// spec.pin: an operator's override of rule 4 (overrides.h). `backing` is the
+// index of the pinned backend in spec.backingServices (validation refuses a
+// pin naming none of them).
+struct Pin {
+  std::string cluster, namespace_name, name;
+  std::size_t backing = 0;
+  std::optional<std::int64_t> until_ms;  // expiry, ms since the epoch
+  bool force = false;
+  bool operator==(const Pin&) const = default;
+};
+
 struct FailoverSpec {
   std::string service;           // apex; default: first backing service's name
   std::string target_namespace;  // default: first backing service's namespace
@@ -75,6 +89,8 @@ struct FailoverSpec {
   // API need a port on a Service backendRef, so an HTTPRoute is only chosen
   // with one.
   std::uint16_t output_port = 0;
+  Mode mode = Mode::Enforce;
+  std::optional<Pin> pin;
   bool operator==(const FailoverSpec&) const = default;
 };
 

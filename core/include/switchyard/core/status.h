@@ -44,6 +44,14 @@ struct ConsumerStatus {
   std::vector<std::string> active_backends;     // "east/emojivoto/web-svc": weight > 0 here
   std::vector<std::string> omitted_backends;    // "east/emojivoto/web-svc": mirror missing here
   std::string message;
+  // spec.mode Observe only: the weights this consumer's route would get,
+  // one per backend the route would list (wouldApply in JSON; docs/hub.md).
+  struct WouldApply {
+    std::string backend;  // "east/emojivoto/web-svc"
+    std::uint32_t weight = 0;
+    bool operator==(const WouldApply&) const = default;
+  };
+  std::vector<WouldApply> would_apply;
   bool operator==(const ConsumerStatus&) const = default;
 };
 
