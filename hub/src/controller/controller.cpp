@@ -202,6 +202,7 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
     entry.token_ref = object.token_ref;
     refresh_token(object.name);
   }
+  drain_changed(object, entry);
   if (inserted) {
     std::set<std::string, std::less<>> names;
     for (const auto& [name, member] : members_) names.insert(name);
@@ -209,6 +210,30 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
     rederive_.insert(object.name);
     republish_.insert(object.name);
   }
+}
+
+// spec.drain is read like any other fact (core/overrides.h); said where users
+// look: an Event on the MemberCluster and status.drained, with who asked as
+// Kubernetes records it (the field manager of spec.drain in managedFields:
+// a controller never sees the user of an update).
+void Controller::drain_changed(const MemberClusterObject& object, MemberEntry& entry) {
+  if (!object.drain_problem.empty()) log::warn("malformed spec.drain counts as a drain", {{"error", object.drain_problem}});
+  if (object.drain == engine_.drain(entry.engine_id)) return;
+  const bool was_drained = engine_.drain(entry.engine_id).has_value();
+  engine_.set_drain(entry.engine_id, object.drain);
+  entry.view.drained = object.drain ? core::describe_drain(*object.drain) : "";
+  entry.status_due = true;
+  const EventSubject subject{kApiVersion, "MemberCluster", "", object.name, object.uid};
+  if (object.drain) {
+    out_.events.record(subject, false, was_drained ? "DrainUpdated" : "Drained",
+                       "cluster " + object.name + " " + entry.view.drained +
+                           "; its backends carry no traffic in any consumer");
+  } else {
+    out_.events.record(subject, false, "Undrained",
+                       "cluster " + object.name +
+                           " undrained; traffic returns after each FailoverService's failback delay");
+  }
+  log::info("drain changed", {{"cluster", object.name}, {"drain", entry.view.drained}});
 }
 
 void Controller::member_cluster_deleted(const std::string& name, TimeMs now) {
@@ -692,7 +717,8 @@ void Controller::write_member_status(const std::string& name, MemberEntry& membe
   // cluster per decision is the churn api.md forbids. They are shown as of
   // the last connection change; /metrics has them live.
   if (member.written && member.written->connected == member.view.connected &&
-      member.written->agent_version == member.view.agent_version && conflict_shown) {
+      member.written->agent_version == member.view.agent_version && conflict_shown &&
+      member.written->drained == member.view.drained) {
     return;
   }
   out_.statuses.submit({WriteKind::MemberClusterStatus, "", name,

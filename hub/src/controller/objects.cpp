@@ -84,6 +84,14 @@ std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& o
     }
   }
 
+  auto drain = core::parse_drain(object);
+  if (drain.ok()) {
+    out.drain = std::move(*drain.value);
+  } else {
+    out.drain = core::Drain{};
+    out.drain_problem = prefix + drain.message();
+  }
+
   if (const auto* status = member(object, "status"); status != nullptr && status->IsObject() &&
                                                       status->MemberCount() > 0) {
     MemberStatusView view;
@@ -94,6 +102,7 @@ std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& o
     const auto services = int_at(*status, "reportedServices");
     view.reported_services = services > 0 ? static_cast<std::uint64_t>(services) : 0;
     view.applied_revision = int_at(*status, "appliedRevision");
+    view.drained = string_at(*status, "drained");
     out.recorded = view;
     if (const auto* conditions = member(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
       for (const auto& condition : conditions->GetArray()) {
@@ -145,6 +154,10 @@ std::string member_status_to_json(const MemberStatusView& view, std::int64_t las
   out.Uint64(view.reported_services);
   out.Key("appliedRevision");
   out.Int64(view.applied_revision);
+  if (!view.drained.empty()) {
+    out.Key("drained");
+    out.String(view.drained);
+  }
   out.Key("conditions");
   out.StartArray();
   out.StartObject();

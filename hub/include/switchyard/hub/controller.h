@@ -103,6 +103,7 @@ class Controller final : public DecisionWork {
   void release_awaiting(const std::string& cluster);
   void write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now);
   void write_member_status(const std::string& name, MemberEntry& member);
+  void drain_changed(const MemberClusterObject& object, MemberEntry& entry);
   [[nodiscard]] EventSubject subject_of(const FosEntry& entry) const;
 
   ControllerOptions options_;

@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "switchyard/core/failover_service.h"
+#include "switchyard/core/overrides.h"
 #include "switchyard/core/field_error.h"
 #include "switchyard/core/status.h"
 
@@ -45,6 +46,9 @@ struct MemberStatusView {
   // The TokenConflict condition's message: which other MemberClusters have
   // this cluster's token (then it authenticates neither); empty: none.
   std::string token_conflict;
+  // status.drained: who drained it, when and why (core::describe_drain);
+  // empty when spec.drain is unset.
+  std::string drained;
   bool operator==(const MemberStatusView&) const = default;
 };
 
@@ -63,6 +67,11 @@ struct MemberClusterObject {
   std::string output_problem;
   std::optional<MemberStatusView> recorded;  // unset when the object has no status yet
   std::int64_t connected_since_ms = 0;       // the Connected condition's lastTransitionTime
+  // spec.drain (core/overrides.h). A malformed one (which the CRD's schema
+  // refuses) counts as a drain, named in `drain_problem`: the operator meant
+  // to drain, and undraining by mistake would move traffic back.
+  std::optional<core::Drain> drain;
+  std::string drain_problem;
 };
 
 [[nodiscard]] std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& object);
