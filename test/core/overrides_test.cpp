@@ -102,7 +102,7 @@ TEST_CASE("overrides: a MemberCluster's drain names who asked from managedFields
   CHECK_THAT(parse_drain(doc).message(), Catch::StartsWith("spec.drain.reason:"));
 }
 
-TEST_CASE("overrides: drain moves every consumer off the cluster at once; undrain returns after the delay",
+TEST_CASE("overrides: drain moves every consumer off the cluster at once, undrain returns after the delay",
           "[core][overrides]") {
   Fleet fleet({"west", "east"});
   fleet.apply(kTwoClusterSpec);
@@ -222,7 +222,7 @@ TEST_CASE("overrides: without force, a pin on an unusable backend decides nothin
   CHECK(condition(fleet.status(), "Pinned")->status == "False");
 }
 
-TEST_CASE("overrides: Observe mode shows the decision and keeps the route as enforced; Enforce applies at once",
+TEST_CASE("overrides: Observe mode shows the decision and keeps the route as enforced, and Enforce applies at once",
           "[core][overrides]") {
   Fleet fleet({"west", "east"});
   fleet.apply(kTwoClusterSpec);

@@ -37,7 +37,7 @@ void ready(Hub& hub) {
 
 }  // namespace
 
-TEST_CASE("a drained MemberCluster moves every consumer off it at once; undrained, traffic returns after the delay",
+TEST_CASE("a drained MemberCluster moves every consumer off it at once, undrained traffic returns after the delay",
           "[hub][overrides]") {
   Hub hub;
   ready(hub);
