@@ -1,0 +1,157 @@
+"""kubectl switchyard through kubectl's plugin mechanism (the built binary's
+folder on PATH) against real devclusters: one with the CRDs, one without.
+
+The CRDs on main do not have spec.drain / spec.pin yet (branch overrides adds
+them): the test applies a copy whose spec keeps unknown fields, and checks
+what the plugin writes and reads, not the hub's reaction."""
+import copy
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
+from fleet import Fleet, KUBECTL, REPO  # noqa: E402
+
+FS = {
+    "apiVersion": "switchyard.io/v1alpha1", "kind": "FailoverService",
+    "metadata": {"name": "web", "namespace": "emojivoto"},
+    "spec": {"service": "web-svc", "targetNamespace": "emojivoto", "consumers": ["west", "east"],
+             "backingServices": [{"cluster": "west", "namespace": "emojivoto", "name": "web-svc"},
+                                 {"cluster": "east", "namespace": "emojivoto", "name": "web-svc"},
+                                 {"cluster": "east", "namespace": "emojivoto", "name": "web-canary"}]},
+}
+
+
+def member(name):
+    return {"apiVersion": "switchyard.io/v1alpha1", "kind": "MemberCluster", "metadata": {"name": name},
+            "spec": {"tokenSecretRef": {"namespace": "switchyard-system", "name": f"agent-{name}", "key": "token"}}}
+
+
+def crds_keeping_spec_fields():
+    """crds/ with spec open to the override fields api.md names."""
+    docs = []
+    for file in ("failoverservice.yaml", "membercluster.yaml"):
+        with open(os.path.join(REPO, "crds", file)) as f:
+            for doc in yaml.safe_load_all(f):
+                doc = copy.deepcopy(doc)
+                for version in doc["spec"]["versions"]:
+                    version["schema"]["openAPIV3Schema"]["properties"]["spec"][
+                        "x-kubernetes-preserve-unknown-fields"] = True
+                docs.append(doc)
+    return yaml.safe_dump_all(docs)
+
+
+class PluginE2E(unittest.TestCase):
+    def setUp(self):
+        self.fleet = Fleet(members=())
+        self.addCleanup(self.fleet.stop)
+        # mgmt: PATCHes of MemberCluster "locked" answer 403 (devcluster has no RBAC; its fault hook
+        # answers the status a real API server gives a read-only user).
+        self.fleet.cluster_args["mgmt"] = [
+            "--test-fault", "PATCH:/apis/switchyard.io/v1alpha1/memberclusters/locked:0:403:100"]
+        self.fleet.start_cluster("mgmt")
+        self.fleet.start_cluster("bare")  # no CRDs
+        self.fleet.kubectl("mgmt", "apply", "-f", "-", input=crds_keeping_spec_fields())
+        self.fleet.kubectl("mgmt", "create", "namespace", "emojivoto")
+        self.fleet.apply("mgmt", [member("west"), member("east"), member("locked"), FS])
+        self.env = dict(os.environ, PATH=os.environ["SWITCHYARD_BIN"] + os.pathsep + os.environ["PATH"],
+                        KUBECONFIG=self.fleet.kubeconfig)
+
+    def plugin(self, *args, context="mgmt", check=True):
+        result = subprocess.run([KUBECTL, "switchyard", "--context", context, *args], env=self.env,
+                                capture_output=True, text=True, timeout=30)
+        if check:
+            self.assertEqual(result.returncode, 0, result.stderr)
+        return result
+
+    def get(self, *args):
+        return self.fleet.get_json("mgmt", *args)
+
+    def test_status(self):
+        status = {"state": "FailedOver", "message": "west has 0 ready endpoints",
+                  "active": [{"cluster": "east", "namespace": "emojivoto", "name": "web-svc", "weight": 1}],
+                  "backingServices": [{"cluster": "west", "namespace": "emojivoto", "name": "web-svc",
+                                       "health": "Unhealthy", "readyEndpoints": 0,
+                                       "lastTransitionTime": "2026-01-01T00:00:00Z"}],
+                  "consumers": [{"cluster": "west", "desiredRevision": 3, "appliedRevision": 3, "inSync": True}]}
+        self.fleet.kubectl("mgmt", "patch", "fos", "web", "-n", "emojivoto", "--subresource=status",
+                           "--type=merge", "-p", json.dumps({"status": status}))
+        out = self.plugin("status", "-n", "emojivoto").stdout
+        self.assertIn("FailoverService emojivoto/web: FailedOver\n", out)
+        self.assertIn("    east/emojivoto/web-svc  weight 1\n", out)
+        self.assertIn("west/emojivoto/web-svc  Unhealthy  readyEndpoints 0  since 2026-01-01T00:00:00Z (", out)
+        self.assertIn("      cluster west: disconnected\n", out)
+        self.assertIn("    west  revision 3/3  in sync", out)
+        self.assertEqual(self.plugin("status", "-A").stdout, out)  # the only one anywhere
+        self.assertIn("No FailoverServices in namespace default", self.plugin("status").stdout)
+        machine = json.loads(self.plugin("status", "web", "-n", "emojivoto", "-o", "json").stdout)
+        self.assertEqual(machine["failoverServices"][0]["status"]["state"], "FailedOver")
+        self.assertEqual(sorted(m["metadata"]["name"] for m in machine["memberClusters"]),
+                         ["east", "locked", "west"])
+
+    def test_drain_undrain(self):
+        out = self.plugin("drain", "west", "--reason", 'node "pool" upgrade').stdout
+        self.assertIn("MemberCluster west drained", out)
+        mc = self.get("mc", "west")
+        self.assertEqual(mc["spec"]["drain"], {"reason": 'node "pool" upgrade'})
+        self.assertEqual(mc["spec"]["tokenSecretRef"]["name"], "agent-west")  # a merge patch keeps the rest
+        self.plugin("undrain", "west", "--now")
+        mc = self.get("mc", "west")
+        self.assertNotIn("drain", mc["spec"])
+        self.assertEqual(mc["metadata"]["annotations"]["switchyard.io/undrain"], "now")
+        self.plugin("drain", "west", "--reason", "again")
+        self.plugin("undrain", "west")
+        mc = self.get("mc", "west")
+        self.assertNotIn("drain", mc["spec"])
+        self.assertNotIn("switchyard.io/undrain", mc["metadata"].get("annotations", {}))
+        blank = self.plugin("drain", "west", "--reason", " ", check=False)
+        self.assertEqual(blank.returncode, 1)
+        self.assertIn("--reason is required", blank.stderr)
+
+    def test_pin_unpin(self):
+        self.plugin("pin", "web", "west", "-n", "emojivoto", "--for", "30m", "--force")
+        pin = self.get("fos", "web", "-n", "emojivoto")["spec"]["pin"]
+        self.assertEqual(pin["backend"], {"cluster": "west", "namespace": "emojivoto", "name": "web-svc"})
+        self.assertTrue(pin["force"])
+        self.assertRegex(pin["until"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+        self.assertIn("pinned to west/emojivoto/web-svc until", self.plugin("status", "-n", "emojivoto").stdout)
+        self.plugin("pin", "web", "east/emojivoto/web-canary", "-n", "emojivoto")
+        pin = self.get("fos", "web", "-n", "emojivoto")["spec"]["pin"]
+        self.assertEqual(pin["backend"]["name"], "web-canary")
+        self.assertNotIn("until", pin)  # the earlier pin's expiry does not linger
+        self.assertFalse(pin["force"])
+        ambiguous = self.plugin("pin", "web", "east", "-n", "emojivoto", check=False)
+        self.assertEqual(ambiguous.returncode, 1)
+        self.assertIn("cluster east has 2 backing services", ambiguous.stderr)
+        self.plugin("unpin", "web", "-n", "emojivoto")
+        self.assertNotIn("pin", self.get("fos", "web", "-n", "emojivoto")["spec"])
+
+    def test_errors(self):
+        missing = self.plugin("unpin", "nope", "-n", "emojivoto", check=False)
+        self.assertEqual((missing.returncode, missing.stderr.strip()),
+                         (1, "error: FailoverService emojivoto/nope not found"))
+        self.assertIn("MemberCluster nope not found", self.plugin("drain", "nope", "--reason", "x",
+                                                                  check=False).stderr)
+        no_crds = self.plugin("status", "-A", context="bare", check=False)
+        self.assertEqual(no_crds.returncode, 1)
+        self.assertIn("the switchyard CRDs are not installed", no_crds.stderr)
+        no_crds = self.plugin("drain", "west", "--reason", "x", context="bare", check=False)
+        self.assertIn("the switchyard CRDs are not installed", no_crds.stderr)
+        forbidden = self.plugin("drain", "locked", "--reason", "x", check=False)
+        self.assertEqual(forbidden.returncode, 1)
+        self.assertIn("forbidden: cannot patch MemberCluster locked", forbidden.stderr)
+        self.assertEqual(len(forbidden.stderr.strip().splitlines()), 1)
+        self.assertNotIn("drain", self.get("mc", "locked")["spec"])
+        # --kubeconfig wins over $KUBECONFIG
+        env = dict(self.env, KUBECONFIG="/nonexistent")
+        result = subprocess.run([KUBECTL, "switchyard", "--kubeconfig", self.fleet.kubeconfig, "status", "-A"],
+                                env=env, capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
