@@ -1,4 +1,5 @@
-# switchyard: one image with switchyard-hub and switchyard-agent.
+# switchyard: one image with switchyard-hub, switchyard-agent and the kubectl
+# plugin kubectl-switchyard (copy it out to run it on an operator's machine).
 # The build stage runs the same commands as CI (scripts/install-deps, then
 # CMake through the Makefile), on the same Debian release.
 FROM debian:bookworm AS build
@@ -6,7 +7,8 @@ WORKDIR /src
 COPY . .
 RUN scripts/install-deps && make build && \
     install -D build/bin/switchyard-hub /out/switchyard-hub && \
-    install -D build/bin/switchyard-agent /out/switchyard-agent
+    install -D build/bin/switchyard-agent /out/switchyard-agent && \
+    install -D build/bin/kubectl-switchyard /out/kubectl-switchyard
 
 FROM debian:bookworm-slim
 RUN apt-get update && \
