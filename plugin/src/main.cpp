@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
   auto* status_cmd = app.add_subcommand("status", "a tree per FailoverService from its status");
   std::string status_name, output;
   status_cmd->add_option("NAME", status_name);
-  status_cmd->add_option("-o,--output", output, "json (machine-readable)")->check(CLI::IsMember({"json"}));
+  status_cmd->add_option("-o,--output", output, "json|yaml (machine-readable)")->check(CLI::IsMember({"json", "yaml"}));
 
   auto* drain_cmd = app.add_subcommand("drain", "move all traffic off a cluster's backends");
   std::string cluster, reason;
@@ -107,14 +107,14 @@ int main(int argc, char** argv) {
       if (!list) return fail(describe(list.error(), "FailoverService", "", "list"));
       services = list.value().items;
     }
-    if (output == "json") {
+    if (!output.empty()) {
       rapidjson::Document doc(rapidjson::kObjectType);
       auto& alloc = doc.GetAllocator();
       rapidjson::Value items(rapidjson::kArrayType);
       for (const auto& s : services) items.PushBack(rapidjson::Value(s->json(), alloc), alloc);
       doc.AddMember("failoverServices", items, alloc);
       doc.AddMember("memberClusters", rapidjson::Value(clusters, alloc), alloc);
-      std::cout << pretty(doc) << "\n";
+      std::cout << (output == "json" ? pretty(doc) + "\n" : plugin::json_to_yaml(doc));
       return 0;
     }
     if (services.empty()) {

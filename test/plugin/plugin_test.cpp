@@ -124,3 +124,9 @@ TEST_CASE("a FailoverService without status says so and a cluster without Member
   CHECK(tree.find("cluster x: no MemberCluster x") != std::string::npos);
   CHECK(tree.find("(none)") != std::string::npos);
 }
+
+TEST_CASE("yaml output emits the JSON with number-like strings quoted") {
+  auto doc = json(R"({"a":"8080","b":8080,"c":"true","d":null,"e":[1.5,"x"],"f":{},"g":"-1","h":"","i":"No","j":"~"})");
+  CHECK(json_to_yaml(doc) ==
+        "a: \"8080\"\nb: 8080\nc: \"true\"\nd: ~\ne:\n  - 1.5\n  - x\nf:\n  {}\ng: \"-1\"\nh: \"\"\ni: \"No\"\nj: \"~\"\n");
+}

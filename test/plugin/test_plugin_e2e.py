@@ -92,6 +92,8 @@ class PluginE2E(unittest.TestCase):
         self.assertEqual(machine["failoverServices"][0]["status"]["state"], "FailedOver")
         self.assertEqual(sorted(m["metadata"]["name"] for m in machine["memberClusters"]),
                          ["east", "locked", "west"])
+        as_yaml = yaml.safe_load(self.plugin("status", "web", "-n", "emojivoto", "-o", "yaml").stdout)
+        self.assertEqual(as_yaml, machine)
 
     def test_drain_undrain(self):
         out = self.plugin("drain", "west", "--reason", 'node "pool" upgrade').stdout

@@ -57,4 +57,7 @@ std::string format_age(std::chrono::seconds age);
 std::string status_tree(const rapidjson::Value& failover_service, const rapidjson::Value& member_clusters,
                         std::chrono::system_clock::time_point now);
 
+// -o yaml: the same document as YAML (strings that would read as numbers quoted).
+std::string json_to_yaml(const rapidjson::Value& value);
+
 }  // namespace switchyard::plugin
