@@ -81,7 +81,36 @@ int main(int argc, char** argv) {
   auto* unpin_cmd = app.add_subcommand("unpin", "remove a pin");
   unpin_cmd->add_option("NAME", fs_name)->required();
 
+  auto* import_cmd = app.add_subcommand("import", "print FailoverServices and MemberClusters for linkerd-failover's TrafficSplits");
+  std::vector<std::string> import_contexts;
+  bool from_linkerd_failover = false;
+  import_cmd->add_flag("--from-linkerd-failover", from_linkerd_failover, "read linkerd-failover TrafficSplits")->required();
+  import_cmd->add_option("--context", import_contexts, "the member clusters' contexts (repeat)")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (import_cmd->parsed()) {
+    std::vector<rapidjson::Document> lists;
+    lists.reserve(import_contexts.size());
+    std::vector<std::pair<std::string, const rapidjson::Value*>> input;
+    for (const auto& ctx : import_contexts) {
+      auto cfg = kube::load_config(kubeconfig, ctx);
+      if (!cfg) return fail("kubeconfig: " + cfg.error().to_string());
+      kube::Client member(cfg.value());
+      auto splits = member.list_all(kube::trafficsplits("v1alpha2"), "");
+      if (!splits && splits.error().code == 404)
+        return fail("context " + ctx + ": no TrafficSplit API (split.smi-spec.io/v1alpha2) in this cluster");
+      if (!splits) return fail("context " + ctx + ": TrafficSplit: " + splits.error().to_string());
+      auto& doc = lists.emplace_back(rapidjson::kArrayType);
+      for (const auto& ts : splits.value().items)
+        doc.PushBack(rapidjson::Value(ts->json(), doc.GetAllocator()), doc.GetAllocator());
+    }
+    for (std::size_t i = 0; i < import_contexts.size(); ++i) input.emplace_back(import_contexts[i], &lists[i]);
+    auto yaml = plugin::import_linkerd_failover(input);
+    if (!yaml.ok()) return fail(yaml.error);
+    std::cout << *yaml.value;
+    return 0;
+  }
 
   auto config = kube::load_config(kubeconfig, context);
   if (!config) return fail("kubeconfig: " + config.error().to_string());

@@ -130,3 +130,29 @@ TEST_CASE("yaml output emits the JSON with number-like strings quoted") {
   CHECK(json_to_yaml(doc) ==
         "a: \"8080\"\nb: 8080\nc: \"true\"\nd: ~\ne:\n  - 1.5\n  - x\nf:\n  {}\ng: \"-1\"\nh: \"\"\ni: \"No\"\nj: \"~\"\n");
 }
+
+TEST_CASE("import converts linkerd-failover TrafficSplits of two clusters into one FailoverService") {
+  auto west = json(R"([{"metadata":{"name":"web-svc-failover","namespace":"emojivoto",
+     "labels":{"failover.linkerd.io/controlled-by":"linkerd-failover"},
+     "annotations":{"failover.linkerd.io/primary-service":"web-svc"}},
+     "spec":{"service":"web-svc","backends":[{"service":"web-svc","weight":1},{"service":"web-svc-east","weight":0}]}},
+    {"metadata":{"name":"other","namespace":"emojivoto"},"spec":{"service":"x","backends":[]}}])");
+  auto east = json(R"([{"metadata":{"name":"web-svc-failover","namespace":"emojivoto",
+     "labels":{"app.kubernetes.io/managed-by":"linkerd-failover"},
+     "annotations":{"failover.linkerd.io/primary-service":"web-svc"}},
+     "spec":{"service":"web-svc","backends":[{"service":"web-svc","weight":1},{"service":"web-svc-west","weight":0}]}}])");
+  auto out = import_linkerd_failover({{"west", &west}, {"east", &east}});
+  REQUIRE(out.ok());
+  CHECK(*out.value ==
+        "---\napiVersion: switchyard.io/v1alpha1\nkind: MemberCluster\nmetadata:\n  name: west\nspec:\n"
+        "  tokenSecretRef:\n    namespace: switchyard-system\n    key: token\n    name: agent-west\n"
+        "---\napiVersion: switchyard.io/v1alpha1\nkind: MemberCluster\nmetadata:\n  name: east\nspec:\n"
+        "  tokenSecretRef:\n    namespace: switchyard-system\n    key: token\n    name: agent-east\n"
+        "---\napiVersion: switchyard.io/v1alpha1\nkind: FailoverService\nmetadata:\n  name: web-svc\n"
+        "  namespace: emojivoto\nspec:\n  service: web-svc\n  targetNamespace: emojivoto\n"
+        "  consumers:\n    - west\n    - east\n  backingServices:\n"
+        "    - cluster: west\n      namespace: emojivoto\n      name: web-svc\n"
+        "    - cluster: east\n      namespace: emojivoto\n      name: web-svc\n");
+  auto bad = json(R"([{"metadata":{"name":"t","namespace":"n","labels":{"failover.linkerd.io/controlled-by":"linkerd-failover"}},"spec":{"service":"s"}}])");
+  CHECK(import_linkerd_failover({{"west", &bad}}).error.find("TrafficSplit n/t in west: no failover.linkerd.io/primary-service") == 0);
+}

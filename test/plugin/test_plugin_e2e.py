@@ -132,6 +132,27 @@ class PluginE2E(unittest.TestCase):
         self.plugin("unpin", "web", "-n", "emojivoto")
         self.assertNotIn("pin", self.get("fos", "web", "-n", "emojivoto")["spec"])
 
+    def test_import(self):
+        for context, mirror in (("mgmt", "web-svc-bare"), ("bare", "web-svc-mgmt")):
+            self.fleet.kubectl(context, "apply", "-f", os.path.join(REPO, "crds", "trafficsplit.yaml"))
+            if context == "bare":
+                self.fleet.kubectl(context, "create", "namespace", "emojivoto")
+            self.fleet.apply(context, {
+                "apiVersion": "split.smi-spec.io/v1alpha2", "kind": "TrafficSplit",
+                "metadata": {"name": "web-svc-failover", "namespace": "emojivoto",
+                             "labels": {"failover.linkerd.io/controlled-by": "linkerd-failover"},
+                             "annotations": {"failover.linkerd.io/primary-service": "web-svc"}},
+                "spec": {"service": "web-svc", "backends": [{"service": "web-svc", "weight": 1},
+                                                            {"service": mirror, "weight": 0}]}})
+        out = self.plugin("import", "--from-linkerd-failover", "--context", "mgmt", "--context", "bare").stdout
+        docs = [d for d in yaml.safe_load_all(out) if d]
+        self.assertEqual([d["kind"] for d in docs], ["MemberCluster", "MemberCluster", "FailoverService"])
+        fos = docs[2]
+        self.assertEqual(fos["spec"]["consumers"], ["mgmt", "bare"])
+        self.assertEqual(fos["spec"]["backingServices"],
+                         [{"cluster": "mgmt", "namespace": "emojivoto", "name": "web-svc"},
+                          {"cluster": "bare", "namespace": "emojivoto", "name": "web-svc"}])
+
     def test_errors(self):
         missing = self.plugin("unpin", "nope", "-n", "emojivoto", check=False)
         self.assertEqual((missing.returncode, missing.stderr.strip()),

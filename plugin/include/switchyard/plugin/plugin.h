@@ -5,6 +5,8 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <rapidjson/document.h>
 
@@ -59,5 +61,12 @@ std::string status_tree(const rapidjson::Value& failover_service, const rapidjso
 
 // -o yaml: the same document as YAML (strings that would read as numbers quoted).
 std::string json_to_yaml(const rapidjson::Value& value);
+
+// import --from-linkerd-failover: per cluster (context name), its TrafficSplit
+// items; those linkerd-failover controls become MemberClusters (one per
+// cluster) and FailoverServices (one per namespace/apex, primary first, a
+// mirror <service>-<cluster> mapped to that cluster's service), as YAML.
+Outcome<std::string> import_linkerd_failover(
+    const std::vector<std::pair<std::string, const rapidjson::Value*>>& splits_by_cluster);
 
 }  // namespace switchyard::plugin
