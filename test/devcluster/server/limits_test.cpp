@@ -193,7 +193,7 @@ TEST_CASE("hundreds of idle and half-sent connections do not hold up other reque
       created = answer_of(client.Post(kConfigMaps.c_str(), config_map("cm" + std::to_string(i)), "application/json"));
     });
     CHECK(created.status == 201);
-    CHECK(took < std::chrono::seconds(1));
+    CHECK(took < std::chrono::seconds(5));
   }
 }
 
