@@ -143,7 +143,15 @@ TEST_CASE("reports: deltas for changes, heartbeats when idle, a full snapshot af
     auto health = run.last_reported(kWeb);
     return health && health->ready_endpoints == 0;
   }));
-  const auto delta = *run.last_report();
+  // The report that carried the change (a heartbeat may have followed it
+  // already on a slow machine).
+  const auto reports = run.hub.reports();
+  const auto carried = std::find_if(reports.rbegin(), reports.rend(), [](const protocol::Report& r) {
+    return std::any_of(r.services.begin(), r.services.end(),
+                       [](const protocol::ServiceHealth& h) { return h.key == kWeb && h.ready_endpoints == 0; });
+  });
+  REQUIRE(carried != reports.rend());
+  const auto delta = *carried;
   CHECK_FALSE(delta.full);
   REQUIRE(delta.services.size() == 1);  // only what changed
   CHECK(delta.services[0] == protocol::ServiceHealth{kWeb, true, 0, 2});
