@@ -24,10 +24,10 @@ bool wait_until(Count count, std::uint64_t at_least) {
 TEST_CASE("after the process has grown, freed heap pages pinned below a live allocation are given back",
           "[telemetry]") {
   constexpr std::size_t kBlock = 16 * 1024, kBlocks = 2048;  // 32 MiB
-  // Its first look is 500 ms after start: the allocations and frees below
-  // take a few milliseconds, so it sees them done. It releases once 8 MiB
-  // have been added since it started.
-  telemetry::FreeMemoryReleaser releaser(500ms, 8 << 20);
+  // Its first look is 2 s after start: the allocations and frees below
+  // take a few milliseconds (over 500 ms on a machine at load 70), so it
+  // sees them done. It releases once 8 MiB have been added since it started.
+  telemetry::FreeMemoryReleaser releaser(2s, 8 << 20);
   releaser.start();
 
   // 32 MiB in 16 KiB blocks (below the mmap threshold, so from the heap),

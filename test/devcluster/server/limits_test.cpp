@@ -232,19 +232,22 @@ TEST_CASE("past max_requests_in_flight a request is answered 429 with Retry-Afte
   Fault slow;
   slow.method = "GET";
   slow.path_prefix = "/api/v1/namespaces/slow";
-  slow.delay = std::chrono::milliseconds(1500);
+  // Long enough for both slow requests to be in flight while the third is
+  // tried, on a loaded machine too.
+  slow.delay = std::chrono::milliseconds(5000);
   running.server.inject_fault(slow);
   std::vector<std::thread> slow_clients;
   for (int i = 0; i < 2; ++i) {
     slow_clients.emplace_back([&] { (void)running.client().Get("/api/v1/namespaces/slow"); });
   }
   Answer answer;
-  REQUIRE(eventually([&] {
+  const bool refused = eventually([&] {
     answer = answer_of(running.client().Get("/api/v1/namespaces"));
     return answer.status == 429;
-  }, std::chrono::seconds(1)));
+  }, std::chrono::seconds(4));
+  for (auto& t : slow_clients) t.join();  // before any REQUIRE can end the test
+  REQUIRE(refused);
   CHECK(answer.retry_after == "1");
-  for (auto& t : slow_clients) t.join();
   auto after = running.client().Get("/api/v1/namespaces");
   REQUIRE(after);
   CHECK(after->status == 200);
