@@ -35,8 +35,9 @@ bool accepting(int fd) {
   return getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &length) == 0 && value != 0;
 }
 
-// The first open descriptor for which `matches` holds; -1 when none does.
-int find_descriptor(const std::function<bool(int)>& matches) {
+// Calls `visit` with each open descriptor of this process until it returns
+// true; returns that descriptor, or -1 when it never did.
+int visit_descriptors(const std::function<bool(int)>& visit) {
   DIR* descriptors = opendir("/proc/self/fd");
   if (descriptors == nullptr) return -1;
   int found = -1;
@@ -44,7 +45,7 @@ int find_descriptor(const std::function<bool(int)>& matches) {
     char* end = nullptr;
     const long fd = std::strtol(entry->d_name, &end, 10);
     if (end == entry->d_name || *end != '\0' || fd == dirfd(descriptors)) continue;
-    if (matches(static_cast<int>(fd))) {
+    if (visit(static_cast<int>(fd))) {
       found = static_cast<int>(fd);
       break;
     }
@@ -56,7 +57,7 @@ int find_descriptor(const std::function<bool(int)>& matches) {
 }  // namespace
 
 int listening_socket_on(int port) {
-  return find_descriptor([port](int fd) { return accepting(fd) && local_port(fd) == port; });
+  return visit_descriptors([port](int fd) { return accepting(fd) && local_port(fd) == port; });
 }
 
 int connected_socket(int local, int remote) {
@@ -66,17 +67,16 @@ int connected_socket(int local, int remote) {
 int connected_socket(int local, int remote, const std::function<bool(int)>& skip) {
   // The peer's port first: it rules out nearly every descriptor in one call
   // (and fails at once for listening sockets and files).
-  return find_descriptor([local, remote, &skip](int fd) {
+  return visit_descriptors([local, remote, &skip](int fd) {
     return !skip(fd) && remote_port(fd) == remote && local_port(fd) == local && !accepting(fd);
   });
 }
 
 int shut_down_connections_on(int port) {
   int count = 0;
-  // Never matches, so every descriptor is visited.
-  (void)find_descriptor([port, &count](int fd) {
+  (void)visit_descriptors([port, &count](int fd) {
     if (local_port(fd) == port && remote_port(fd) >= 0 && !accepting(fd) && ::shutdown(fd, SHUT_RD) == 0) ++count;
-    return false;
+    return false;  // every descriptor
   });
   return count;
 }
