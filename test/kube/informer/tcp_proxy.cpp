@@ -57,6 +57,11 @@ void TcpProxy::cut() {
   for (int fd : open_) ::shutdown(fd, SHUT_RDWR);
 }
 
+void TcpProxy::block(bool blocked) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  blocked_ = blocked;
+}
+
 void TcpProxy::accept_loop() {
   while (!stopping_) {
     pollfd p{listener_, POLLIN, 0};
@@ -64,6 +69,9 @@ void TcpProxy::accept_loop() {
     const int client = ::accept(listener_, nullptr, nullptr);
     if (client < 0) continue;
     ++accepted_;
+    // Held from the blocked check until the connection is in open_, so a
+    // block(true) and cut() racing with this accept either refuse or break it.
+    std::lock_guard<std::mutex> lock(mutex_);
     if (blocked_) {
       ::close(client);
       continue;
@@ -75,7 +83,6 @@ void TcpProxy::accept_loop() {
       ::close(client);
       continue;
     }
-    std::lock_guard<std::mutex> lock(mutex_);
     open_.push_back(client);
     open_.push_back(server);
     pumps_.emplace_back([this, client, server] { pump(client, server); });

@@ -20,8 +20,10 @@ class TcpProxy {
   int port() const { return port_; }
   // Breaks every open connection (both directions).
   void cut();
-  // While blocked, new connections are accepted and closed at once.
-  void block(bool blocked) { blocked_ = blocked; }
+  // While blocked, new connections are accepted and closed at once. Once
+  // block(true) returns, every connection is either refused or among those
+  // cut() breaks: one accepted just before cannot slip through.
+  void block(bool blocked);
   std::size_t connections_accepted() const { return accepted_; }
 
  private:
@@ -32,9 +34,9 @@ class TcpProxy {
   int listener_ = -1;
   int port_ = 0;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> blocked_{false};
+  bool blocked_ = false;         // guarded by mutex_
   std::atomic<std::size_t> accepted_{0};
-  std::mutex mutex_;            // guards open_ and pumps_
+  std::mutex mutex_;            // guards blocked_, open_ and pumps_
   std::vector<int> open_;       // sockets of live connections
   std::vector<std::thread> pumps_;
   std::thread acceptor_;
