@@ -25,11 +25,9 @@ FLEET_TESTS = ^(e2e: |agent: e2e |agent: prometheus |hub e2e:|deploy: |chaos: sh
 TSAN_TARGETS = hub_agent_api_tests hub_controller_tests kube_tests kube_informer_tests \
                kube_informer_e2e_tests devcluster_server_tests telemetry_tests agent_unit_tests
 TSAN_TESTS = ^(hub:|kube:|devcluster:|telemetry:|agent:)
-# The poll-limit test makes cpp-httplib's worker pool (Debian's prebuilt,
-# uninstrumented libcpp-httplib.so) hand connections between its own threads;
-# TSan cannot see the library's atomics and reports races inside it
-# (docs/testing.md). Skipped until httplib is built instrumented.
-TSAN_SKIP = ^(agent: e2e |agent: prometheus |devcluster: (kubectl|python|js|fuzz) |hub:agent API: reports are answered while the poll limit is reached|$(NORMAL_ONLY_TESTS))
+# Left out: the fleets and the real clients' tests (processes of their own,
+# nothing of ours shares memory with them) and NORMAL_ONLY_TESTS.
+TSAN_SKIP = ^(agent: e2e |agent: prometheus |devcluster: (kubectl|python|js|fuzz) |$(NORMAL_ONLY_TESTS))
 
 .PHONY: deps configure build test test-normal test-asan test-tsan demo bench clean
 
@@ -43,12 +41,9 @@ build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
 # What CI runs (.ci/run): the normal build and every test, then the ASan +
-# UBSan tree and its tests (docs/testing.md). The TSan tree is not part of
-# it yet: its first full run reported races inside Debian's uninstrumented
-# libcpp-httplib.so in the kube and devcluster tests, a signal-unsafe call in
-# a signal handler and Catch2 assertions from two threads (docs/testing.md,
-# "ThreadSanitizer: where it stands"); run it with `make test-tsan`.
-test: test-normal test-asan
+# UBSan tree and its tests, then the TSan tree and the tests of the code with
+# threads (docs/testing.md).
+test: test-normal test-asan test-tsan
 
 test-normal: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)

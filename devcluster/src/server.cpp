@@ -228,6 +228,7 @@ class Server::Impl {
 
   std::uint64_t resource_version() { return loop_.call([this] { return api_->store().resource_version(); }); }
   std::size_t open_watches() { return loop_.call([this] { return api_->store().watcher_count(); }); }
+  std::size_t requests_in_flight() const { return requests_in_flight_.load(); }
 
  private:
   void configure(httplib::Server& http) {
@@ -644,5 +645,6 @@ void Server::inject_fault(const Fault& fault) { impl_->inject_fault(fault); }
 void Server::clear_faults() { impl_->clear_faults(); }
 std::uint64_t Server::resource_version() const { return impl_->resource_version(); }
 std::size_t Server::open_watches() const { return impl_->open_watches(); }
+std::size_t Server::requests_in_flight() const { return impl_->requests_in_flight(); }
 
 }  // namespace switchyard::devcluster

@@ -106,6 +106,8 @@ class Server {
 
   [[nodiscard]] std::uint64_t resource_version() const;
   [[nodiscard]] std::size_t open_watches() const;
+  // Non-watch requests being served now (injected delays included).
+  [[nodiscard]] std::size_t requests_in_flight() const;
 
  private:
   class Impl;
