@@ -341,6 +341,18 @@ TEST_CASE("a restarted hub keeps each recorded status until the clusters it name
     after.flush();
     CHECK(after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc").empty());
   }
+  SECTION("traffic moves before east has reported: the status records it at once") {
+    // The status is what the next leader resumes from: a failover it did not
+    // record would be undone by a handover (the chaos run saw a new leader
+    // hand west the recorded, stale weights for 0.5 s).
+    after.now += 1000;
+    after.report("west", {{"web-svc", 0}, {"web-svc-east", 1, ServiceRole::Mirror}}, before.applied("west"), false);
+    after.flush();
+    REQUIRE(after.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    const auto writes = after.statuses.of(WriteKind::FailoverServiceStatus, "web-svc");
+    REQUIRE(writes.size() == 1);
+    CHECK(std::string((*parse(writes.back().status_json))["state"].GetString()) == "FailedOver");
+  }
   SECTION("east stays silent past --cluster-timeout: the status is derived and written without it") {
     after.now += 15'000;
     after.report("west", {}, before.applied("west"), false);

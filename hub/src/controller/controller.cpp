@@ -493,6 +493,10 @@ void Controller::flush(TimeMs now) {
       log::info(event.message, {{"failoverservice", key.to_string()}, {"reason", event.reason}});
     }
     if (entry != services_.end()) note_split_changes(change, entry->second);
+    // Traffic moved: the status is what the next leader resumes from, so it
+    // is written now even if some of the clusters have not reported since the
+    // restart (awaits_first_reports only spares writes that record nothing).
+    if (entry != services_.end() && change.splits_changed != 0) entry->second.resumed = false;
     for (auto& cluster : engine_.clusters_touched(change)) {
       // A spec change may move watch lists: those clusters are derived anew.
       if (change.spec_changed) rederive_.insert(cluster);
