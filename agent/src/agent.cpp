@@ -38,7 +38,8 @@ Agent::Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& w
       metrics_(metrics),
       queue_(loop),
       view_(watches, [this] { push_report_input(); }),
-      reporter_(hub, ReportBuilder(options_.agent_id, options_.agent_version), options_.reporter, metrics),
+      reporter_(hub, ReportBuilder(options_.agent_id, options_.agent_version), options_.reporter, metrics,
+                [this] { poller_.hub_reachable(); }),
       applier_(splits, options_.applier, metrics,
                [this](protocol::AppliedState applied) {
                  queue_.post([this, applied = std::move(applied)]() mutable { on_applied(std::move(applied)); });

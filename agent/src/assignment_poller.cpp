@@ -22,9 +22,19 @@ void AssignmentPoller::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool AssignmentPoller::wait_or_stop(std::chrono::milliseconds delay) {
+void AssignmentPoller::hub_reachable() {
+  {
+    std::lock_guard lock(mutex_);
+    hub_reachable_ = true;
+  }
+  wake_.notify_all();
+}
+
+bool AssignmentPoller::wait_or_stop(std::chrono::milliseconds delay, Backoff& backoff) {
   std::unique_lock lock(mutex_);
-  return wake_.wait_for(lock, delay, [this] { return stopping_.load(); });
+  wake_.wait_for(lock, delay, [this] { return stopping_.load() || hub_reachable_; });
+  if (hub_reachable_) backoff.reset();
+  return stopping_;
 }
 
 void AssignmentPoller::run() {
@@ -32,6 +42,12 @@ void AssignmentPoller::run() {
   std::int64_t after = 0;  // 0: no assignment yet, the hub answers at once
   std::string epoch;       // of the hub process that numbered `after`
   while (!stopping_) {
+    {
+      // Only a report that gets through after this poll fails cuts its
+      // backoff short; an older one says nothing about this failure.
+      std::lock_guard lock(mutex_);
+      hub_reachable_ = false;
+    }
     auto result = hub_.poll_assignment(after, epoch, options_.poll_wait);
     if (stopping_) return;
     switch (result.outcome) {
@@ -57,7 +73,7 @@ void AssignmentPoller::run() {
         const auto delay = result.retry_after ? backoff.next_after(*result.retry_after) : backoff.next();
         log::warn("assignment poll failed; keeping what is applied",
                   {{"error", result.detail}, {"retry_in_ms", std::to_string(delay.count())}});
-        if (wait_or_stop(delay)) return;
+        if (wait_or_stop(delay, backoff)) return;
         break;
       }
     }

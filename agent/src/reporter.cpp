@@ -6,8 +6,13 @@
 
 namespace switchyard::agent {
 
-Reporter::Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics)
-    : hub_(hub), builder_(std::move(builder)), options_(options), metrics_(metrics) {}
+Reporter::Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics,
+                   std::function<void()> on_reachable_again)
+    : hub_(hub),
+      builder_(std::move(builder)),
+      options_(options),
+      metrics_(metrics),
+      on_reachable_again_(std::move(on_reachable_again)) {}
 
 Reporter::~Reporter() { stop(); }
 
@@ -110,7 +115,10 @@ void Reporter::run() {
           duplicates = 0;
         }
         metrics_.hub_connected.set(1);
-        if (retrying) log::info("hub reachable again; full snapshot accepted");
+        if (retrying) {
+          log::info("hub reachable again; full snapshot accepted");
+          if (on_reachable_again_) on_reachable_again_();
+        }
         retrying = false;
         retry_after = std::chrono::milliseconds(-1);
         backoff.reset();

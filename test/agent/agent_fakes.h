@@ -63,12 +63,18 @@ class FakeHub : public HubApi {
   PollResult poll_assignment(std::int64_t after, const std::string& /*epoch*/, std::chrono::seconds wait) override {
     std::unique_lock lock(mutex_);
     ++poll_attempts_;
-    if (!reachable_) return {HubOutcome::Unavailable, "hub unreachable: connection refused", {}, {}};
+    if (!reachable_) {
+      ++poll_failures_;
+      return {HubOutcome::Unavailable, "hub unreachable: connection refused", {}, {}};
+    }
     const auto cancelled_before = cancels_;
     changed_.wait_for(lock, std::chrono::milliseconds(200), [&] {
       return cancels_ != cancelled_before || !reachable_ || (assignment_ && assignment_->revision != after);
     });
-    if (!reachable_ || cancels_ != cancelled_before) return {HubOutcome::Unavailable, "cancelled", {}, {}};
+    if (!reachable_ || cancels_ != cancelled_before) {
+      ++poll_failures_;
+      return {HubOutcome::Unavailable, "cancelled", {}, {}};
+    }
     if (!assignment_ || assignment_->revision == after) return {HubOutcome::Unchanged, {}, {}, {}};
     return {HubOutcome::Ok, {}, *assignment_, {}};
   }
@@ -113,6 +119,10 @@ class FakeHub : public HubApi {
     std::lock_guard lock(mutex_);
     return poll_attempts_;
   }
+  int poll_failures() {
+    std::lock_guard lock(mutex_);
+    return poll_failures_;
+  }
   int report_attempts() {
     std::lock_guard lock(mutex_);
     return report_attempts_;
@@ -131,6 +141,7 @@ class FakeHub : public HubApi {
   std::uint64_t last_seq_ = 0;
   std::vector<protocol::Report> reports_;
   int poll_attempts_ = 0;
+  int poll_failures_ = 0;
   int report_attempts_ = 0;
   int conflicts_ = 0;
   int duplicates_ = 0;

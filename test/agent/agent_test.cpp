@@ -395,6 +395,28 @@ TEST_CASE("a report waiting out its backoff goes at once when a new hub process 
   CHECK(run.hub.conflicts() == 0);
 }
 
+TEST_CASE("a poll waiting out its backoff goes at once when a report gets through again", "[agent][runtime]") {
+  // The other way round: after a leader change the agent's report reached
+  // the new leader at once but its poll waited out a 7 s backoff, so a
+  // decision made meanwhile reached this cluster 5.6 s late (chaos suite,
+  // seed 2026). Polls back off for a minute here, reports for milliseconds.
+  Running run(false);
+  run.options.poller.backoff = {60s, 60s, 2.0, 0.0};
+  run.start();
+  run.hub.publish(assignment(1, {kWeb, kWebMirror}, {}));
+  REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 1; }));
+
+  const auto failed_polls = run.hub.poll_failures();
+  const auto reports = run.hub.report_attempts();
+  run.hub.set_reachable(false);
+  // The poll failed (its next try is a minute away) and so did a report.
+  REQUIRE(eventually([&] { return run.hub.poll_failures() > failed_polls && run.hub.report_attempts() > reports; }));
+
+  run.hub.publish(assignment(2, {kWeb, kWebMirror}, {}));
+  run.hub.set_reachable(true);
+  REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 2; }));
+}
+
 TEST_CASE("stopping the agent while a poll is parked returns promptly", "[agent][runtime]") {
   auto run = std::make_unique<Running>();
   run->hub.publish(assignment(1, {kWeb}, {}));

@@ -40,20 +40,27 @@ class AssignmentPoller {
   // Wakes the thread (cancelling a parked poll through the hub client) and
   // joins it. Idempotent.
   void stop();
+  // Any thread: a report was just accepted after failed sends. A poll waiting
+  // out its backoff goes at once: the hub (perhaps a new leader) is
+  // reachable, and a consumer changed while the hub was away would otherwise
+  // hear of it only after the backoff (the chaos suite saw 5.6 s).
+  void hub_reachable();
 
  private:
   void run();
-  // Waits for `delay` or stop; true when stopping.
-  bool wait_or_stop(std::chrono::milliseconds delay);
+  // Waits for `delay`, stop or hub_reachable() (which resets `backoff`);
+  // true when stopping.
+  bool wait_or_stop(std::chrono::milliseconds delay, Backoff& backoff);
 
   HubApi& hub_;
   PollerOptions options_;
   AgentMetrics& metrics_;
   std::function<void(protocol::Assignment&&)> on_assignment_;
   std::thread thread_;
-  std::mutex mutex_;  // guards stopping_ for the condition variable
+  std::mutex mutex_;  // guards hub_reachable_, and stopping_ for the condition variable
   std::condition_variable wake_;
   std::atomic<bool> stopping_{false};
+  bool hub_reachable_ = false;  // a report got through since this poll started
 };
 
 }  // namespace switchyard::agent

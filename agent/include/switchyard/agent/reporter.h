@@ -15,6 +15,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -46,7 +47,10 @@ struct ReporterOptions {
 
 class Reporter {
  public:
-  Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics);
+  // `on_reachable_again` runs on the reporter's thread when a report is
+  // accepted after failed sends.
+  Reporter(HubApi& hub, ReportBuilder builder, ReporterOptions options, AgentMetrics& metrics,
+           std::function<void()> on_reachable_again = {});
   ~Reporter();
   Reporter(const Reporter&) = delete;
   Reporter& operator=(const Reporter&) = delete;
@@ -73,6 +77,7 @@ class Reporter {
   ReportBuilder builder_;  // reporter thread only
   ReporterOptions options_;
   AgentMetrics& metrics_;
+  std::function<void()> on_reachable_again_;
   std::thread thread_;
 
   std::mutex mutex_;  // guards input_, input_version_, hub_epoch_, full_requested_, hub_answered_, stopping_
