@@ -46,8 +46,9 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     auto& cluster = clusters[runtime.cluster];
     const auto& service = health[runtime.service];
     const TimeMs silence = now - cluster.last_heard;
-    const bool reported_healthy =
-        service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
+    // Rule 1a: ready endpoints suffice AND no data-plane check is failing.
+    const bool enough_ready = service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
+    const bool reported_healthy = enough_ready && !runtime.streak.failing;
     const bool last_known = service.reported ? reported_healthy : runtime.restored_healthy.value_or(false);
     s.last_known[b] = last_known;
     if (silence >= silent_ms) {
@@ -66,8 +67,10 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
         s.display[b] = reported_healthy ? Health::Healthy : Health::Unhealthy;
         if (!service.last.exists) {
           s.health_why[b] = {WhyNot::DoesNotExist};
-        } else if (!reported_healthy) {
+        } else if (!enough_ready) {
           s.health_why[b] = {WhyNot::TooFewEndpoints, service.last.ready_endpoints};
+        } else if (!reported_healthy) {
+          s.health_why[b] = {WhyNot::DataPlaneFailing};
         }
       } else if (runtime.restored_healthy) {
         // After a hub restart, until the agent reports: the recorded health.

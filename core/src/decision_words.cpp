@@ -44,6 +44,10 @@ void append_reason(std::string& out, const Record& record, std::size_t c, std::s
       out.append("mirror ").append(record.consumers[c].backend_names[b]).append(" does not exist in ");
       out.append(spec.consumers[c]);
       return;
+    case WhyNot::DataPlaneFailing:
+      append_backing();
+      out.append(" ").append(record.backings[b].failing_words);
+      return;
     case WhyNot::Drained:
       out.append("cluster ").append(backing.cluster).append(" is drained (MemberCluster spec.drain)");
       return;

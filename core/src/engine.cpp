@@ -58,6 +58,7 @@ ServiceId Engine::Impl::intern_service(ClusterId cluster, std::string_view names
   state.role = role;
   services.push_back(std::move(state));
   health.emplace_back();
+  samples.emplace_back();
   index.insert(hash, id);
   clusters[cluster].services.push_back(id);
   return id;
@@ -86,6 +87,35 @@ void Engine::observe(ServiceId service, const Observation& observation) {
   health.reported = true;
   health.last = observation;
   for (auto record : impl_->services[service].records) impl_->mark_dirty(record);
+}
+
+void Engine::observe_data_plane(ServiceId service, std::optional<DataPlaneSample> sample) {
+  auto& held = impl_->samples[service];
+  if (held == sample) return;
+  held = std::move(sample);
+  // What status shows changed; the verdict only moves at the next evaluation.
+  for (auto record : impl_->services[service].records) impl_->records[record].status_dirty = true;
+}
+
+void Engine::data_plane_evaluated(ClusterId cluster) { impl_->advance_data_plane(cluster); }
+
+void Engine::Impl::advance_data_plane(ClusterId cluster) {
+  for (const auto id : clusters[cluster].records) {
+    auto& record = records[id];
+    const auto& policy = record.fos.spec.health.data_plane;
+    if (!record.live || !record.errors.empty() || !policy.any()) continue;
+    for (auto& backing : record.backings) {
+      if (backing.cluster != cluster || backing.service == kNoService) continue;
+      const auto& sample = samples[backing.service];
+      const auto* measured = sample ? &*sample : nullptr;
+      const auto before = backing.streak;
+      if (advance(backing.streak, judge(policy, measured), policy)) {
+        backing.failing_words = backing.streak.failing ? describe(policy, measured) : std::string();
+        mark_dirty(id);
+      }
+      if (backing.streak != before) record.status_dirty = true;
+    }
+  }
 }
 
 void Engine::begin_snapshot(ClusterId cluster) {
@@ -223,6 +253,8 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       record.backings[b].display = previous.backings[b].display;
       record.backings[b].display_since = previous.backings[b].display_since;
       record.backings[b].display_ready = previous.backings[b].display_ready;
+      record.backings[b].streak = previous.backings[b].streak;
+      record.backings[b].failing_words = previous.backings[b].failing_words;
     }
   }
   // spec.mode Observe holds each consumer's route as it was enforced (none

@@ -57,6 +57,7 @@ enum class WhyNot : std::uint8_t {
   MirrorMissing,      // rule 7
   MirrorNotReady,     // rule 2
   Drained,            // its cluster's MemberCluster has spec.drain
+  DataPlaneFailing,   // rule 1a: failureThreshold failing evaluations in a row
 };
 
 struct Reason {
@@ -84,6 +85,9 @@ struct BackingRuntime {
   Health display = Health::Unknown;
   std::uint32_t display_ready = 0;
   TimeMs display_since = 0;
+  // Rule 1a (data_plane.h): advanced once per evaluation its agent reports.
+  CheckStreak streak;
+  std::string failing_words;  // the evaluation that made it failing, for status and Events
 };
 
 // A consumer's decision as it stood when its own agent fell silent: what that
@@ -170,6 +174,9 @@ struct Engine::Impl {
   std::unordered_map<std::string, ClusterId> cluster_ids;
   std::vector<ServiceState> services;
   std::vector<ServiceHealth> health;  // per service
+  // Per service: its agent's last data-plane measurement (rule 1a), apart
+  // from `health` so that readiness stays 16 bytes per service.
+  std::vector<std::optional<DataPlaneSample>> samples;
   std::string key_buffer;  // reused to look clusters up without allocating
   std::vector<Record> records;
   std::vector<RecordId> free_records;
@@ -217,6 +224,8 @@ struct Engine::Impl {
   std::optional<PinDecision> apply_overrides(Record& record, std::size_t consumer, TimeMs now, TimeMs& wake);
   // Rule 4's timer: queues a wake-up unless an earlier one is queued.
   void schedule(RecordId id, TimeMs at);
+  // Rule 1a: one evaluation of `cluster`'s agent, for every backing it runs.
+  void advance_data_plane(ClusterId cluster);
 };
 
 // The conditions of the overrides (overrides.cpp): Pinned and PinForced

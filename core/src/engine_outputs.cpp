@@ -18,6 +18,31 @@ Condition carry_transition(const std::vector<Condition>& before, Condition next,
   return next;
 }
 
+// Rule 1a's condition: False while a backend's checks fail, Unknown while
+// one cannot be evaluated (Prometheus down, query error, no series: never
+// moves traffic, so it is said here), else True.
+Condition data_plane_condition(const Record& record, const FosStatus& status) {
+  std::string failing, unknown;
+  for (std::size_t b = 0; b < record.backings.size(); ++b) {
+    const auto& shown = status.backing_services[b];
+    if (!shown.data_plane) continue;
+    const auto name = record.fos.spec.backing_services[b].to_string();
+    if (record.backings[b].streak.failing) {
+      failing += (failing.empty() ? "" : "; ") + name + " " + record.backings[b].failing_words;
+    }
+    if (record.backings[b].streak.last == CheckOutcome::Unknown) {
+      unknown += (unknown.empty() ? "" : "; ") + name + ": " + shown.data_plane->message;
+    }
+  }
+  const auto generation = record.observed_generation;
+  if (!failing.empty()) {
+    if (!unknown.empty()) failing += "; unknown: " + unknown;
+    return {"DataPlaneHealthy", "False", generation, 0, "ChecksFailing", failing};
+  }
+  if (!unknown.empty()) return {"DataPlaneHealthy", "Unknown", generation, 0, "ChecksUnknown", unknown};
+  return {"DataPlaneHealthy", "True", generation, 0, "ChecksPassing", "every backend passes its data-plane checks"};
+}
+
 }  // namespace
 
 std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) const {
@@ -99,7 +124,12 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       if (weight > 0) status.active.push_back({backing.cluster, backing.namespace_name, backing.name, weight});
       const auto& runtime = record.backings[b];
       status.backing_services.push_back({backing.cluster, backing.namespace_name, backing.name, runtime.display,
-                                         runtime.display_ready, runtime.display_since});
+                                         runtime.display_ready, runtime.display_since, std::nullopt});
+      if (spec.health.data_plane.any()) {
+        const auto& sample = impl_->samples[runtime.service];
+        status.backing_services.back().data_plane =
+            evidence(spec.health.data_plane, runtime.streak, sample ? &*sample : nullptr);
+      }
     }
 
     std::vector<std::string> behind;
@@ -153,6 +183,7 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       conditions.push_back({"FailedOver", "Unknown", record.observed_generation, 0, to_string(status.state),
                             status.message});
     }
+    if (spec.health.data_plane.any()) conditions.push_back(data_plane_condition(record, status));
   }
   append_override_conditions(record, conditions);
   for (auto& condition : conditions) {

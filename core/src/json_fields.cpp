@@ -1,5 +1,7 @@
 #include "switchyard/core/json_fields.h"
 
+#include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include <rapidjson/error/en.h>
@@ -115,6 +117,23 @@ std::optional<std::int64_t> FieldReader::optional_int(std::string_view key,
   if (number < min || number > max) {
     error(key, "must be between " + std::to_string(min) + " and " +
                    std::to_string(max) + ", got " + std::to_string(number));
+    return std::nullopt;
+  }
+  return number;
+}
+
+std::optional<double> FieldReader::optional_number(std::string_view key, double min, double max) {
+  const auto* value = find(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->IsNumber()) {
+    error(key, "must be a number");
+    return std::nullopt;
+  }
+  const double number = value->GetDouble();
+  if (!std::isfinite(number) || number < min || number > max) {
+    char text[96];
+    std::snprintf(text, sizeof text, "must be within %.6g..%.6g, got %.6g", min, max, number);
+    error(key, text);
     return std::nullopt;
   }
   return number;

@@ -13,6 +13,31 @@ void write_time(Writer& out, const char* key, TimeMs time) {
   out.String(format_rfc3339(time));
 }
 
+// Rule 1a's evidence of one backend (docs/hub.md "Data-plane evidence").
+void write_data_plane(Writer& out, const DataPlaneEvidence& shown) {
+  const auto number = [&out](const char* key, const std::optional<double>& value) {
+    if (!value) return;
+    out.Key(key);
+    out.Double(*value);
+  };
+  out.Key("dataPlane");
+  out.StartObject();
+  out.Key("verdict");
+  out.String(shown.verdict);
+  out.Key("lastEvaluation");
+  out.String(shown.last);
+  out.Key("consecutive");
+  out.Uint(shown.consecutive);
+  number("successRate", shown.success_rate);
+  number("minSuccessRate", shown.min_success_rate);
+  number("requestRate", shown.request_rate);
+  number("latencyMs", shown.latency_ms);
+  number("maxLatencyMs", shown.max_latency_ms);
+  out.Key("message");
+  out.String(shown.message);
+  out.EndObject();
+}
+
 const rapidjson::Value* member(const rapidjson::Value& object, const char* key) {
   if (!object.IsObject()) return nullptr;
   auto it = object.FindMember(key);
@@ -123,6 +148,7 @@ std::string status_to_json(const FosStatus& status) {
     out.Key("readyEndpoints");
     out.Uint(backing.ready_endpoints);
     write_time(out, "lastTransitionTime", backing.last_transition_time);
+    if (backing.data_plane) write_data_plane(out, *backing.data_plane);
     out.EndObject();
   }
   out.EndArray();
@@ -211,7 +237,7 @@ std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
                                        string_of(entry, "name"),
                                        health_of(string_of(entry, "health")).value_or(Health::Unknown),
                                        static_cast<std::uint32_t>(int_of(entry, "readyEndpoints").value_or(0)),
-                                       time_of(entry, "lastTransitionTime").value_or(0)});
+                                       time_of(entry, "lastTransitionTime").value_or(0), std::nullopt});
   });
   for_each_object(value, "consumers", [&](const rapidjson::Value& entry) {
     ConsumerStatus consumer;

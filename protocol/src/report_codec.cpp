@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "switchyard/core/json_fields.h"
+#include "data_plane_json.h"
 #include "service_key_json.h"
 #include "switchyard/protocol/codec.h"
 
@@ -37,9 +38,11 @@ std::optional<ServiceHealth> read_service(const rapidjson::Value& value, const s
     fields.error("totalEndpoints", "must be 0 when exists is false");
     return std::nullopt;
   }
-  if (!key || !exists || !ready || !total) return std::nullopt;
+  const auto before = errors.size();
+  auto data_plane = detail::read_data_plane_measurement(value, path, errors);
+  if (!key || !exists || !ready || !total || errors.size() != before) return std::nullopt;
   return ServiceHealth{std::move(*key), *exists, static_cast<std::uint32_t>(*ready),
-                       static_cast<std::uint32_t>(*total)};
+                       static_cast<std::uint32_t>(*total), std::move(data_plane)};
 }
 
 std::optional<AppliedState> read_applied(const rapidjson::Value* value, const std::string& path,
@@ -147,6 +150,7 @@ Decoded<Report> decode_report(std::string_view body) {
     apis.linkerd_http_route = served.required_bool("linkerdHTTPRoute").value_or(false);
     report.outputs = apis;
   }
+  report.data_plane = detail::read_data_plane_round(document, result.errors);
   if (result.errors.empty()) result.value = std::move(report);
   return result;
 }
@@ -176,6 +180,7 @@ std::string encode_report(const Report& report) {
     out.Uint(service.ready_endpoints);
     out.Key("totalEndpoints");
     out.Uint(service.total_endpoints);
+    if (service.data_plane) detail::write_data_plane_measurement(out, *service.data_plane);
     out.EndObject();
   }
   out.EndArray();
@@ -190,6 +195,7 @@ std::string encode_report(const Report& report) {
     out.Bool(report.outputs->linkerd_http_route);
     out.EndObject();
   }
+  if (report.data_plane) detail::write_data_plane_round(out, *report.data_plane);
   out.Key("applied");
   out.StartObject();
   out.Key("revision");

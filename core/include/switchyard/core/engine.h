@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "switchyard/core/data_plane.h"
 #include "switchyard/core/failover_service.h"
 #include "switchyard/core/field_error.h"
 #include "switchyard/core/overrides.h"
@@ -131,6 +132,14 @@ class Engine {
   // Both cost the cluster's own services, not the fleet's.
   void begin_snapshot(ClusterId cluster);
   void end_snapshot(ClusterId cluster);
+  // Rule 1a (data_plane.h). What the report said of one service's data
+  // plane (nothing: it measured none, as an older agent), then, once per
+  // evaluation the agent reports, `data_plane_evaluated`: every backing
+  // service that cluster runs advances its check streak by one judgement of
+  // its last sample. A report repeats no unchanged sample, so the count of
+  // evaluations, not of samples, drives the thresholds.
+  void observe_data_plane(ServiceId service, std::optional<DataPlaneSample> sample);
+  void data_plane_evaluated(ClusterId cluster);
   // How many of the cluster's services its agent reports now: every service
   // some report carried, less those a later full snapshot left out.
   [[nodiscard]] std::size_t reported_services(ClusterId cluster) const;

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "switchyard/core/data_plane.h"
+
 namespace switchyard::core {
 
 // namespace/name of a Kubernetes object.
@@ -38,6 +40,7 @@ struct HealthPolicy {
   bool require_mirror_ready = true;
   std::uint32_t unknown_after_seconds = 40;
   std::uint32_t silent_failover_seconds = 120;
+  DataPlanePolicy data_plane;  // rule 1a; no check: readiness alone decides
   bool operator==(const HealthPolicy&) const = default;
 };
 

@@ -34,6 +34,8 @@ class FieldReader {
   std::optional<std::uint64_t> required_uint(std::string_view key, std::uint64_t max);
   std::optional<std::int64_t> optional_int(std::string_view key, std::int64_t min,
                                            std::int64_t max);
+  // A finite number within min..max ("must be within 0..1, got 1.5").
+  std::optional<double> optional_number(std::string_view key, double min, double max);
   // The array member, or nullptr (with an error if required and absent, or
   // if present and not an array).
   const rapidjson::Value* array(std::string_view key, bool required);

@@ -26,11 +26,23 @@ struct ActiveBackend {
   bool operator==(const ActiveBackend&) const = default;
 };
 
+// A backend's data-plane evidence (rule 1a; docs/hub.md "Data-plane
+// evidence"), shown only when the spec has data-plane checks.
+struct DataPlaneEvidence {
+  std::string verdict;     // "Passing" | "Failing": what the decision uses
+  std::string last;        // the last evaluation: Pass | Fail | NotEnoughTraffic | Unknown
+  std::uint32_t consecutive = 0;  // evaluations in a row with that outcome (capped at the threshold)
+  std::optional<double> success_rate, min_success_rate, request_rate, latency_ms, max_latency_ms;
+  std::string message;     // describe(): the last evaluation in words, or its error
+  bool operator==(const DataPlaneEvidence&) const = default;
+};
+
 struct BackendStatus {
   std::string cluster, namespace_name, name;
   Health health = Health::Unknown;
   std::uint32_t ready_endpoints = 0;
   TimeMs last_transition_time = 0;
+  std::optional<DataPlaneEvidence> data_plane;
   bool operator==(const BackendStatus&) const = default;
 };
 

@@ -27,12 +27,36 @@ struct ServiceKey {
   bool operator==(const ServiceKey&) const = default;
 };
 
+// What the agent's last data-plane evaluation measured of one local service
+// (api.md rule 1a), rounded by round_data_plane so that noise does not make
+// every evaluation a change. `error` non-empty: nothing could be measured
+// (Prometheus unreachable, a query error, no series): the check is Unknown.
+// Numbers unset without error: no traffic to measure.
+struct DataPlaneMeasurement {
+  std::optional<double> request_rate;  // requests per second, >= 0
+  std::optional<double> success_rate;  // 0..1
+  std::optional<double> latency_ms;    // the quantile the agent measures
+  std::string error;                   // at most kMaxDataPlaneErrorLength characters
+
+  bool operator==(const DataPlaneMeasurement&) const = default;
+};
+
+inline constexpr std::size_t kMaxDataPlaneErrorLength = 512;
+
+// Rounds what is reported (docs/protocol.md, "Data-plane measurements"):
+// success rate down to 0.001, request rate and latency to two significant
+// digits, the error cut to kMaxDataPlaneErrorLength.
+[[nodiscard]] DataPlaneMeasurement round_data_plane(DataPlaneMeasurement measured);
+
 // What one agent measured of one service in its cluster.
 struct ServiceHealth {
   ServiceKey key;
   bool exists = false;
   std::uint32_t ready_endpoints = 0;
   std::uint32_t total_endpoints = 0;
+  // "dataPlane": only from an agent that evaluates data-plane checks, and
+  // only for services it measured.
+  std::optional<DataPlaneMeasurement> data_plane;
 
   bool operator==(const ServiceHealth&) const = default;
 };
@@ -80,6 +104,17 @@ struct Report {
   // full report without it comes from an agent older than discovery (it
   // writes TrafficSplits only); a delta without it changes nothing.
   std::optional<ServedApis> outputs;
+  // "dataPlane": the agent's latest data-plane evaluation round. `evaluation`
+  // grows by one per evaluation of this agent process; the hub counts one
+  // evaluation (rule 1a's thresholds) whenever it changes, for every service
+  // of the cluster, with the last measurement each one reported. Absent:
+  // an agent that evaluates nothing (or one older than the checks).
+  struct DataPlaneRound {
+    std::uint64_t evaluation = 0;   // at most kMaxReportSeq
+    std::int64_t evaluated_at = 0;  // ms since the epoch, the agent's clock (shown, never compared)
+    bool operator==(const DataPlaneRound&) const = default;
+  };
+  std::optional<DataPlaneRound> data_plane;
 
   bool operator==(const Report&) const = default;
 };

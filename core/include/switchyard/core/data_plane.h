@@ -1,0 +1,108 @@
+// Data-plane evidence (api.md rule 1a): what a backend's own agent measured
+// of its traffic, judged against spec.health's checks, and the hysteresis
+// that turns a run of judgements into a verdict.
+//
+// Pure: no clock, no I/O. The engine keeps one CheckStreak per backing
+// service of each FailoverService (thresholds are per spec) and advances it
+// once per evaluation its agent reports.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <rapidjson/document.h>
+
+#include "switchyard/core/field_error.h"
+#include "switchyard/core/status.h"
+#include "switchyard/core/time.h"
+
+#include <vector>
+
+namespace switchyard::core {
+
+struct SuccessRateCheck {
+  double minimum = 0;                     // 0..1
+  TimeMs window_ms = 30'000;
+  double min_requests_per_second = 1;     // below it: not enough traffic, never a failure
+  bool operator==(const SuccessRateCheck&) const = default;
+};
+
+struct LatencyCheck {
+  double quantile = 0.99;  // 0.5, 0.9, 0.95 or 0.99
+  TimeMs maximum_ms = 0;
+  TimeMs window_ms = 30'000;
+  bool operator==(const LatencyCheck&) const = default;
+};
+
+// spec.health's data-plane part. No check: rule 1a does not apply.
+struct DataPlanePolicy {
+  std::optional<SuccessRateCheck> success_rate;
+  std::optional<LatencyCheck> latency;
+  std::uint32_t failure_threshold = 2;  // consecutive failing evaluations before failing
+  std::uint32_t success_threshold = 2;  // consecutive passing ones before passing again
+  [[nodiscard]] bool any() const { return success_rate || latency; }
+  // Traffic below this is "not enough traffic" (successRate's, else 1 rps).
+  [[nodiscard]] double min_requests_per_second() const {
+    return success_rate ? success_rate->min_requests_per_second : 1.0;
+  }
+  bool operator==(const DataPlanePolicy&) const = default;
+};
+
+// One service's measurement, as the report carries it (rounded by the agent:
+// docs/protocol.md). `error` non-empty: the query failed, nothing measured.
+struct DataPlaneSample {
+  std::optional<double> request_rate;  // requests per second
+  std::optional<double> success_rate;  // 0..1
+  std::optional<double> latency_ms;    // the quantile the agent measured
+  std::string error;
+  bool operator==(const DataPlaneSample&) const = default;
+};
+
+enum class CheckOutcome : std::uint8_t {
+  Pass,
+  NotEnoughTraffic,  // counts as passing
+  Fail,
+  Unknown,           // cannot be evaluated: keeps the last verdict
+};
+
+[[nodiscard]] const char* to_string(CheckOutcome outcome);
+
+// Judges one evaluation. A failing check fails the evaluation even if
+// another is Unknown; otherwise any Unknown makes it Unknown. Missing
+// sample (the agent measured nothing for the service): Unknown.
+[[nodiscard]] CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample);
+
+// Consecutive outcomes of one backend's checks and the verdict they give.
+struct CheckStreak {
+  bool failing = false;
+  std::uint32_t fails = 0;   // consecutive Fail evaluations
+  std::uint32_t passes = 0;  // consecutive Pass / NotEnoughTraffic evaluations
+  CheckOutcome last = CheckOutcome::Unknown;
+  bool operator==(const CheckStreak&) const = default;
+};
+
+// Advances `streak` by one evaluation; returns true when `failing` flipped.
+// Unknown neither counts nor breaks a run: it only records itself as last.
+bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& policy);
+
+// "success rate 41% < 95% over 30s at 12.3 rps", "latency p99 812ms > 500ms
+// over 30s", "not enough traffic (0.2 rps < 1)", or the sample's error: the
+// words of the last evaluation, for Events and status.
+[[nodiscard]] std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sample);
+
+// What status shows of one backend's checks.
+[[nodiscard]] DataPlaneEvidence evidence(const DataPlanePolicy& policy, const CheckStreak& streak,
+                                         const DataPlaneSample* sample);
+
+// Reads spec.health's successRate, latency, failureThreshold and
+// successThreshold (`health` may be null), each error naming its field.
+void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& policy,
+                            std::vector<FieldError>& errors);
+
+// "30s", "500ms", "1m30s", "2h" -> milliseconds; nothing for anything else
+// (no sign, no fraction, units ms s m h).
+[[nodiscard]] std::optional<TimeMs> parse_duration(std::string_view text);
+
+}  // namespace switchyard::core

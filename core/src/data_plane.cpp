@@ -1,0 +1,244 @@
+#include "switchyard/core/data_plane.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "switchyard/core/json_fields.h"
+
+namespace switchyard::core {
+namespace {
+
+constexpr TimeMs kMaxWindowMs = 3'600'000;  // an hour: longer says nothing about now
+constexpr std::int64_t kMaxThreshold = 100;
+
+std::string percent(double ratio) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g%%", ratio * 100);
+  return text;
+}
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.4g", value);
+  return text;
+}
+
+std::string duration_words(TimeMs ms) {
+  if (ms % 1000 != 0) return std::to_string(ms) + "ms";
+  return std::to_string(ms / 1000) + "s";
+}
+
+std::optional<TimeMs> read_duration(const rapidjson::Value& object, const std::string& path, const char* key,
+                                    TimeMs min, TimeMs max, std::vector<FieldError>& errors) {
+  const auto found = object.FindMember(key);
+  if (found == object.MemberEnd()) return std::nullopt;
+  const auto field = path + "." + key;
+  if (!found->value.IsString()) {
+    errors.push_back({field, "must be a duration string such as \"30s\" or \"500ms\""});
+    return std::nullopt;
+  }
+  const std::string text(found->value.GetString(), found->value.GetStringLength());
+  const auto parsed = parse_duration(text);
+  if (!parsed) {
+    errors.push_back({field, "\"" + text + "\" is not a duration (units ms, s, m, h; e.g. \"30s\", \"1m30s\")"});
+    return std::nullopt;
+  }
+  if (*parsed < min || *parsed > max) {
+    errors.push_back({field, "must be within " + duration_words(min) + ".." + duration_words(max) + ", got \"" +
+                                 text + "\""});
+    return std::nullopt;
+  }
+  return parsed;
+}
+
+}  // namespace
+
+const char* to_string(CheckOutcome outcome) {
+  switch (outcome) {
+    case CheckOutcome::Pass: return "Pass";
+    case CheckOutcome::NotEnoughTraffic: return "NotEnoughTraffic";
+    case CheckOutcome::Fail: return "Fail";
+    case CheckOutcome::Unknown: return "Unknown";
+  }
+  return "Unknown";
+}
+
+std::optional<TimeMs> parse_duration(std::string_view text) {
+  if (text.empty() || text.size() > 32) return std::nullopt;
+  TimeMs total = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
+    TimeMs value = 0;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+      value = value * 10 + (text[i] - '0');
+      if (value > 1'000'000'000) return std::nullopt;
+      ++i;
+    }
+    TimeMs unit = 0;
+    if (text.substr(i, 2) == "ms") {
+      unit = 1;
+      i += 2;
+    } else if (i < text.size() && text[i] == 's') {
+      unit = 1000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'm') {
+      unit = 60'000;
+      ++i;
+    } else if (i < text.size() && text[i] == 'h') {
+      unit = 3'600'000;
+      ++i;
+    } else {
+      return std::nullopt;  // a number without a unit
+    }
+    total += value * unit;
+    if (total > 1'000'000'000'000) return std::nullopt;
+  }
+  return total;
+}
+
+CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample) {
+  if (sample == nullptr || !sample->error.empty() || !sample->request_rate) return CheckOutcome::Unknown;
+  if (*sample->request_rate < policy.min_requests_per_second()) return CheckOutcome::NotEnoughTraffic;
+  bool unknown = false;
+  bool failed = false;
+  if (policy.success_rate) {
+    if (!sample->success_rate) {
+      unknown = true;
+    } else if (*sample->success_rate < policy.success_rate->minimum) {
+      failed = true;
+    }
+  }
+  if (policy.latency) {
+    if (!sample->latency_ms) {
+      unknown = true;
+    } else if (*sample->latency_ms > static_cast<double>(policy.latency->maximum_ms)) {
+      failed = true;
+    }
+  }
+  if (failed) return CheckOutcome::Fail;
+  return unknown ? CheckOutcome::Unknown : CheckOutcome::Pass;
+}
+
+bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& policy) {
+  streak.last = outcome;
+  const bool was = streak.failing;
+  switch (outcome) {
+    case CheckOutcome::Unknown:
+      return false;
+    case CheckOutcome::Fail:
+      streak.passes = 0;
+      if (streak.fails < policy.failure_threshold) ++streak.fails;
+      if (streak.fails >= policy.failure_threshold) streak.failing = true;
+      break;
+    case CheckOutcome::Pass:
+    case CheckOutcome::NotEnoughTraffic:
+      streak.fails = 0;
+      if (streak.passes < policy.success_threshold) ++streak.passes;
+      if (streak.passes >= policy.success_threshold) streak.failing = false;
+      break;
+  }
+  return streak.failing != was;
+}
+
+std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sample) {
+  if (sample == nullptr) return "no data-plane measurement reported";
+  if (!sample->error.empty()) return "data-plane check unknown: " + sample->error;
+  if (!sample->request_rate) return "data-plane check unknown: no request rate";
+  const double rps = *sample->request_rate;
+  if (rps < policy.min_requests_per_second()) {
+    return "not enough traffic (" + number(rps) + " rps < " + number(policy.min_requests_per_second()) + ")";
+  }
+  std::string out;
+  auto add = [&out](const std::string& part) {
+    if (!out.empty()) out += "; ";
+    out += part;
+  };
+  if (const auto& check = policy.success_rate) {
+    if (!sample->success_rate) {
+      add("success rate unknown");
+    } else {
+      const bool below = *sample->success_rate < check->minimum;
+      add("success rate " + percent(*sample->success_rate) + (below ? " < " : " >= ") + percent(check->minimum) +
+          " over " + duration_words(check->window_ms) + " at " + number(rps) + " rps");
+    }
+  }
+  if (const auto& check = policy.latency) {
+    const auto name = "latency p" + number(check->quantile * 100);
+    if (!sample->latency_ms) {
+      add(name + " unknown");
+    } else {
+      const bool above = *sample->latency_ms > static_cast<double>(check->maximum_ms);
+      add(name + " " + number(*sample->latency_ms) + "ms" + (above ? " > " : " <= ") +
+          duration_words(check->maximum_ms) + " over " + duration_words(check->window_ms));
+    }
+  }
+  return out;
+}
+
+DataPlaneEvidence evidence(const DataPlanePolicy& policy, const CheckStreak& streak, const DataPlaneSample* sample) {
+  DataPlaneEvidence shown;
+  shown.verdict = streak.failing ? "Failing" : "Passing";
+  shown.last = to_string(streak.last);
+  shown.consecutive = streak.last == CheckOutcome::Fail ? streak.fails
+                      : streak.last == CheckOutcome::Unknown ? 0
+                                                             : streak.passes;
+  if (policy.success_rate) shown.min_success_rate = policy.success_rate->minimum;
+  if (policy.latency) shown.max_latency_ms = static_cast<double>(policy.latency->maximum_ms);
+  if (sample != nullptr) {
+    shown.request_rate = sample->request_rate;
+    if (policy.success_rate) shown.success_rate = sample->success_rate;
+    if (policy.latency) shown.latency_ms = sample->latency_ms;
+  }
+  shown.message = describe(policy, sample);
+  return shown;
+}
+
+void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& policy,
+                            std::vector<FieldError>& errors) {
+  if (health == nullptr || !health->IsObject()) return;
+  const std::string path = "spec.health";
+  json::FieldReader fields(*health, path, errors);
+  if (const auto* rate = fields.object("successRate", false)) {
+    const auto at = path + ".successRate";
+    SuccessRateCheck check;
+    json::FieldReader checks(*rate, at, errors);
+    if (auto minimum = checks.optional_number("minimum", 0, 1)) {
+      check.minimum = *minimum;
+    } else if (!rate->HasMember("minimum")) {
+      errors.push_back({at + ".minimum", "is required (the lowest acceptable success rate, 0..1)"});
+    }
+    if (auto window = read_duration(*rate, at, "window", 1000, kMaxWindowMs, errors)) check.window_ms = *window;
+    if (auto min_rps = checks.optional_number("minRequestsPerSecond", 0, 1e9)) {
+      check.min_requests_per_second = *min_rps;
+    }
+    policy.success_rate = check;
+  }
+  if (const auto* latency = fields.object("latency", false)) {
+    const auto at = path + ".latency";
+    LatencyCheck check;
+    json::FieldReader checks(*latency, at, errors);
+    if (auto quantile = checks.optional_number("quantile", 0, 1)) {
+      if (*quantile != 0.5 && *quantile != 0.9 && *quantile != 0.95 && *quantile != 0.99) {
+        errors.push_back({at + ".quantile", "must be 0.5, 0.9, 0.95 or 0.99, got " + number(*quantile)});
+      } else {
+        check.quantile = *quantile;
+      }
+    }
+    if (auto maximum = read_duration(*latency, at, "maximum", 1, kMaxWindowMs, errors)) {
+      check.maximum_ms = *maximum;
+    } else if (!latency->HasMember("maximum")) {
+      errors.push_back({at + ".maximum", "is required (the highest acceptable latency, e.g. \"500ms\")"});
+    }
+    if (auto window = read_duration(*latency, at, "window", 1000, kMaxWindowMs, errors)) check.window_ms = *window;
+    policy.latency = check;
+  }
+  if (auto v = fields.optional_int("failureThreshold", 1, kMaxThreshold)) {
+    policy.failure_threshold = static_cast<std::uint32_t>(*v);
+  }
+  if (auto v = fields.optional_int("successThreshold", 1, kMaxThreshold)) {
+    policy.success_threshold = static_cast<std::uint32_t>(*v);
+  }
+}
+
+}  // namespace switchyard::core

@@ -1,0 +1,290 @@
+// Rule 1a (api.md): data-plane evidence. One test per clause; each fails
+// when its clause is broken.
+#include <catch2/catch.hpp>
+
+#include "engine_fixture.h"
+#include "switchyard/core/data_plane.h"
+
+using namespace switchyard::core;
+using namespace switchyard::core::testing;
+using S = std::vector<std::string>;
+
+namespace {
+
+DataPlanePolicy rate_policy(std::uint32_t failures = 2, std::uint32_t successes = 2) {
+  DataPlanePolicy policy;
+  policy.success_rate = SuccessRateCheck{0.95, 30'000, 1};
+  policy.failure_threshold = failures;
+  policy.success_threshold = successes;
+  return policy;
+}
+
+DataPlaneSample sample(double rps, std::optional<double> rate, std::optional<double> latency = std::nullopt) {
+  return DataPlaneSample{rps, rate, latency, ""};
+}
+
+const std::string kChecked =
+    R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+    R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},)"
+    R"("health":{"successRate":{"minimum":0.95,"window":"30s"},"failureThreshold":2,"successThreshold":3}})";
+
+// `cluster`'s agent reports one evaluation of its web-svc.
+void evaluated(Fleet& fleet, const std::string& cluster, std::optional<DataPlaneSample> measured) {
+  const auto id = fleet.engine.cluster_id(cluster);
+  fleet.engine.heard_from(id, fleet.now);
+  fleet.engine.observe_data_plane(fleet.engine.service_id(id, "emojivoto", "web-svc", ServiceRole::Local),
+                                  std::move(measured));
+  fleet.engine.data_plane_evaluated(id);
+  fleet.evaluate();
+}
+
+}  // namespace
+
+TEST_CASE("judge: a rate under the minimum fails, at or over it passes", "[core][dataplane]") {
+  const auto policy = rate_policy();
+  const auto low = sample(12.3, 0.41);
+  const auto at = sample(12.3, 0.95);
+  CHECK(judge(policy, &low) == CheckOutcome::Fail);
+  CHECK(judge(policy, &at) == CheckOutcome::Pass);
+  CHECK(describe(policy, &low) == "success rate 41% < 95% over 30s at 12.3 rps");
+}
+
+TEST_CASE("judge: below minRequestsPerSecond is not enough traffic, never a failure", "[core][dataplane]") {
+  const auto policy = rate_policy();
+  const auto quiet = sample(0.5, 0.0);
+  CHECK(judge(policy, &quiet) == CheckOutcome::NotEnoughTraffic);
+  CHECK(describe(policy, &quiet) == "not enough traffic (0.5 rps < 1)");
+}
+
+TEST_CASE("judge: an error, no sample or no number is Unknown", "[core][dataplane]") {
+  const auto policy = rate_policy();
+  DataPlaneSample failed;
+  failed.error = "Prometheus unreachable: connection refused";
+  const auto no_rate = sample(5, std::nullopt);
+  CHECK(judge(policy, &failed) == CheckOutcome::Unknown);
+  CHECK(judge(policy, nullptr) == CheckOutcome::Unknown);
+  CHECK(judge(policy, &no_rate) == CheckOutcome::Unknown);
+}
+
+TEST_CASE("judge: latency over its maximum fails, and a failure outranks an Unknown", "[core][dataplane]") {
+  DataPlanePolicy policy = rate_policy();
+  policy.latency = LatencyCheck{0.99, 500, 30'000};
+  const auto slow = sample(10, 0.99, 812);
+  const auto fast = sample(10, 0.99, 120);
+  const auto slow_rate_unknown = sample(10, std::nullopt, 812);
+  const auto fast_rate_unknown = sample(10, std::nullopt, 120);
+  CHECK(judge(policy, &slow) == CheckOutcome::Fail);
+  CHECK(judge(policy, &fast) == CheckOutcome::Pass);
+  CHECK(judge(policy, &slow_rate_unknown) == CheckOutcome::Fail);
+  CHECK(judge(policy, &fast_rate_unknown) == CheckOutcome::Unknown);
+  CHECK(describe(policy, &slow) == "success rate 99% >= 95% over 30s at 10 rps; latency p99 812ms > 500ms over 30s");
+}
+
+TEST_CASE("advance: failureThreshold failures in a row make failing, a pass in between starts over",
+          "[core][dataplane]") {
+  const auto policy = rate_policy(3, 2);
+  CheckStreak streak;
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Pass, policy));  // breaks the run
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(streak.failing);
+  CHECK(advance(streak, CheckOutcome::Fail, policy));
+  CHECK(streak.failing);
+}
+
+TEST_CASE("advance: successThreshold passes in a row (not enough traffic counts) make passing again",
+          "[core][dataplane]") {
+  const auto policy = rate_policy(1, 3);
+  CheckStreak streak;
+  CHECK(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Pass, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::NotEnoughTraffic, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));  // breaks the run
+  CHECK_FALSE(advance(streak, CheckOutcome::Pass, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Pass, policy));
+  CHECK(streak.failing);
+  CHECK(advance(streak, CheckOutcome::NotEnoughTraffic, policy));
+  CHECK_FALSE(streak.failing);
+}
+
+TEST_CASE("advance: Unknown keeps the verdict and neither counts nor breaks a run", "[core][dataplane]") {
+  const auto policy = rate_policy(2, 2);
+  CheckStreak streak;
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(advance(streak, CheckOutcome::Unknown, policy));
+  CHECK_FALSE(streak.failing);
+  CHECK_FALSE(advance(streak, CheckOutcome::Fail, policy));
+  CHECK_FALSE(advance(streak, CheckOutcome::Unknown, policy));
+  CHECK(advance(streak, CheckOutcome::Fail, policy));
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(advance(streak, CheckOutcome::Unknown, policy));
+  CHECK(streak.failing);
+  CHECK(streak.last == CheckOutcome::Unknown);
+}
+
+TEST_CASE("parse: spec.health's data-plane fields, defaults and field-named errors", "[core][dataplane][parse]") {
+  SECTION("defaults") {
+    const auto fos = parse_ok(fos_json(
+        R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"}],)"
+        R"("health":{"successRate":{"minimum":0.9},"latency":{"quantile":0.95,"maximum":"250ms"}}})"));
+    const auto& policy = fos.spec.health.data_plane;
+    REQUIRE(policy.success_rate);
+    CHECK(policy.success_rate->minimum == 0.9);
+    CHECK(policy.success_rate->window_ms == 30'000);
+    CHECK(policy.success_rate->min_requests_per_second == 1);
+    REQUIRE(policy.latency);
+    CHECK(policy.latency->maximum_ms == 250);
+    CHECK(policy.latency->quantile == 0.95);
+    CHECK(policy.failure_threshold == 2);
+    CHECK(policy.success_threshold == 2);
+  }
+  SECTION("no check: rule 1a off") {
+    CHECK_FALSE(parse_ok(fos_json(kTwoClusterSpec)).spec.health.data_plane.any());
+  }
+  SECTION("errors name the field") {
+    const auto parsed = parse_failover_service(fos_json(
+        R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"}],)"
+        R"("health":{"successRate":{"minimum":1.5,"window":"30x","minRequestsPerSecond":-1},)"
+        R"("latency":{"quantile":0.75},"failureThreshold":0,"successThreshold":"2",)"
+        R"("queries":[{"name":"q"}]}})"));
+    REQUIRE_FALSE(parsed.ok());
+    const auto message = parsed.message();
+    CHECK_THAT(message, Catch::Contains("spec.health.successRate.minimum: must be within 0..1, got 1.5"));
+    CHECK_THAT(message, Catch::Contains("spec.health.successRate.window: \"30x\" is not a duration"));
+    CHECK_THAT(message, Catch::Contains("spec.health.successRate.minRequestsPerSecond"));
+    CHECK_THAT(message, Catch::Contains("spec.health.latency.quantile: must be 0.5, 0.9, 0.95 or 0.99, got 0.75"));
+    CHECK_THAT(message, Catch::Contains("spec.health.latency.maximum: is required"));
+    CHECK_THAT(message, Catch::Contains("spec.health.failureThreshold"));
+    CHECK_THAT(message, Catch::Contains("spec.health.successThreshold"));
+    CHECK_THAT(message, Catch::Contains("spec.health.queries: custom PromQL checks are not supported yet"));
+  }
+  SECTION("durations") {
+    CHECK(parse_duration("1m30s") == 90'000);
+    CHECK(parse_duration("500ms") == 500);
+    CHECK(parse_duration("2h") == 7'200'000);
+    CHECK_FALSE(parse_duration("30"));
+    CHECK_FALSE(parse_duration("-5s"));
+    CHECK_FALSE(parse_duration("1.5s"));
+    CHECK_FALSE(parse_duration(""));
+    CHECK_FALSE(parse_duration("99999999999h"));
+  }
+}
+
+TEST_CASE("rule 1a: failureThreshold failing evaluations fail the backend over although its pods are Ready",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kChecked);
+  all_healthy(fleet);
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+
+  evaluated(fleet, "west", sample(12.3, 0.41));
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});  // one failure: not yet
+  evaluated(fleet, "west", sample(12.3, 0.41));
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+  CHECK(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+  REQUIRE_FALSE(fleet.events.empty());
+  CHECK(fleet.events.back().reason == "FailedOver");
+  CHECK_THAT(fleet.events.back().message,
+             Catch::Contains("west/emojivoto/web-svc success rate 41% < 95% over 30s at 12.3 rps"));
+
+  const auto status = fleet.status();
+  REQUIRE(status.backing_services[0].data_plane);
+  CHECK(status.backing_services[0].health == Health::Unhealthy);
+  CHECK(status.backing_services[0].ready_endpoints == 2);
+  CHECK(status.backing_services[0].data_plane->verdict == "Failing");
+  CHECK(status.backing_services[0].data_plane->success_rate == 0.41);
+  CHECK(status.backing_services[0].data_plane->min_success_rate == 0.95);
+  CHECK(status.backing_services[0].data_plane->request_rate == 12.3);
+  const auto condition = std::find_if(status.conditions.begin(), status.conditions.end(),
+                                      [](const Condition& c) { return c.type == "DataPlaneHealthy"; });
+  REQUIRE(condition != status.conditions.end());
+  CHECK(condition->status == "False");
+}
+
+TEST_CASE("rule 1a: successThreshold passing evaluations make it healthy, then the failback delay",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kChecked);
+  all_healthy(fleet);
+  evaluated(fleet, "west", sample(12.3, 0.41));
+  evaluated(fleet, "west", sample(12.3, 0.41));
+  REQUIRE(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+
+  evaluated(fleet, "west", sample(12.3, 0.99));
+  evaluated(fleet, "west", sample(12.3, 0.99));
+  CHECK(fleet.status().backing_services[0].health == Health::Unhealthy);  // 2 of 3 passes
+  evaluated(fleet, "west", sample(12.3, 0.99));
+  CHECK(fleet.status().backing_services[0].health == Health::Healthy);
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});  // the delay is on top
+  fleet.heartbeat("west");
+  fleet.heartbeat("east");
+  fleet.advance(29);
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+  fleet.heartbeat("west");
+  fleet.heartbeat("east");
+  fleet.advance(1.5);
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+}
+
+TEST_CASE("rule 1a: Unknown evidence (Prometheus down) never moves traffic and keeps the last verdict",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kChecked);
+  all_healthy(fleet);
+  DataPlaneSample down;
+  down.error = "Prometheus unreachable: connection refused";
+  SECTION("while healthy") {
+    for (int i = 0; i < 10; ++i) evaluated(fleet, "west", down);
+    CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+    const auto status = fleet.status();
+    const auto condition = std::find_if(status.conditions.begin(), status.conditions.end(),
+                                        [](const Condition& c) { return c.type == "DataPlaneHealthy"; });
+    REQUIRE(condition != status.conditions.end());
+    CHECK(condition->status == "Unknown");
+    CHECK_THAT(condition->message, Catch::Contains("Prometheus unreachable"));
+  }
+  SECTION("while failing") {
+    evaluated(fleet, "west", sample(12.3, 0.41));
+    evaluated(fleet, "west", sample(12.3, 0.41));
+    REQUIRE(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+    for (int i = 0; i < 10; ++i) evaluated(fleet, "west", down);
+    evaluated(fleet, "west", std::nullopt);  // an agent that stopped measuring
+    fleet.advance(60);
+    fleet.heartbeat("west");
+    fleet.heartbeat("east");
+    CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+    CHECK(fleet.status().backing_services[0].health == Health::Unhealthy);
+  }
+}
+
+TEST_CASE("rule 1a: not enough traffic never fails a backend", "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kChecked);
+  all_healthy(fleet);
+  for (int i = 0; i < 10; ++i) evaluated(fleet, "west", sample(0.2, 0.0));
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  CHECK(fleet.status().backing_services[0].data_plane->last == "NotEnoughTraffic");
+}
+
+TEST_CASE("rule 1a: a spec without checks ignores measurements; one evaluation counts once", "[core][dataplane]") {
+  SECTION("no checks") {
+    Fleet fleet({"west", "east"});
+    fleet.apply(kTwoClusterSpec);
+    all_healthy(fleet);
+    for (int i = 0; i < 5; ++i) evaluated(fleet, "west", sample(12.3, 0.0));
+    CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+    CHECK_FALSE(fleet.status().backing_services[0].data_plane);
+  }
+  SECTION("a sample reported again without a new evaluation does not count") {
+    Fleet fleet({"west", "east"});
+    fleet.apply(kChecked);
+    all_healthy(fleet);
+    evaluated(fleet, "west", sample(12.3, 0.41));
+    const auto west = fleet.engine.cluster_id("west");
+    const auto web = fleet.engine.service_id(west, "emojivoto", "web-svc", ServiceRole::Local);
+    fleet.engine.observe_data_plane(web, sample(12.3, 0.41));
+    fleet.engine.observe_data_plane(web, sample(11, 0.40));
+    fleet.evaluate();
+    CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  }
+}
