@@ -33,13 +33,16 @@ int main(int argc, char** argv) {
   app.add_option("--metrics-listen", config.metrics_listen,
                  "address of /metrics (Prometheus), /healthz and /readyz, host:port or :port")
       ->capture_default_str();
+  const auto duration = [] {
+    return CLI::AsNumberWithUnit(std::map<std::string, std::int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
+                                 static_cast<CLI::AsNumberWithUnit::Options>(CLI::AsNumberWithUnit::CASE_SENSITIVE |
+                                                                             CLI::AsNumberWithUnit::UNIT_REQUIRED),
+                                 "DURATION");
+  };
   app.add_option("--report-interval", report_interval_ms,
                  "longest time between two reports to the hub (heartbeat); changes are reported at once "
                  "(e.g. 5s, 500ms)")
-      ->transform(CLI::AsNumberWithUnit(std::map<std::string, std::int64_t>{{"ms", 1}, {"s", 1000}, {"m", 60000}},
-                                        static_cast<CLI::AsNumberWithUnit::Options>(
-                                            CLI::AsNumberWithUnit::CASE_SENSITIVE | CLI::AsNumberWithUnit::UNIT_REQUIRED),
-                                        "DURATION"))
+      ->transform(duration())
       ->default_str("5s");
   app.add_option("--prometheus-url", config.prometheus.url,
                  "Prometheus that scrapes this cluster's Linkerd proxies, for data-plane checks, e.g. "
@@ -50,6 +53,20 @@ int main(int argc, char** argv) {
   app.add_option("--prometheus-ca", config.prometheus.ca_file,
                  "PEM file of the CA that signs --prometheus-url's certificate (default: the system's trusted roots)")
       ->check(CLI::ExistingFile);
+  std::int64_t data_plane_interval_ms = 5000;
+  std::int64_t data_plane_window_ms = 30000;
+  app.add_option("--data-plane-interval", data_plane_interval_ms,
+                 "time between two data-plane evaluations (one batched query per check kind), with --prometheus-url")
+      ->transform(duration())
+      ->default_str("5s");
+  app.add_option("--data-plane-window", data_plane_window_ms,
+                 "rate() window of the data-plane queries; set it to the FailoverServices' health windows")
+      ->transform(duration())
+      ->default_str("30s");
+  app.add_option("--latency-quantile", config.data_plane.queries.latency_quantile,
+                 "latency quantile measured for spec.health.latency (0.5, 0.9, 0.95 or 0.99)")
+      ->check(CLI::IsMember({0.5, 0.9, 0.95, 0.99}))
+      ->default_str("0.99");
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "minimum log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
@@ -62,5 +79,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.report_interval = std::chrono::milliseconds(report_interval_ms);
+  if (data_plane_interval_ms < 100 || data_plane_window_ms < 1000) {
+    std::cerr << "--data-plane-interval must be at least 100ms and --data-plane-window at least 1s\n";
+    return 2;
+  }
+  config.data_plane.interval = std::chrono::milliseconds(data_plane_interval_ms);
+  config.data_plane.queries.options.window = std::chrono::milliseconds(data_plane_window_ms);
   return agent::run_agent(config);
 }

@@ -59,6 +59,7 @@ void Agent::start() {
   reporter_.start();
   applier_.start();
   poller_.start();
+  if (evaluator_) evaluator_->start();
   log::info("agent started; changing nothing until the hub's first assignment",
             {{"agent_id", options_.agent_id}});
 }
@@ -89,6 +90,7 @@ void Agent::stop() {
   if (stopped_) return;
   stopped_ = true;
   // Writers first so no new hand-off is posted, then the loop's own handles.
+  if (evaluator_) evaluator_->stop();  // first: its rounds post to the loop
   poller_.stop();
   applier_.stop();
   reporter_.stop();
@@ -139,7 +141,28 @@ void Agent::push_report_input() {
   // is a complete snapshot; later ones carry what has synced.
   if (!reported_once_ && !synced) return;
   reported_once_ = true;
-  reporter_.update({view_.measure(), applied_});
+  auto measured = view_.measure();
+  for (const auto& [key, values] : data_plane_) {
+    if (auto found = measured.find(key); found != measured.end()) found->second.data_plane = values;
+  }
+  reporter_.update({std::move(measured), applied_, data_plane_round_});
+  if (evaluator_) evaluator_->set_workloads(view_.workloads());
+}
+
+void Agent::enable_data_plane(std::unique_ptr<PrometheusApi> prometheus, DataPlaneOptions options) {
+  evaluator_ = std::make_unique<DataPlaneEvaluator>(
+      std::move(prometheus), std::move(options), metrics_, [this](DataPlaneRound round) {
+        queue_.post([this, round = std::move(round)]() mutable { on_data_plane(std::move(round)); });
+      });
+}
+
+void Agent::on_data_plane(DataPlaneRound&& round) {
+  if (stopped_) return;
+  data_plane_ = std::move(round.measured);
+  const auto number = data_plane_round_ ? data_plane_round_->evaluation + 1 : 1;
+  const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(round.evaluated_at.time_since_epoch());
+  data_plane_round_ = protocol::Report::DataPlaneRound{number, at.count()};
+  push_report_input();
 }
 
 telemetry::Probe Agent::liveness() const {

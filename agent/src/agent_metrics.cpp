@@ -31,6 +31,14 @@ AgentMetrics::AgentMetrics(metrics::Registry& registry)
                                       "Services the current assignment asks the agent to measure.")),
       watch_errors(registry.counter("switchyard_agent_watch_errors_total",
                                     "Failed list/watch requests of the Service and EndpointSlice informers "
-                                    "(retried with backoff).")) {}
+                                    "(retried with backoff).")),
+      data_plane_evaluations(registry.counter("switchyard_agent_data_plane_evaluations_total",
+                                              "Data-plane evaluation rounds (batched Prometheus queries).")),
+      data_plane_query_errors(registry.counter(
+          "switchyard_agent_data_plane_query_errors_total",
+          "Evaluation rounds in which a Prometheus query failed (unreachable, HTTP, query or body error).")),
+      data_plane_seconds(registry.histogram("switchyard_agent_data_plane_evaluation_seconds",
+                                            "Time one data-plane evaluation round took.",
+                                            metrics::latency_buckets_seconds())) {}
 
 }  // namespace switchyard::agent

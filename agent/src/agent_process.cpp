@@ -56,15 +56,16 @@ int run_agent(const AgentConfig& config) {
     log::warn("talking to the hub over plain HTTP: the bearer token travels unencrypted; use https outside "
               "development");
   }
-  // The data-plane checks are not evaluated yet (docs/agent.md, "Data-plane
-  // measurements"); the Prometheus flags are checked now so that a wrong URL
-  // or token file stops the agent at start, not at its first check.
+  // The Prometheus flags are checked now so that a wrong URL or token file
+  // stops the agent at start, not at its first check.
+  std::unique_ptr<PrometheusClient> prometheus;
   if (!config.prometheus.url.empty()) {
-    auto prometheus = PrometheusClient::create(config.prometheus);
-    if (const auto* failure = std::get_if<std::string>(&prometheus)) {
+    auto created = PrometheusClient::create(config.prometheus);
+    if (const auto* failure = std::get_if<std::string>(&created)) {
       log::error("cannot start", {{"error", *failure}});
       return 1;
     }
+    prometheus = std::move(std::get<std::unique_ptr<PrometheusClient>>(created));
   }
   auto kube_config = kube::load_config(config.kubeconfig, config.context);
   if (!kube_config) {
@@ -105,6 +106,7 @@ int run_agent(const AgentConfig& config) {
   options.applier.seed = entropy();
 
   auto agent = std::make_unique<Agent>(&loop, options, hub, watches, splits, metrics);
+  if (prometheus) agent->enable_data_plane(std::move(prometheus), config.data_plane);
   telemetry::HealthServer health(
       registry, [&agent] { return agent->liveness(); }, [&agent] { return agent->readiness(); });
   if (!health.start(config.metrics_listen, error)) {

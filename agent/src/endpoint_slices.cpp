@@ -71,6 +71,9 @@ std::optional<EndpointSlice> decode_endpoint_slice(std::string_view json, std::s
       endpoint.ready = optional_bool(member(*conditions, "ready"));
       endpoint.terminating = optional_bool(member(*conditions, "terminating"));
     }
+    if (const auto* target = member(entry, "targetRef"); target != nullptr && target->IsObject()) {
+      if (string_or_empty(member(*target, "kind")) == "Pod") endpoint.pod = string_or_empty(member(*target, "name"));
+    }
     slice.endpoints.push_back(std::move(endpoint));
   }
   return slice;

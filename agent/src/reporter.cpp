@@ -88,7 +88,8 @@ void Reporter::run() {
       builder_.require_full();
       full_requested_ = false;
     }
-    const auto report = builder_.next(input_->measured, input_->applied);
+    auto report = builder_.next(input_->measured, input_->applied);
+    report.data_plane = input_->data_plane;
     lock.unlock();
 
     const auto started = Clock::now();

@@ -1,5 +1,7 @@
 #include "switchyard/agent/service_measurements.h"
 
+#include <algorithm>
+
 namespace switchyard::agent {
 
 void ServiceMeasurements::set_watch(const std::vector<protocol::ServiceKey>& watch) { watch_ = watch; }
@@ -50,6 +52,45 @@ std::map<protocol::ServiceKey, protocol::ServiceHealth> ServiceMeasurements::mea
     measured.emplace(key, health);
   }
   return measured;
+}
+
+std::string workload_of_pod(const std::string& pod) {
+  const auto alnum = [](std::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); });
+  };
+  const auto last = pod.rfind('-');
+  if (last == std::string::npos || last == 0) return {};
+  const auto hash = pod.rfind('-', last - 1);
+  if (hash == std::string::npos || hash == 0) return {};
+  const std::string_view suffix(pod.data() + last + 1, pod.size() - last - 1);
+  const std::string_view template_hash(pod.data() + hash + 1, last - hash - 1);
+  if (suffix.size() != 5 || !alnum(suffix) || template_hash.size() < 6 || template_hash.size() > 10 ||
+      !alnum(template_hash)) {
+    return {};
+  }
+  return pod.substr(0, hash);
+}
+
+std::vector<WatchedWorkload> ServiceMeasurements::workloads() const {
+  std::vector<WatchedWorkload> out;
+  for (const auto& key : watch_) {
+    const Name service{key.namespace_name, key.name};
+    if (key.role != protocol::ServiceRole::Local || services_.count(service) == 0) continue;
+    const auto owned = slices_by_service_.find(service);
+    if (owned == slices_by_service_.end()) continue;
+    std::map<std::string, std::size_t> votes;
+    for (const auto& slice_name : owned->second) {
+      for (const auto& endpoint : slices_.at({key.namespace_name, slice_name}).endpoints) {
+        if (auto workload = workload_of_pod(endpoint.pod); !workload.empty()) ++votes[workload];
+      }
+    }
+    if (votes.empty()) continue;
+    // Most pods win; a tie goes to the first name, so the choice is stable.
+    const auto best = std::max_element(votes.begin(), votes.end(),
+                                       [](const auto& a, const auto& b) { return a.second < b.second; });
+    out.push_back({key.namespace_name, key.name, best->first});
+  }
+  return out;
 }
 
 }  // namespace switchyard::agent

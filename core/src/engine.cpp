@@ -94,7 +94,10 @@ void Engine::observe_data_plane(ServiceId service, std::optional<DataPlaneSample
   if (held == sample) return;
   held = std::move(sample);
   // What status shows changed; the verdict only moves at the next evaluation.
-  for (auto record : impl_->services[service].records) impl_->records[record].status_dirty = true;
+  for (auto record : impl_->services[service].records) {
+    impl_->records[record].status_dirty = true;
+    impl_->mark_dirty(record);
+  }
 }
 
 void Engine::data_plane_evaluated(ClusterId cluster) { impl_->advance_data_plane(cluster); }
@@ -111,9 +114,11 @@ void Engine::Impl::advance_data_plane(ClusterId cluster) {
       const auto before = backing.streak;
       if (advance(backing.streak, judge(policy, measured), policy)) {
         backing.failing_words = backing.streak.failing ? describe(policy, measured) : std::string();
+      }
+      if (backing.streak != before) {
+        record.status_dirty = true;
         mark_dirty(id);
       }
-      if (backing.streak != before) record.status_dirty = true;
     }
   }
 }

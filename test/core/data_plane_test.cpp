@@ -288,3 +288,25 @@ TEST_CASE("rule 1a: a spec without checks ignores measurements; one evaluation c
     CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
   }
 }
+
+TEST_CASE("rule 1a: a new measurement or a counted evaluation is a status change the hub writes",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  const auto id = fleet.apply(kChecked);
+  all_healthy(fleet);
+  const auto status_changed = [&] {
+    for (const auto& change : fleet.last_changes) {
+      if (change.record == id && change.status_changed) return true;
+    }
+    return false;
+  };
+  evaluated(fleet, "west", sample(12, 0.99));
+  CHECK(status_changed());
+  CHECK(fleet.status().backing_services[0].data_plane->success_rate == 0.99);
+  evaluated(fleet, "west", sample(12, 0.99));  // consecutive 2
+  CHECK(status_changed());
+  evaluated(fleet, "west", sample(12, 0.99));  // consecutive 3 = successThreshold
+  CHECK(status_changed());
+  evaluated(fleet, "west", sample(12, 0.99));  // nothing new (capped): no write
+  CHECK_FALSE(status_changed());
+}

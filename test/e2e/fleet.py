@@ -164,6 +164,8 @@ class Fleet:
         self.cluster_timeout = cluster_timeout
         # Extra devcluster flags per cluster name (the chaos suite's --test-fault hooks).
         self.cluster_args = {}
+        # Extra agent flags per cluster name (the data-plane tests' --prometheus-url).
+        self.agent_args = {}
         self.clusters = {}
         self.hub = None
         self.hub_url = None
@@ -331,7 +333,7 @@ class Fleet:
             self._binary("switchyard-agent"), "--cluster", name, "--hub", self.hub_url,
             "--token-file", os.path.join(self.workdir, f"agent-{name}.token"), "--hub-ca", cert,
             "--kubeconfig", self.clusters[name].kubeconfig, "--metrics-listen", f"127.0.0.1:{metrics_port}",
-            "--report-interval", self.report_interval])
+            "--report-interval", self.report_interval, *self.agent_args.get(name, ())])
         self.agents[name] = process
         self.agent_metrics_ports[name] = metrics_port
         return process

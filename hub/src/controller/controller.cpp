@@ -19,6 +19,13 @@ core::ServiceRole core_role(protocol::ServiceRole role) {
   return role == protocol::ServiceRole::Local ? core::ServiceRole::Local : core::ServiceRole::Mirror;
 }
 
+// The report's data-plane measurement as the core's sample (nothing: none).
+std::optional<core::DataPlaneSample> data_plane_sample(const protocol::ServiceHealth& service) {
+  if (!service.data_plane) return std::nullopt;
+  const auto& measured = *service.data_plane;
+  return core::DataPlaneSample{measured.request_rate, measured.success_rate, measured.latency_ms, measured.error};
+}
+
 std::string secret_id(const std::string& namespace_name, const std::string& name) {
   return namespace_name + "/" + name;
 }
@@ -68,6 +75,10 @@ struct Controller::MemberEntry {
   std::vector<std::string> apply_errors;  // as the agent last reported them
   TimeMs token_conflict_since = 0;
   bool status_due = false;
+  // Rule 1a: the data-plane evaluation round last counted, of which agent
+  // process (a restarted agent numbers from 1 again).
+  std::string data_plane_agent;
+  std::uint64_t data_plane_evaluation = 0;
 };
 
 // One FailoverService's own revisions in one consumer cluster: the cluster
@@ -336,10 +347,18 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
   engine_.heard_from(id, received_at);
   if (report.full) engine_.begin_snapshot(id);
   for (const auto& service : report.services) {
-    engine_.observe(engine_.service_id(id, service.key.namespace_name, service.key.name, core_role(service.key.role)),
-                    {service.exists, service.ready_endpoints, service.total_endpoints});
+    const auto service_id =
+        engine_.service_id(id, service.key.namespace_name, service.key.name, core_role(service.key.role));
+    engine_.observe(service_id, {service.exists, service.ready_endpoints, service.total_endpoints});
+    engine_.observe_data_plane(service_id, data_plane_sample(service));
   }
   if (report.full) engine_.end_snapshot(id);
+  if (report.data_plane && (report.agent_id != member.data_plane_agent ||
+                            report.data_plane->evaluation != member.data_plane_evaluation)) {
+    member.data_plane_agent = report.agent_id;
+    member.data_plane_evaluation = report.data_plane->evaluation;
+    engine_.data_plane_evaluated(id);
+  }
 
   const auto before = member.view;
   member.last_heard = received_at;

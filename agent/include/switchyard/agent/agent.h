@@ -26,6 +26,7 @@
 #include "switchyard/agent/agent_metrics.h"
 #include "switchyard/agent/assignment_poller.h"
 #include "switchyard/agent/cluster_view.h"
+#include "switchyard/agent/data_plane_evaluator.h"
 #include "switchyard/agent/ports.h"
 #include "switchyard/agent/reporter.h"
 #include "switchyard/agent/split_applier.h"
@@ -60,6 +61,10 @@ class Agent {
   // Any thread: runs `work` on the loop thread (tests, signal handling).
   void run_on_loop(std::function<void()> work);
 
+  // Before start(): evaluate the data-plane checks of the local services
+  // it watches through `prometheus` (docs/agent.md, "Data-plane measurements").
+  void enable_data_plane(std::unique_ptr<PrometheusApi> prometheus, DataPlaneOptions options);
+
   // Any thread, for /healthz and /readyz.
   [[nodiscard]] telemetry::Probe liveness() const;
   [[nodiscard]] telemetry::Probe readiness() const;
@@ -68,6 +73,7 @@ class Agent {
   void on_assignment(protocol::Assignment&& assignment);
   void on_applied(protocol::AppliedState applied);
   void push_report_input();
+  void on_data_plane(DataPlaneRound&& round);
   static void on_tick(uv_timer_t* timer);
   void check_watches();
 
@@ -80,6 +86,7 @@ class Agent {
   SplitApplier applier_;
   AssignmentPoller poller_;
   uv_timer_t* tick_ = nullptr;  // liveness heartbeat; owned by libuv until closed
+  std::unique_ptr<DataPlaneEvaluator> evaluator_;  // set by enable_data_plane
 
   // Loop-thread state.
   std::optional<std::int64_t> revision_;  // of the last assignment received
@@ -88,6 +95,10 @@ class Agent {
   bool stopped_ = false;
   std::uint64_t watch_failures_seen_ = 0;
   std::int64_t watch_warned_at_ms_ = 0;
+  // The last data-plane round: each measured local service's values, and
+  // the round's number (rule 1a counts rounds; docs/protocol.md).
+  std::map<protocol::ServiceKey, protocol::DataPlaneMeasurement> data_plane_;
+  std::optional<protocol::Report::DataPlaneRound> data_plane_round_;
 
   // Read by the probes on the metrics server's threads.
   std::atomic<std::int64_t> loop_tick_ms_{0};

@@ -21,6 +21,9 @@ struct AgentMetrics {
   metrics::Gauge& apply_failing;       // switchyard_agent_apply_failing (errors in the last pass)
   metrics::Gauge& watched_services;    // switchyard_agent_watched_services
   metrics::Counter& watch_errors;      // switchyard_agent_watch_errors_total
+  metrics::Counter& data_plane_evaluations;  // switchyard_agent_data_plane_evaluations_total
+  metrics::Counter& data_plane_query_errors; // switchyard_agent_data_plane_query_errors_total
+  metrics::Histogram& data_plane_seconds;    // switchyard_agent_data_plane_evaluation_seconds
 };
 
 }  // namespace switchyard::agent

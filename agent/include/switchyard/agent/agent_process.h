@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "switchyard/agent/data_plane_evaluator.h"
 #include "switchyard/agent/prometheus_client.h"
 
 namespace switchyard::agent {
@@ -21,6 +22,7 @@ struct AgentConfig {
   std::chrono::milliseconds report_interval{5000};
   std::chrono::seconds poll_wait{30};
   PrometheusConfig prometheus;  // url empty: no data-plane measurements
+  DataPlaneOptions data_plane{std::chrono::milliseconds(5000), {{}, 0.99}};
 };
 
 // Blocks until stopped by a signal. Returns the process exit code: 0 after a

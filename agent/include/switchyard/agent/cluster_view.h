@@ -35,6 +35,7 @@ class ClusterView {
   [[nodiscard]] bool synced() const;
   // The watched services of synced namespaces.
   [[nodiscard]] std::map<protocol::ServiceKey, protocol::ServiceHealth> measure() const;
+  [[nodiscard]] std::vector<WatchedWorkload> workloads() const { return measurements_.workloads(); }
   [[nodiscard]] std::set<std::string> namespaces() const;
   // Failed list/watch requests of the current namespace watches.
   [[nodiscard]] std::uint64_t failed_requests() const;

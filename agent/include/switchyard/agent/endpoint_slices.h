@@ -20,6 +20,7 @@ struct SliceEndpoint {
   std::vector<std::string> addresses;
   std::optional<bool> ready;
   std::optional<bool> terminating;
+  std::string pod;  // targetRef.name when targetRef.kind is Pod: whose proxy serves it
 };
 
 struct EndpointSlice {

@@ -32,6 +32,7 @@ namespace switchyard::agent {
 struct ReportInput {
   std::map<protocol::ServiceKey, protocol::ServiceHealth> measured;
   protocol::AppliedState applied;
+  std::optional<protocol::Report::DataPlaneRound> data_plane;  // the last evaluation round, if any
 };
 
 struct ReporterOptions {

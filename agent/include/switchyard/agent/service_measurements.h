@@ -13,9 +13,17 @@
 #include <vector>
 
 #include "switchyard/agent/endpoint_slices.h"
+#include "switchyard/agent/promql.h"
 #include "switchyard/protocol/messages.h"
 
 namespace switchyard::agent {
+
+// The Deployment a pod belongs to, from the name the ReplicaSet controller
+// gives it: "<deployment>-<pod-template-hash>-<5 characters>" ("web-5d8f7c9b6-x2k4p"
+// -> "web"). Empty for any other name (a bare pod, a StatefulSet's "db-0").
+// The name is the only owner evidence an EndpointSlice carries; Linkerd's
+// scrape labels the proxies' series with the same Deployment name.
+[[nodiscard]] std::string workload_of_pod(const std::string& pod);
 
 class ServiceMeasurements {
  public:
@@ -33,6 +41,10 @@ class ServiceMeasurements {
   // One entry per watched service. A service that does not exist reports no
   // endpoints, even if stale slices still name it.
   [[nodiscard]] std::map<protocol::ServiceKey, protocol::ServiceHealth> measure() const;
+  // The workload behind each watched local service, for the data-plane
+  // checks: the Deployment most of its endpoints' pods belong to
+  // (workload_of_pod). A service without such pods is left out.
+  [[nodiscard]] std::vector<WatchedWorkload> workloads() const;
 
  private:
   using Name = std::pair<std::string, std::string>;  // namespace, name

@@ -1,0 +1,139 @@
+"""Data-plane failover end to end (issue 15, api.md rule 1a): devclusters,
+the hub and agents as real processes, one real Prometheus per member cluster
+scraping stand-in Linkerd proxies (test/support/fake_linkerd_proxy.py) every
+second. The primary's stand-in starts failing 60% of its requests while its
+pod stays Ready: traffic fails over; the errors stop: it fails back after
+the delay; its Prometheus is killed: nothing moves and status says why.
+
+Run with: /usr/bin/python3 -m unittest -v test_data_plane (from test/e2e,
+after `make build`). Everything started is stopped when the test ends, also
+when it fails.
+"""
+
+import os
+import sys
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
+import fleet as fl  # noqa: E402
+import prometheus_harness as ph  # noqa: E402
+from test_scenarios import FleetTestCase, all_on, backing, fos, NS, GATEWAY  # noqa: E402
+
+# Small enough for a short test, the same shape as production:
+# window 5 s, one evaluation a second, 2 failing evaluations to fail,
+# 2 passing ones to pass again, then the failback delay.
+WINDOW = "5s"
+INTERVAL = "1s"
+DELAY = 5
+# Floor of the detection time: the window must fill with enough failures to
+# cross 95% (about 0.1 of the window at 60% failures), a scrape (1 s), and
+# failureThreshold evaluations (2 s); the bound allows a loaded machine.
+DETECT_WITHIN = 30
+
+
+def pod_slice(name, pod, address):
+    """The Service's EndpointSlice as the endpoints controller writes it: its
+    endpoint names the pod (targetRef), whose Deployment the agent queries."""
+    slice_ = fl.endpoint_slice(NS, name, [address])
+    slice_["endpoints"][0]["targetRef"] = {"kind": "Pod", "namespace": NS, "name": pod}
+    return slice_
+
+
+def condition(status, kind):
+    return next((c for c in status.get("conditions", []) if c["type"] == kind), {})
+
+
+class DataPlaneFailover(FleetTestCase):
+    def setUp(self):
+        # One Prometheus per member cluster, as linkerd-viz installs one.
+        self.planes = {}
+        self.web = {}
+        for member in self.members:
+            plane = ph.DataPlane()
+            self.addCleanup(plane.stop)
+            self.web[member] = plane.add_pod(NS, "web", rps=20.0)
+            plane.start_prometheus()
+            self.planes[member] = plane
+        self.fleet = fl.Fleet(members=self.members)
+        self.addCleanup(self.fleet.stop)
+        for member in self.members:
+            self.fleet.agent_args[member] = ["--prometheus-url", self.planes[member].url,
+                                             "--data-plane-interval", INTERVAL, "--data-plane-window", WINDOW]
+        self.fleet.start()
+        self.fleet.apply("mgmt", fl.namespace(NS))
+        for number, member in enumerate(self.members, start=1):
+            remote = [m for m in self.members if m != member][0]
+            self.fleet.apply(member, [fl.namespace(NS), fl.service(NS, "checkout"),
+                                      pod_slice("checkout", self.web[member].pod, f"10.{number}.0.1"),
+                                      fl.service(NS, f"checkout-{remote}"),
+                                      fl.endpoint_slice(NS, f"checkout-{remote}", [GATEWAY])])
+        health = {"successRate": {"minimum": 0.95, "window": WINDOW, "minRequestsPerSecond": 1},
+                  "failureThreshold": 2, "successThreshold": 2}
+        spec = fos("checkout", [backing(m) for m in self.members], delay=DELAY)
+        spec["spec"]["health"].update(health)
+        self.fleet.apply("mgmt", spec)
+        self.wait_split("west", all_on("checkout"))
+        self.wait_split("east", all_on("checkout-west"))
+        fl.wait_for("west's data-plane evidence to pass",
+                    lambda: self.west_evidence().get("lastEvaluation") == "Pass", timeout=30)
+
+    def west_evidence(self):
+        for entry in self.status().get("backingServices", []):
+            if entry["cluster"] == "west":
+                return entry.get("dataPlane", {})
+        return {}
+
+    def test_error_rate_fails_over_ready_pods_then_back_and_prometheus_down_moves_nothing(self):
+        # 1. 60% failures, pod still Ready.
+        started = time.monotonic()
+        self.web["west"].control(failure_ratio=0.6)
+        self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
+        detected = time.monotonic() - started
+        self.wait_split("east", all_on("checkout"), timeout=10)
+        status = self.wait_state("FailedOver")
+        west = next(b for b in status["backingServices"] if b["cluster"] == "west")
+        self.assertEqual(west["readyEndpoints"], 1, "the pod stayed Ready")
+        self.assertEqual(west["health"], "Unhealthy")
+        self.assertEqual(west["dataPlane"]["verdict"], "Failing")
+        self.assertLess(west["dataPlane"]["successRate"], 0.95)
+        self.assertEqual(west["dataPlane"]["minSuccessRate"], 0.95)
+        self.assertEqual(condition(status, "DataPlaneHealthy").get("status"), "False")
+        events = self.fleet.kubectl("mgmt", "get", "events", "-n", NS, "-o", "json")
+        self.assertIn("success rate", events)
+        print(f"\ndata-plane failover {detected:.1f} s after the first failing request", file=sys.stderr)
+
+        # 2. The errors stop: healthy after the window clears and 2 passes,
+        # traffic back after the delay on top.
+        self.web["west"].control(failure_ratio=0.0)
+        recovered_at = None
+
+        def west_passing():
+            nonlocal recovered_at
+            if self.west_evidence().get("verdict") == "Passing" and recovered_at is None:
+                recovered_at = time.monotonic()
+            return recovered_at is not None
+        fl.wait_for("west's checks to pass again", west_passing, timeout=30)
+        self.wait_split("west", all_on("checkout"), timeout=DELAY + 20)
+        self.assertGreaterEqual(time.monotonic() - recovered_at, DELAY - 1.5, "failback waited for the delay")
+        self.wait_split("east", all_on("checkout-west"), timeout=10)
+
+        # 3. West's Prometheus killed, and west failing meanwhile: the check
+        # is Unknown, status says why, and no traffic moves.
+        self.planes["west"].prometheus.kill()
+        self.web["west"].control(failure_ratio=0.6)
+        fl.wait_for("DataPlaneHealthy Unknown", lambda: condition(self.status(), "DataPlaneHealthy").get("status")
+                    == "Unknown", timeout=30)
+        message = condition(self.status(), "DataPlaneHealthy")["message"]
+        self.assertIn("west/shop/checkout", message)
+        self.assertIn("success rate query", message)
+        self.hold(10, "traffic stays on west while its Prometheus is down",
+                  lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
+        self.assertEqual(self.west_evidence().get("lastEvaluation"), "Unknown")
+        self.assertEqual(self.status().get("state"), "Primary")
+
+
+if __name__ == "__main__":
+    unittest.main()
