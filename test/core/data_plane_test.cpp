@@ -266,7 +266,7 @@ TEST_CASE("rule 1a: not enough traffic never fails a backend", "[core][dataplane
   CHECK(fleet.status().backing_services[0].data_plane->last == "NotEnoughTraffic");
 }
 
-TEST_CASE("rule 1a: a spec without checks ignores measurements; one evaluation counts once", "[core][dataplane]") {
+TEST_CASE("rule 1a: a spec without checks ignores measurements, and one evaluation counts once", "[core][dataplane]") {
   SECTION("no checks") {
     Fleet fleet({"west", "east"});
     fleet.apply(kTwoClusterSpec);

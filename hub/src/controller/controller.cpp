@@ -358,6 +358,7 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
     member.data_plane_agent = report.agent_id;
     member.data_plane_evaluation = report.data_plane->evaluation;
     engine_.data_plane_evaluated(id);
+    out_.metrics.data_plane_rounds(cluster).inc();
   }
 
   const auto before = member.view;

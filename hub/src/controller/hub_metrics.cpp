@@ -24,6 +24,12 @@ metrics::Counter& HubMetrics::reports(const std::string& cluster) {
                            {{"cluster", cluster}});
 }
 
+metrics::Counter& HubMetrics::data_plane_rounds(const std::string& cluster) {
+  return registry_.counter("switchyard_hub_data_plane_rounds_total",
+                           "Data-plane evaluation rounds of the agents counted (api.md rule 1a), by cluster.",
+                           {{"cluster", cluster}});
+}
+
 metrics::Gauge& HubMetrics::assignment_revision(const std::string& cluster) {
   return registry_.gauge("switchyard_hub_assignment_revision", "Current assignment revision, by cluster.",
                          {{"cluster", cluster}});

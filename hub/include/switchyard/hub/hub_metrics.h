@@ -25,6 +25,9 @@ class HubMetrics {
   metrics::Gauge& status_writes_pending;
 
   metrics::Counter& reports(const std::string& cluster);
+  // Data-plane evaluation rounds counted into rule 1a's thresholds: flat
+  // while a cluster's agent measures nothing (no --prometheus-url).
+  metrics::Counter& data_plane_rounds(const std::string& cluster);
   metrics::Gauge& assignment_revision(const std::string& cluster);
   // Writes to the Kubernetes API by what was written and how it ended.
   metrics::Counter& api_writes(const std::string& kind, const std::string& outcome);
