@@ -236,7 +236,8 @@ TEST_CASE("defaults fill absent and null fields, recursively", "[devcluster][obj
                           "health":{"unknownAfterSeconds":10,"minReadyEndpoints":null},"output":{}}})");
   apply_schema_defaults(*schema.root, object);
   REQUIRE_JSON_EQ(object["spec"]["health"],
-                  R"({"unknownAfterSeconds":10,"minReadyEndpoints":1,"requireMirrorReady":true,"silentFailoverSeconds":120})");
+                  R"({"unknownAfterSeconds":10,"minReadyEndpoints":1,"requireMirrorReady":true,"silentFailoverSeconds":120,
+                      "failureThreshold":2,"successThreshold":2})");
   // output.kind has no default (the consumer's MemberCluster decides), its SMI version has one.
   REQUIRE_JSON_EQ(object["spec"]["output"], R"({"apiVersion":"split.smi-spec.io/v1alpha2"})");
   // No default for an absent parent object: failback stays absent.
