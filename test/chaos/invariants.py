@@ -137,6 +137,10 @@ class Checker:
         for t_back in self.grid(t - FAILOVER_BOUND_S, t):
             if self.model.usable_set(fos_name, consumer, t_back) != now:
                 return None
+        # The injector records a flip when its write returns; a watch may
+        # show the hub's answer to it before that (by up to WRITE_SLACK_S).
+        if self.model.usable_set(fos_name, consumer, t + WRITE_SLACK_S) != now:
+            return None
         split = self.split_at(consumer, fos_name, t)
         if not split:
             return None

@@ -139,6 +139,27 @@ class InvariantTests(unittest.TestCase):
         c.check_changes_explained(50.0, END)
         self.assertEqual([], c.violations)
 
+    def test_a_backend_may_get_weight_just_before_the_injector_records_it_ready(self):
+        # The long run (seed 2026) saw south weigh search-west at 1593.80 and
+        # the injector record it ready at 1593.82, after its write returned.
+        r = Records()
+        r.truth.ready[("search", "west")].append((10.0, False))
+        r.settle(10.5, 11.0)
+        r.truth.ready[("search", "west")].append((29.85, True))
+        r.settle(30.0, 29.8)
+        c = r.checker()
+        c.check_no_weight_on_unusable(5.0, END)
+        self.assertEqual([], c.violations)
+        # Shown a second early it still counts.
+        r = Records()
+        r.truth.ready[("search", "west")].append((10.0, False))
+        r.settle(10.5, 11.0)
+        r.truth.ready[("search", "west")].append((31.0, True))
+        r.settle(31.5, 29.8)
+        c = r.checker()
+        c.check_no_weight_on_unusable(5.0, END)
+        self.assertTrue(any(v[0] == 1 and "search-west" in v[2] for v in c.violations), c.violations)
+
     def test_two_flips_between_two_samples_explain_a_blip(self):
         r = Records()
         r.truth.ready[("checkout", "west")].append((10.12, False))
