@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
   using namespace switchyard;
+  using agent::kHubRetryBackoff;
   agent::AgentConfig config;
   std::string log_format = "text";
   std::string log_level = "info";
@@ -44,6 +45,12 @@ int main(int argc, char** argv) {
                  "(e.g. 5s, 500ms)")
       ->transform(duration())
       ->default_str("5s");
+  std::int64_t hub_retry_max_ms = config.hub_retry_max.count();
+  app.add_option("--hub-retry-max", hub_retry_max_ms,
+                 "longest wait between two attempts to reach an unreachable hub (reports and polls; "
+                 "jittered, from 500ms doubling); after a leader change agents get through within it")
+      ->transform(duration())
+      ->default_str("2s");
   app.add_option("--prometheus-url", config.prometheus.url,
                  "Prometheus that scrapes this cluster's Linkerd proxies, for data-plane checks, e.g. "
                  "http://prometheus.linkerd-viz.svc.cluster.local:9090 (a path prefix is kept)");
@@ -79,6 +86,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.report_interval = std::chrono::milliseconds(report_interval_ms);
+  if (hub_retry_max_ms < kHubRetryBackoff.initial.count()) {
+    std::cerr << "--hub-retry-max must be at least " << kHubRetryBackoff.initial.count() << "ms\n";
+    return 2;
+  }
+  config.hub_retry_max = std::chrono::milliseconds(hub_retry_max_ms);
   if (data_plane_interval_ms < 100 || data_plane_window_ms < 1000) {
     std::cerr << "--data-plane-interval must be at least 100ms and --data-plane-window at least 1s\n";
     return 2;

@@ -103,6 +103,7 @@ int run_agent(const AgentConfig& config) {
   options.poller.seed = entropy();
   options.reporter.interval = config.report_interval;
   options.reporter.seed = entropy();
+  options.poller.backoff.max = options.reporter.backoff.max = config.hub_retry_max;
   options.applier.seed = entropy();
 
   auto agent = std::make_unique<Agent>(&loop, options, hub, watches, splits, metrics);

@@ -417,6 +417,34 @@ TEST_CASE("a poll waiting out its backoff goes at once when a report gets throug
   REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 2; }));
 }
 
+TEST_CASE("after a long outage the agent reaches the hub again within the hub retry cap", "[agent][runtime]") {
+  // A leader change: nobody answers for a while, then a new leader does.
+  // With the default cap (kHubRetryBackoff, 2 s) the agent gets through at
+  // most one cap after the hub is back; with the 30 s cap it had, five
+  // failures in a row meant waiting 4-8 s more (the chaos suite saw up to 9 s).
+  Running run(false);
+  run.options.poller.backoff = PollerOptions{}.backoff;
+  run.options.reporter.backoff = ReporterOptions{}.backoff;
+  run.start();
+  run.hub.publish(assignment(1, {kWeb, kWebMirror}, {}));
+  REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 1; }));
+
+  const auto polls = run.hub.poll_failures();
+  const auto reports = run.hub.report_attempts();
+  run.hub.set_reachable(false);
+  // Five failed attempts of each: past the cap's doubling (0.5, 1, 2, 2, 2 s).
+  REQUIRE(eventually([&] { return run.hub.poll_failures() >= polls + 5 && run.hub.report_attempts() >= reports + 5; },
+                     20s));
+
+  const auto accepted = run.hub.reports().size();
+  run.hub.publish(assignment(2, {kWeb, kWebMirror}, {}));
+  const auto back = std::chrono::steady_clock::now();
+  run.hub.set_reachable(true);
+  REQUIRE(eventually([&] { return run.hub.reports().size() > accepted; }, 10s));
+  // The 2 s cap, and a margin for a loaded machine.
+  CHECK(std::chrono::steady_clock::now() - back < 3s);
+}
+
 TEST_CASE("stopping the agent while a poll is parked returns promptly", "[agent][runtime]") {
   auto run = std::make_unique<Running>();
   run->hub.publish(assignment(1, {kWeb}, {}));

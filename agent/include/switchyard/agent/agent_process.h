@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "switchyard/agent/backoff.h"
 #include "switchyard/agent/data_plane_evaluator.h"
 #include "switchyard/agent/prometheus_client.h"
 
@@ -21,6 +22,9 @@ struct AgentConfig {
   std::string metrics_listen = ":9091";
   std::chrono::milliseconds report_interval{5000};
   std::chrono::seconds poll_wait{30};
+  // Longest wait between two attempts to reach an unreachable hub (reports
+  // and polls alike); kHubRetryBackoff explains the default.
+  std::chrono::milliseconds hub_retry_max = kHubRetryBackoff.max;
   PrometheusConfig prometheus;  // url empty: no data-plane measurements
   DataPlaneOptions data_plane{std::chrono::milliseconds(5000), {{}, 0.99}};
 };

@@ -22,7 +22,7 @@ namespace switchyard::agent {
 
 struct PollerOptions {
   std::chrono::seconds poll_wait{30};
-  BackoffOptions backoff;
+  BackoffOptions backoff = kHubRetryBackoff;
   std::uint64_t seed = 1;
 };
 

@@ -42,7 +42,7 @@ struct ReporterOptions {
   // first copy applied); two mean the hub's sequence for this agent is not
   // the agent's own (docs/protocol.md, "Sequencing").
   int full_after_duplicates = 2;
-  BackoffOptions backoff;
+  BackoffOptions backoff = kHubRetryBackoff;
   std::uint64_t seed = 2;
 };
 
