@@ -19,6 +19,15 @@ void Engine::Impl::schedule(RecordId id, TimeMs at) {
   wakes.emplace(at, id);
 }
 
+bool Engine::Impl::returns_without_delay(const Record& record, std::size_t group) const {
+  for (std::size_t b = 0; b < record.backings.size(); ++b) {
+    if (record.group_of[b] == group && scratch.usable[b] && clusters[record.backings[b].cluster].undrained_now) {
+      return true;
+    }
+  }
+  return false;
+}
+
 TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
   const auto& spec = record.fos.spec;
   const TimeMs unknown_ms = seconds_ms(spec.health.unknown_after_seconds);
@@ -178,7 +187,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       if (!s.group_usable[g]) {
         consumer.usable_since[g] = kNever;
       } else if (consumer.usable_since[g] == kNever) {
-        consumer.usable_since[g] = now;
+        consumer.usable_since[g] = returns_without_delay(record, g) ? now - delay_ms : now;
       }
     }
     std::optional<std::size_t> best;

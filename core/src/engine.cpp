@@ -142,10 +142,12 @@ void Engine::end_snapshot(ClusterId cluster) {
 
 std::size_t Engine::reported_services(ClusterId cluster) const { return impl_->clusters[cluster].reported_services; }
 
-void Engine::set_drain(ClusterId cluster, std::optional<Drain> drain) {
+void Engine::set_drain(ClusterId cluster, std::optional<Drain> drain, Undrain undrain) {
   auto& state = impl_->clusters[cluster];
   // Only drained or not moves traffic; who asked and why are words.
   const bool moves = state.drain.has_value() != drain.has_value();
+  state.undrained_now = state.drain && !drain && undrain == Undrain::Now;
+  if (state.undrained_now) impl_->undrained_now.push_back(cluster);
   state.drain = std::move(drain);
   if (moves) {
     for (auto record : state.records) impl_->mark_dirty(record);
@@ -429,6 +431,12 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
       record.spec_changed = false;
       out.push_back(std::move(change));
     }
+  }
+  // An undrain --now skips the delay once: in the decisions just made.
+  // Frozen, nothing was decided (rule 8), so it waits for the thaw.
+  if (!frozen_) {
+    for (const auto id : impl.undrained_now) impl.clusters[id].undrained_now = false;
+    impl.undrained_now.clear();
   }
 }
 

@@ -22,6 +22,9 @@ struct ClusterState {
   ServiceIndex service_index;       // its services by name
   std::size_t reported_services = 0;  // of them, those its agent reports now
   std::optional<Drain> drain;         // MemberCluster spec.drain (overrides.h)
+  // Undrained with Undrain::Now and not decided on yet: the groups its
+  // backends make usable skip the failback delay in the next evaluate().
+  bool undrained_now = false;
 };
 
 // What the reports say of one service. Kept apart from its names, so that
@@ -184,6 +187,9 @@ struct Engine::Impl {
   // smallest is rule 8's silence threshold (fleet_silent_after).
   std::map<TimeMs, std::size_t> unknown_thresholds;
   std::map<ObjectKey, RecordId> record_ids;
+  // Clusters undrained with Undrain::Now since the last evaluate() (their
+  // ClusterState::undrained_now is set).
+  std::vector<ClusterId> undrained_now;
   std::vector<RecordId> dirty;
   std::vector<RecordId> deciding;  // the batch evaluate() takes from `dirty` (kept for its capacity)
   // Rule 8's count of silent members is redone only when it can change.
@@ -222,6 +228,10 @@ struct Engine::Impl {
   // become unusable; returns the pinned backing that decides, if any. May
   // bring `wake` forward to the pin's expiry.
   std::optional<PinDecision> apply_overrides(Record& record, std::size_t consumer, TimeMs now, TimeMs& wake);
+  // A usable member of `group` is in a cluster just undrained with
+  // Undrain::Now (read on the scratch's usable backings of one consumer):
+  // the group's failback clock starts as if the delay had passed.
+  [[nodiscard]] bool returns_without_delay(const Record& record, std::size_t group) const;
   // Rule 4's timer: queues a wake-up unless an earlier one is queued.
   void schedule(RecordId id, TimeMs at);
   // Rule 1a: one evaluation of `cluster`'s agent, for every backing it runs.

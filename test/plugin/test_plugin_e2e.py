@@ -9,12 +9,13 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 
 import yaml
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "e2e"))
-from fleet import Fleet, KUBECTL, REPO  # noqa: E402
+from fleet import Fleet, KUBECTL, REPO, endpoint_slice, namespace, service, wait_for  # noqa: E402
 
 FS = {
     "apiVersion": "switchyard.io/v1alpha1", "kind": "FailoverService",
@@ -174,6 +175,74 @@ class PluginE2E(unittest.TestCase):
         result = subprocess.run([KUBECTL, "switchyard", "--kubeconfig", self.fleet.kubeconfig, "status", "-A"],
                                 env=env, capture_output=True, text=True, timeout=30)
         self.assertEqual(result.returncode, 0, result.stderr)
+
+
+NS = "shop"
+GATEWAY = "172.18.0.1"
+
+
+def checkout(members, delay):
+    """FailoverService shop/checkout: one backend per member, in that priority order."""
+    return {"apiVersion": "switchyard.io/v1alpha1", "kind": "FailoverService",
+            "metadata": {"name": "checkout", "namespace": NS},
+            "spec": {"backingServices": [{"cluster": m, "namespace": NS, "name": "checkout"} for m in members],
+                     "failback": {"delaySeconds": delay},
+                     "health": {"unknownAfterSeconds": 2, "silentFailoverSeconds": 3}}}
+
+
+class PluginFleetE2E(unittest.TestCase):
+    """The plugin against a whole fleet: devclusters, the hub and agents as
+    real processes, so that what the plugin writes meets the hub that reads it."""
+    members = ("west", "east", "north")
+
+    def setUp(self):
+        self.fleet = Fleet(members=self.members)
+        self.addCleanup(self.fleet.stop)
+        self.fleet.start()
+        self.fleet.apply("mgmt", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})
+        for member in self.members:
+            objects = [namespace(NS), service(NS, "checkout"),
+                       endpoint_slice(NS, "checkout", [f"10.{len(member)}.0.1", f"10.{len(member)}.0.2"])]
+            for remote in self.members:
+                if remote != member:
+                    objects += [service(NS, f"checkout-{remote}"),
+                                endpoint_slice(NS, f"checkout-{remote}", [GATEWAY])]
+            self.fleet.apply(member, objects)
+        self.env = dict(os.environ, PATH=os.environ["SWITCHYARD_BIN"] + os.pathsep + os.environ["PATH"],
+                        KUBECONFIG=self.fleet.kubeconfig)
+
+    def plugin(self, *args):
+        result = subprocess.run([KUBECTL, "switchyard", "--context", "mgmt", *args], env=self.env,
+                                capture_output=True, text=True, timeout=30)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return result
+
+    def split(self, cluster):
+        return self.fleet.traffic_split(cluster, NS, "checkout")
+
+    def wait_all_on(self, local, remote, timeout=20):
+        """Every consumer's split carries all weight on `local`'s backend (its
+        own name there, the mirror elsewhere)."""
+        def on(cluster):
+            wanted = "checkout" if cluster == local else f"checkout-{local}"
+            split = self.split(cluster)
+            return split is not None and split.get(wanted, 0) > 0 and sum(split.values()) == split[wanted]
+        wait_for(f"all traffic on {local}'s checkout ({remote})", lambda: all(on(m) for m in self.members),
+                 timeout=timeout)
+
+    def test_undrain_now_returns_traffic_without_the_failback_delay(self):
+        self.fleet.apply("mgmt", checkout(self.members, delay=120))
+        self.wait_all_on("west", "at start")
+        self.plugin("drain", "west", "--reason", "node pool upgrade")
+        self.wait_all_on("east", "drained")
+        undrained = time.monotonic()
+        out = self.plugin("undrain", "west", "--now")
+        self.assertIn("traffic returns at once", out.stdout)
+        self.assertEqual(out.stderr, "")  # no warning any more: the hub honours it
+        self.wait_all_on("west", "undrained --now", timeout=20)
+        self.assertLess(time.monotonic() - undrained, 20)  # the delay is 120 s
+        wait_for("the Undrained Event saying so", lambda: "traffic returns at once, without the failback delay" in
+                 self.fleet.kubectl("mgmt", "get", "events", "-A", "-o", "jsonpath={.items[*].message}"))
 
 
 if __name__ == "__main__":

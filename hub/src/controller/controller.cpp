@@ -231,7 +231,7 @@ void Controller::drain_changed(const MemberClusterObject& object, MemberEntry& e
   if (!object.drain_problem.empty()) log::warn("malformed spec.drain counts as a drain", {{"error", object.drain_problem}});
   if (object.drain == engine_.drain(entry.engine_id)) return;
   const bool was_drained = engine_.drain(entry.engine_id).has_value();
-  engine_.set_drain(entry.engine_id, object.drain);
+  engine_.set_drain(entry.engine_id, object.drain, object.undrain);
   entry.view.drained = object.drain ? core::describe_drain(*object.drain) : "";
   entry.status_due = true;
   const EventSubject subject{kApiVersion, "MemberCluster", "", object.name, object.uid};
@@ -240,9 +240,12 @@ void Controller::drain_changed(const MemberClusterObject& object, MemberEntry& e
                        "cluster " + object.name + " " + entry.view.drained +
                            "; its backends carry no traffic in any consumer");
   } else {
+    const bool at_once = object.undrain == core::Undrain::Now;
     out_.events.record(subject, false, "Undrained",
                        "cluster " + object.name +
-                           " undrained; traffic returns after each FailoverService's failback delay");
+                           (at_once ? " undrained with " + std::string(core::kUndrainNowAnnotation) + ": " +
+                                          core::kUndrainNowValue + "; traffic returns at once, without the failback delay"
+                                    : " undrained; traffic returns after each FailoverService's failback delay"));
   }
   log::info("drain changed", {{"cluster", object.name}, {"drain", entry.view.drained}});
 }

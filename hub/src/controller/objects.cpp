@@ -91,6 +91,7 @@ std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& o
     out.drain = core::Drain{};
     out.drain_problem = prefix + drain.message();
   }
+  out.undrain = core::undrain_of(object);
 
   if (const auto* status = member(object, "status"); status != nullptr && status->IsObject() &&
                                                       status->MemberCount() > 0) {

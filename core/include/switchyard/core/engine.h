@@ -145,8 +145,12 @@ class Engine {
   [[nodiscard]] std::size_t reported_services(ClusterId cluster) const;
 
   // --- Operator overrides (overrides.h) ------------------------------------
-  // A MemberCluster's spec.drain, or nothing when it has none.
-  void set_drain(ClusterId cluster, std::optional<Drain> drain);
+  // A MemberCluster's spec.drain, or nothing when it has none. An undrain
+  // with Undrain::Now returns the cluster's backends without the failback
+  // delay in the next evaluate() (once: a backend not usable then waits the
+  // delay as usual when it becomes usable later).
+  void set_drain(ClusterId cluster, std::optional<Drain> drain,
+                 Undrain undrain = Undrain::AfterFailbackDelay);
   [[nodiscard]] const std::optional<Drain>& drain(ClusterId cluster) const;
 
   // --- Deciding -----------------------------------------------------------

@@ -29,6 +29,21 @@ struct Drain {
   bool operator==(const Drain&) const = default;
 };
 
+// The MemberCluster annotation `switchyard.io/undrain: now` (api.md is
+// silent on it; issue 17: "an option returns it at once"): written with the
+// removal of spec.drain (kubectl switchyard undrain --now), it makes that
+// undrain return the cluster's backends without the failback delay, once.
+// A plain undrain clears it, so it cannot skip the delay of a later one.
+inline constexpr const char* kUndrainNowAnnotation = "switchyard.io/undrain";
+inline constexpr const char* kUndrainNowValue = "now";
+
+// How an undrain returns traffic (Engine::set_drain).
+enum class Undrain { AfterFailbackDelay, Now };
+
+// Undrain::Now when the MemberCluster object carries the annotation above
+// with the value "now"; anything else (absent, another value) waits.
+[[nodiscard]] Undrain undrain_of(const rapidjson::Value& member_cluster);
+
 // Reads spec.mode and spec.pin of a FailoverService into `spec` (whose
 // backing services are already read: the pin is resolved to one of them).
 void read_overrides(json::FieldReader& spec_fields, FailoverSpec& spec, std::vector<FieldError>& errors);

@@ -72,6 +72,9 @@ struct MemberClusterObject {
   // to drain, and undraining by mistake would move traffic back.
   std::optional<core::Drain> drain;
   std::string drain_problem;
+  // The annotation switchyard.io/undrain: now (core/overrides.h): when this
+  // version removes spec.drain, traffic returns without the failback delay.
+  core::Undrain undrain = core::Undrain::AfterFailbackDelay;
 };
 
 [[nodiscard]] std::optional<MemberClusterObject> read_member_cluster(const rapidjson::Value& object);

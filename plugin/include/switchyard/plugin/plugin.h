@@ -10,13 +10,14 @@
 
 #include <rapidjson/document.h>
 
+#include "switchyard/core/overrides.h"
+
 namespace switchyard::plugin {
 
-// The annotation that asks the hub to skip the failback delay on undrain
-// (api.md: "the delay applies when undrained"; --now overrides it). One
-// constant so the hub (branch overrides) and the plugin agree on one name.
-inline constexpr const char* kUndrainNowAnnotation = "switchyard.io/undrain";
-inline constexpr const char* kUndrainNowValue = "now";
+// The annotation that asks the hub to skip the failback delay on undrain:
+// core's constant, so the hub (which reads it) and the plugin agree on one name.
+using core::kUndrainNowAnnotation;
+using core::kUndrainNowValue;
 
 // A value or a one-line error naming the object and field.
 template <class T>
