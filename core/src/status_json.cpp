@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -75,6 +77,29 @@ std::optional<FosState> state_of(const std::string& text) {
     if (text == to_string(state)) return state;
   }
   return std::nullopt;
+}
+
+std::optional<double> number_of(const rapidjson::Value& object, const char* key) {
+  const auto* value = member(object, key);
+  if (value == nullptr || !value->IsNumber()) return std::nullopt;
+  return value->GetDouble();
+}
+
+// What write_data_plane wrote, read back (what-if and explain read it).
+std::optional<DataPlaneEvidence> data_plane_of(const rapidjson::Value& backing) {
+  const auto* shown = member(backing, "dataPlane");
+  if (shown == nullptr || !shown->IsObject()) return std::nullopt;
+  DataPlaneEvidence evidence;
+  evidence.verdict = string_of(*shown, "verdict");
+  evidence.last = string_of(*shown, "lastEvaluation");
+  evidence.consecutive = static_cast<std::uint32_t>(std::max<std::int64_t>(0, int_of(*shown, "consecutive").value_or(0)));
+  evidence.success_rate = number_of(*shown, "successRate");
+  evidence.min_success_rate = number_of(*shown, "minSuccessRate");
+  evidence.request_rate = number_of(*shown, "requestRate");
+  evidence.latency_ms = number_of(*shown, "latencyMs");
+  evidence.max_latency_ms = number_of(*shown, "maxLatencyMs");
+  evidence.message = string_of(*shown, "message");
+  return evidence;
 }
 
 template <class F>
@@ -237,7 +262,7 @@ std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
                                        string_of(entry, "name"),
                                        health_of(string_of(entry, "health")).value_or(Health::Unknown),
                                        static_cast<std::uint32_t>(int_of(entry, "readyEndpoints").value_or(0)),
-                                       time_of(entry, "lastTransitionTime").value_or(0), std::nullopt});
+                                       time_of(entry, "lastTransitionTime").value_or(0), data_plane_of(entry)});
   });
   for_each_object(value, "consumers", [&](const rapidjson::Value& entry) {
     ConsumerStatus consumer;

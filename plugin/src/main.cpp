@@ -11,6 +11,7 @@
 #include "switchyard/kube/client.h"
 #include "switchyard/kube/config.h"
 #include "switchyard/plugin/plugin.h"
+#include "switchyard/plugin/what_if_view.h"
 
 namespace kube = switchyard::kube;
 namespace plugin = switchyard::plugin;
@@ -87,6 +88,14 @@ int main(int argc, char** argv) {
   import_cmd->add_flag("--from-linkerd-failover", from_linkerd_failover, "read linkerd-failover TrafficSplits")->required();
   import_cmd->add_option("--context", import_contexts, "the member clusters' contexts (repeat)")->required();
 
+  auto* what_if_cmd = app.add_subcommand("what-if", "the weights each consumer would get if a cluster or backend failed (writes nothing)");
+  std::string what_if_name, fail_arg;
+  bool what_if_all = false;
+  what_if_cmd->add_option("NAME", what_if_name, "a FailoverService");
+  what_if_cmd->add_flag("--all", what_if_all, "every FailoverService in the namespace (-A: everywhere)");
+  what_if_cmd->add_option("--fail", fail_arg, "CLUSTER or CLUSTER/NAMESPACE/NAME")->required();
+  what_if_cmd->add_option("-o,--output", output, "json|yaml (machine-readable)")->check(CLI::IsMember({"json", "yaml"}));
+
   CLI11_PARSE(app, argc, argv);
 
   if (import_cmd->parsed()) {
@@ -152,6 +161,44 @@ int main(int argc, char** argv) {
     }
     for (const auto& s : services)
       std::cout << plugin::status_tree(s->json(), clusters, std::chrono::system_clock::now());
+    return 0;
+  }
+
+  if (what_if_cmd->parsed()) {
+    if (what_if_name.empty() == !what_if_all) return fail("what-if: give a FailoverService NAME or --all");
+    auto failure = switchyard::core::parse_failure(fail_arg);
+    if (!failure.ok()) return fail(failure.message());
+    // Every FailoverService and MemberCluster, whatever is asked about: the
+    // hub decides on all of them (rule 8's threshold is the fleet's).
+    auto mcs = client.list_all(kube::kMemberClusters, "");
+    if (!mcs) return fail(describe(mcs.error(), "MemberCluster", "", "list"));
+    auto all = client.list_all(kube::kFailoverServices, "");
+    if (!all) return fail(describe(all.error(), "FailoverService", "", "list"));
+    rapidjson::Document clusters(rapidjson::kArrayType), services(rapidjson::kArrayType);
+    for (const auto& mc : mcs.value().items)
+      clusters.PushBack(rapidjson::Value(mc->json(), clusters.GetAllocator()), clusters.GetAllocator());
+    for (const auto& fos : all.value().items)
+      services.PushBack(rapidjson::Value(fos->json(), services.GetAllocator()), services.GetAllocator());
+    auto live = plugin::live_state_from(services, clusters);
+    if (auto problem = plugin::check_failure(live.state, *failure.value); !problem.empty()) return fail(problem);
+    for (const auto& unreadable : live.unreadable) std::cerr << "warning: not decided: " << unreadable << "\n";
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+    auto predictions = switchyard::core::what_if(live.state, *failure.value, now);
+    std::erase_if(predictions, [&](const switchyard::core::ServicePrediction& p) {
+      if (!what_if_name.empty()) return p.key.namespace_name != ns || p.key.name != what_if_name;
+      return !all_namespaces && p.key.namespace_name != ns;
+    });
+    if (!what_if_name.empty() && predictions.empty())
+      return fail("FailoverService " + ns + "/" + what_if_name + " not found");
+    if (output.empty()) {
+      std::cout << plugin::what_if_text(*failure.value, predictions);
+    } else {
+      const auto json = plugin::what_if_json(*failure.value, predictions);
+      rapidjson::Document doc;
+      doc.Parse(json.c_str());
+      std::cout << (output == "json" ? json : plugin::json_to_yaml(doc));
+    }
     return 0;
   }
 

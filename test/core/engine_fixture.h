@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <rapidjson/document.h>
+
 #include "switchyard/core/engine.h"
 #include "switchyard/core/parse.h"
 
@@ -27,6 +29,17 @@ inline FailoverService parse_ok(const std::string& json) {
   INFO(parsed.message());
   REQUIRE(parsed.ok());
   return *parsed.value;
+}
+
+// The status as the API server hands it back (to a restarted hub, to the
+// plugin): through its JSON form.
+inline FosStatus round_trip(const FosStatus& status) {
+  rapidjson::Document document;
+  document.Parse(status_to_json(status).c_str());
+  REQUIRE_FALSE(document.HasParseError());
+  auto restored = status_from_json(document);
+  REQUIRE(restored);
+  return *restored;
 }
 
 class Fleet {

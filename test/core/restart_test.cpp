@@ -11,20 +11,6 @@ using namespace switchyard::core::testing;
 using R = ServiceRole;
 using S = std::vector<std::string>;
 
-namespace {
-
-// The status as the API server would hand it back after a restart.
-FosStatus round_trip(const FosStatus& status) {
-  rapidjson::Document document;
-  document.Parse(status_to_json(status).c_str());
-  REQUIRE_FALSE(document.HasParseError());
-  auto restored = status_from_json(document);
-  REQUIRE(restored);
-  return *restored;
-}
-
-}  // namespace
-
 TEST_CASE("status survives its JSON form", "[core]") {
   Fleet fleet({"west", "east"});
   fleet.apply(kTwoClusterSpec);
@@ -115,4 +101,15 @@ TEST_CASE("a resumed decision survives a recompile before the agents report", "[
     CHECK(after.split("west") == S{"web-svc=0", "web-svc-east=1"});
     CHECK(after.event_reasons().empty());
   }
+}
+
+TEST_CASE("a backend's data-plane evidence survives status's JSON form", "[core]") {
+  FosStatus status;
+  BackendStatus backend{"west", "emojivoto", "web-svc", Health::Unhealthy, 2, kStart, std::nullopt};
+  backend.data_plane = DataPlaneEvidence{"Failing", "Fail", 2, 0.41, 0.95, 12.5, std::nullopt, std::nullopt,
+                                         "success rate 41% < 95% over 30s at 12.5 rps"};
+  status.backing_services.push_back(backend);
+  const auto again = round_trip(status);
+  REQUIRE(again.backing_services.size() == 1);
+  CHECK(again.backing_services[0].data_plane == backend.data_plane);
 }

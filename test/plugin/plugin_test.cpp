@@ -1,18 +1,14 @@
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 
+#include "json_fixture.h"
+
 #include "switchyard/plugin/plugin.h"
 
 using namespace switchyard::plugin;
+using switchyard::plugin::testing::json;
 
 namespace {
-rapidjson::Document json(const char* text) {
-  rapidjson::Document d;
-  d.Parse(text);
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
 const char* kFs = R"({"metadata":{"name":"web","namespace":"emojivoto"},
  "spec":{"backingServices":[
    {"cluster":"west","namespace":"emojivoto","name":"web-svc"},

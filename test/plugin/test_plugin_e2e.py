@@ -7,6 +7,7 @@ what the plugin writes and reads, not the hub's reaction."""
 import copy
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -243,6 +244,43 @@ class PluginFleetE2E(unittest.TestCase):
         self.assertLess(time.monotonic() - undrained, 20)  # the delay is 120 s
         wait_for("the Undrained Event saying so", lambda: "traffic returns at once, without the failback delay" in
                  self.fleet.kubectl("mgmt", "get", "events", "-A", "-o", "jsonpath={.items[*].message}"))
+
+    def test_what_if_fail_west_predicts_the_real_failover(self):
+        self.fleet.apply("mgmt", checkout(self.members, delay=30))
+        self.wait_all_on("west", "at start")
+        wait_for("every MemberCluster connected", lambda: all(
+            self.fleet.get_json("mgmt", "mc", m).get("status", {}).get("connected") for m in self.members))
+        before = self.fleet.get_json("mgmt", "fos", "checkout", "-n", NS)
+        text = self.plugin("what-if", "checkout", "-n", NS, "--fail", "west").stdout
+        self.assertIn("FailoverService shop/checkout: Primary -> FailedOver\n", text)
+        self.assertIn("  consumer west: silent, keeps its route (rule 1b)\n", text)
+        self.assertIn("    east/shop/checkout  weight 0 -> 1\n", text)
+        predicted = json.loads(self.plugin("what-if", "--all", "-n", NS, "--fail", "west", "-o", "json").stdout)
+        as_yaml = yaml.safe_load(self.plugin("what-if", "--all", "-n", NS, "--fail", "west", "-o", "yaml").stdout)
+        self.assertEqual(as_yaml, predicted)
+        # It wrote nothing: the spec is as it was.
+        self.assertEqual(self.fleet.get_json("mgmt", "fos", "checkout", "-n", NS)["spec"], before["spec"])
+        [service] = predicted["failoverServices"]
+        expected = {}
+        for consumer in service["consumers"]:
+            names = {}
+            for w in consumer["after"]:
+                cluster, _, name = w["backend"].split("/")
+                names[name if cluster == consumer["cluster"] else f"{name}-{cluster}"] = w["weight"]
+            expected[consumer["cluster"]] = names
+        self.assertEqual(expected["east"], {"checkout-west": 0, "checkout": 1, "checkout-north": 0})
+        self.assertEqual(expected["west"], {"checkout": 1, "checkout-east": 0, "checkout-north": 0})
+
+        # Now west really fails: its agent stops (silent past silentFailoverSeconds, 3 s) and its
+        # backend loses its endpoints (which nobody can report).
+        agent = self.fleet.agents["west"]
+        os.killpg(agent.popen.pid, signal.SIGSTOP)
+        self.addCleanup(lambda: agent.running() and os.killpg(agent.popen.pid, signal.SIGCONT))
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"], ready=False))
+        wait_for("east and north to move", lambda: self.split("east") == expected["east"] and
+                 self.split("north") == expected["north"], timeout=20)
+        time.sleep(1)
+        self.assertEqual({m: self.split(m) for m in self.members}, expected)
 
 
 if __name__ == "__main__":
