@@ -11,6 +11,7 @@
 #include "switchyard/kube/client.h"
 #include "switchyard/kube/config.h"
 #include "switchyard/plugin/plugin.h"
+#include "switchyard/plugin/explain_view.h"
 #include "switchyard/plugin/what_if_view.h"
 
 namespace kube = switchyard::kube;
@@ -41,6 +42,25 @@ std::string pretty(const rapidjson::Value& v) {
   w.SetIndent(' ', 2);
   v.Accept(w);
   return buffer.GetString();
+}
+
+// The listed objects as one JSON array (what the pure library reads).
+rapidjson::Document as_array(const std::vector<kube::ObjectPtr>& items) {
+  rapidjson::Document array(rapidjson::kArrayType);
+  for (const auto& item : items) array.PushBack(rapidjson::Value(item->json(), array.GetAllocator()), array.GetAllocator());
+  return array;
+}
+
+switchyard::core::TimeMs now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// -o json prints `json` as it is; -o yaml the same document as YAML.
+void print_machine(const std::string& json, const std::string& output) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  std::cout << (output == "json" ? json : plugin::json_to_yaml(doc));
 }
 
 }  // namespace
@@ -95,6 +115,11 @@ int main(int argc, char** argv) {
   what_if_cmd->add_flag("--all", what_if_all, "every FailoverService in the namespace (-A: everywhere)");
   what_if_cmd->add_option("--fail", fail_arg, "CLUSTER or CLUSTER/NAMESPACE/NAME")->required();
   what_if_cmd->add_option("-o,--output", output, "json|yaml (machine-readable)")->check(CLI::IsMember({"json", "yaml"}));
+
+  auto* explain_cmd = app.add_subcommand("explain", "why traffic is where it is, rule by rule");
+  std::string explain_name;
+  explain_cmd->add_option("NAME", explain_name, "a FailoverService")->required();
+  explain_cmd->add_option("-o,--output", output, "json|yaml (machine-readable)")->check(CLI::IsMember({"json", "yaml"}));
 
   CLI11_PARSE(app, argc, argv);
 
@@ -174,17 +199,10 @@ int main(int argc, char** argv) {
     if (!mcs) return fail(describe(mcs.error(), "MemberCluster", "", "list"));
     auto all = client.list_all(kube::kFailoverServices, "");
     if (!all) return fail(describe(all.error(), "FailoverService", "", "list"));
-    rapidjson::Document clusters(rapidjson::kArrayType), services(rapidjson::kArrayType);
-    for (const auto& mc : mcs.value().items)
-      clusters.PushBack(rapidjson::Value(mc->json(), clusters.GetAllocator()), clusters.GetAllocator());
-    for (const auto& fos : all.value().items)
-      services.PushBack(rapidjson::Value(fos->json(), services.GetAllocator()), services.GetAllocator());
-    auto live = plugin::live_state_from(services, clusters);
+    auto live = plugin::live_state_from(as_array(all.value().items), as_array(mcs.value().items));
     if (auto problem = plugin::check_failure(live.state, *failure.value); !problem.empty()) return fail(problem);
     for (const auto& unreadable : live.unreadable) std::cerr << "warning: not decided: " << unreadable << "\n";
-    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch()).count();
-    auto predictions = switchyard::core::what_if(live.state, *failure.value, now);
+    auto predictions = switchyard::core::what_if(live.state, *failure.value, now_ms());
     std::erase_if(predictions, [&](const switchyard::core::ServicePrediction& p) {
       if (!what_if_name.empty()) return p.key.namespace_name != ns || p.key.name != what_if_name;
       return !all_namespaces && p.key.namespace_name != ns;
@@ -194,10 +212,24 @@ int main(int argc, char** argv) {
     if (output.empty()) {
       std::cout << plugin::what_if_text(*failure.value, predictions);
     } else {
-      const auto json = plugin::what_if_json(*failure.value, predictions);
-      rapidjson::Document doc;
-      doc.Parse(json.c_str());
-      std::cout << (output == "json" ? json : plugin::json_to_yaml(doc));
+      print_machine(plugin::what_if_json(*failure.value, predictions), output);
+    }
+    return 0;
+  }
+
+  if (explain_cmd->parsed()) {
+    auto got = client.get(kube::kFailoverServices, ns, explain_name);
+    if (!got) return fail(describe(got.error(), "FailoverService", ns + "/" + explain_name, "get"));
+    auto mcs = client.list_all(kube::kMemberClusters, "");
+    if (!mcs) return fail(describe(mcs.error(), "MemberCluster", "", "list"));
+    auto live = plugin::live_state_from(as_array({got.value()}), as_array(mcs.value().items));
+    if (live.state.services.empty()) return fail(live.unreadable.front());
+    const auto& service = live.state.services.front();
+    const auto lines = switchyard::core::explain(service, live.state.clusters, now_ms());
+    if (output.empty()) {
+      std::cout << plugin::explain_text(service.fos.key, lines);
+    } else {
+      print_machine(plugin::explain_json(service.fos.key, lines), output);
     }
     return 0;
   }

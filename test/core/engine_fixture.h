@@ -125,4 +125,23 @@ inline void all_healthy(Fleet& fleet) {
   fleet.report("east", {{"web-svc", 2}, {"web-svc-west", 1, ServiceRole::Mirror}});
 }
 
+// kTwoClusterSpec with a success-rate check (rule 1a): minimum 95%,
+// failureThreshold 2, successThreshold 3.
+inline const std::string kTwoClusterCheckedSpec =
+    R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+    R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},)"
+    R"("health":{"successRate":{"minimum":0.95,"window":"30s"},"failureThreshold":2,"successThreshold":3}})";
+
+// `cluster`'s agent reports `evaluations` evaluations of its web-svc at a
+// 40% success rate (12 rps).
+inline void fail_data_plane(Fleet& fleet, const std::string& cluster, int evaluations) {
+  const auto id = fleet.engine.cluster_id(cluster);
+  for (int i = 0; i < evaluations; ++i) {
+    fleet.engine.observe_data_plane(fleet.engine.service_id(id, "emojivoto", "web-svc", ServiceRole::Local),
+                                    DataPlaneSample{12.0, 0.4, std::nullopt, ""});
+    fleet.engine.data_plane_evaluated(id);
+    fleet.evaluate();
+  }
+}
+
 }  // namespace switchyard::core::testing

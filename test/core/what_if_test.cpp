@@ -145,20 +145,11 @@ TEST_CASE("what-if: with nothing usable left the weights are kept (NoHealthyBack
 }
 
 TEST_CASE("what-if: a Failing data-plane verdict in status still counts", "[core][whatif]") {
-  const std::string spec =
-      R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
-      R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},)"
-      R"("health":{"successRate":{"minimum":0.95,"window":"30s"},"failureThreshold":2,"successThreshold":3}})";
+  const auto& spec = kTwoClusterCheckedSpec;
   Fleet fleet({"west", "east"});
   fleet.apply(spec);
   all_healthy(fleet);
-  const auto west = fleet.engine.cluster_id("west");
-  for (int i = 0; i < 2; ++i) {
-    fleet.engine.observe_data_plane(fleet.engine.service_id(west, "emojivoto", "web-svc", R::Local),
-                                    DataPlaneSample{12.0, 0.4, std::nullopt, ""});
-    fleet.engine.data_plane_evaluated(west);
-    fleet.evaluate();
-  }
+  fail_data_plane(fleet, "west", 2);
   REQUIRE(fleet.split("west") == S{"web-svc=0", "web-svc-east=1"});
   const auto live = live_of(fleet, spec, {"west", "east"});
   REQUIRE(live.services[0].status->backing_services[0].ready_endpoints == 2);

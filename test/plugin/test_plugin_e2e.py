@@ -282,6 +282,28 @@ class PluginFleetE2E(unittest.TestCase):
         time.sleep(1)
         self.assertEqual({m: self.split(m) for m in self.members}, expected)
 
+    def test_explain_a_failover_and_the_failback_timer(self):
+        self.fleet.apply("mgmt", checkout(self.members, delay=60))
+        self.wait_all_on("west", "at start")
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"], ready=False))
+        self.wait_all_on("east", "west down")
+        wait_for("status FailedOver", lambda: self.fleet.fos_status(NS, "checkout").get("state") == "FailedOver")
+        out = self.plugin("explain", "checkout", "-n", NS).stdout
+        self.assertTrue(out.startswith("FailoverService shop/checkout\n  state               FailedOver"), out)
+        self.assertIn("  rule 1 health       west/shop/checkout: Unhealthy, 0 ready endpoints < minReadyEndpoints 1",
+                      out)
+        self.assertIn("  rule 4 failback     in north: priority group 0 has no usable member\n", out)
+        self.assertIn("  rule 5 weights      in north: east/shop/checkout weight 1\n", out)
+        machine = json.loads(self.plugin("explain", "checkout", "-n", NS, "-o", "json").stdout)
+        self.assertEqual(machine["lines"][0]["rule"], "state")
+
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"], ready=True))
+        wait_for("west Healthy in status", lambda: self.fleet.fos_status(NS, "checkout")["backingServices"][0]
+                 .get("health") == "Healthy")
+        out = self.plugin("explain", "checkout", "-n", NS).stdout
+        self.assertRegex(out, r"rule 4 failback     in east: priority group 0 is healthy again; traffic returns after "
+                              r"failback.delaySeconds 60: about (5\d|60)s left")
+
 
 if __name__ == "__main__":
     unittest.main()
