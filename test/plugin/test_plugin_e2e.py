@@ -171,6 +171,18 @@ class PluginE2E(unittest.TestCase):
         self.assertIn("forbidden: cannot patch MemberCluster locked", forbidden.stderr)
         self.assertEqual(len(forbidden.stderr.strip().splitlines()), 1)
         self.assertNotIn("drain", self.get("mc", "locked")["spec"])
+        unknown = self.plugin("what-if", "web", "-n", "emojivoto", "--fail", "eest", check=False)
+        self.assertEqual((unknown.returncode, unknown.stderr.strip()), (1, 'error: --fail: no MemberCluster "eest"'))
+        self.assertIn("--fail: must be CLUSTER or CLUSTER/NAMESPACE/NAME",
+                      self.plugin("what-if", "--all", "--fail", "west/x", check=False).stderr)
+        self.assertIn("give a FailoverService NAME or --all",
+                      self.plugin("what-if", "--fail", "west", check=False).stderr)
+        self.assertIn("FailoverService emojivoto/nope not found",
+                      self.plugin("what-if", "nope", "-n", "emojivoto", "--fail", "west", check=False).stderr)
+        self.assertEqual(self.plugin("explain", "nope", "-n", "emojivoto", check=False).stderr.strip(),
+                         "error: FailoverService emojivoto/nope not found")
+        self.assertIn("the switchyard CRDs are not installed",
+                      self.plugin("what-if", "--all", "--fail", "west", context="bare", check=False).stderr)
         # --kubeconfig wins over $KUBECONFIG
         env = dict(self.env, KUBECONFIG="/nonexistent")
         result = subprocess.run([KUBECTL, "switchyard", "--kubeconfig", self.fleet.kubeconfig, "status", "-A"],
