@@ -67,13 +67,13 @@ int main(int argc, char** argv) {
       ->transform(duration())
       ->default_str("5s");
   app.add_option("--data-plane-window", data_plane_window_ms,
-                 "rate() window of the data-plane queries; set it to the FailoverServices' health windows")
+                 "rate() window of the data-plane queries for services the hub sends no checks for (an older hub)")
       ->transform(duration())
       ->default_str("30s");
   app.add_option("--latency-quantile", config.data_plane.queries.latency_quantile,
-                 "latency quantile measured for spec.health.latency (0.5, 0.9, 0.95 or 0.99)")
+                 "latency quantile measured for services the hub sends no checks for (0.5, 0.9, 0.95 or 0.99)")
       ->check(CLI::IsMember({0.5, 0.9, 0.95, 0.99}))
-      ->default_str("0.99");
+      ->default_str("none");
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "minimum log level")
       ->check(CLI::IsMember({"debug", "info", "warn", "error"}))

@@ -120,7 +120,7 @@ void Agent::on_assignment(protocol::Assignment&& assignment) {
   // A delta carries the watch list only when it changed.
   if (assignment.watch_changed) {
     metrics_.watched_services.set(static_cast<double>(assignment.watch.size()));
-    view_.set_watch(assignment.watch);
+    view_.set_watch(assignment.watch, assignment.checks);
   }
   applier_.submit({assignment.revision, assignment.full, std::move(assignment.traffic_splits),
                    std::move(assignment.removed_traffic_splits)});

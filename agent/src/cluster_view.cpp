@@ -56,8 +56,9 @@ ClusterView::ClusterView(WatchBackend& backend, std::function<void()> on_change)
 
 ClusterView::~ClusterView() { clear(); }
 
-void ClusterView::set_watch(const std::vector<protocol::ServiceKey>& watch) {
-  measurements_.set_watch(watch);
+void ClusterView::set_watch(const std::vector<protocol::ServiceKey>& watch,
+                            const std::map<protocol::ServiceKey, protocol::DataPlaneChecks>& checks) {
+  measurements_.set_watch(watch, checks);
   std::set<std::string> wanted;
   for (const auto& key : watch) wanted.insert(key.namespace_name);
   for (auto it = namespaces_.begin(); it != namespaces_.end();) {

@@ -40,60 +40,114 @@ std::map<Key, Rates> rates_by_workload(const PromVector& vector, const std::stri
 
 std::string error_text(const PromError& error, const char* which) { return std::string(which) + ": " + error.message; }
 
+std::map<Key, double> latencies_by_workload(const PromVector& vector, const std::string& workload_label) {
+  std::map<Key, double> latencies;
+  for (const auto& sample : vector.samples) {
+    latencies[{label(sample, "namespace"), label(sample, workload_label)}] = sample.value;
+  }
+  return latencies;
+}
+
+// Request and success rate of `m` from the rates query's answer (`rates`
+// decoded from it when it is a vector).
+void fill_rates(DataPlaneMeasurement& m, const PromQueryResult& answer, const std::map<Key, Rates>& rates,
+                const std::string& workload_label) {
+  const auto& w = m.watched;
+  if (const auto* error = std::get_if<PromError>(&answer)) {
+    m.success_rate.error = error_text(*error, "success rate query");
+  } else if (const auto found = rates.find({w.namespace_, w.workload}); found == rates.end()) {
+    m.success_rate.error = "no response_total series for " + workload_label + " " + w.namespace_ + "/" + w.workload;
+  } else if (!found->second.error.empty()) {
+    m.success_rate.error = found->second.error;
+  } else {
+    const double total = found->second.success + found->second.failure;
+    m.request_rate = total;
+    if (total > 0) m.success_rate.value = found->second.success / total;
+  }
+}
+
+// Latency of `m` (after fill_rates: no traffic makes NaN expected).
+// `answer` null: the query was not run.
+void fill_latency(DataPlaneMeasurement& m, const PromQueryResult* answer, const std::map<Key, double>& latencies,
+                  const std::string& workload_label) {
+  const auto& w = m.watched;
+  if (answer == nullptr) {
+    m.latency_ms.error = "latency query not run";
+  } else if (const auto* error = std::get_if<PromError>(answer)) {
+    m.latency_ms.error = error_text(*error, "latency query");
+  } else if (const auto found = latencies.find({w.namespace_, w.workload}); found == latencies.end()) {
+    m.latency_ms.error = "no response_latency_ms series for " + workload_label + " " + w.namespace_ + "/" + w.workload;
+  } else if (std::isnan(found->second)) {
+    // histogram_quantile of no requests is NaN: with no traffic that is
+    // "not enough traffic", otherwise the histogram is broken.
+    if (!m.request_rate || *m.request_rate > 0) m.latency_ms.error = "latency quantile is NaN";
+  } else {
+    // Past the last finite bucket Prometheus answers that bucket's bound
+    // (50000 ms for Linkerd), a real number; +Inf only for a quantile > 1.
+    m.latency_ms.value = found->second;
+  }
+}
+
+std::map<Key, Rates> rates_of(const PromQueryResult& answer, const std::string& workload_label) {
+  const auto* vector = std::get_if<PromVector>(&answer);
+  return vector ? rates_by_workload(*vector, workload_label) : std::map<Key, Rates>{};
+}
+
+std::map<Key, double> latencies_of(const PromQueryResult& answer, const std::string& workload_label) {
+  const auto* vector = std::get_if<PromVector>(&answer);
+  return vector ? latencies_by_workload(*vector, workload_label) : std::map<Key, double>{};
+}
+
 }  // namespace
+
+ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults) {
+  if (!watched.checks) return {defaults.options.window, defaults.latency_quantile, defaults.options.window};
+  const auto& checks = *watched.checks;
+  return {std::chrono::milliseconds(checks.window_ms), checks.latency_quantile,
+          std::chrono::milliseconds(checks.latency_window_ms)};
+}
+
+std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched, const DataPlaneQueries& defaults) {
+  std::map<std::chrono::milliseconds, std::vector<std::size_t>> by_window;
+  std::map<std::pair<double, std::chrono::milliseconds>, std::vector<std::size_t>> by_quantile;
+  for (std::size_t i = 0; i < watched.size(); ++i) {
+    const auto checks = resolve_checks(watched[i], defaults);
+    by_window[checks.window].push_back(i);
+    if (checks.latency_quantile) by_quantile[{*checks.latency_quantile, checks.latency_window}].push_back(i);
+  }
+  const auto members_of = [&watched](const std::vector<std::size_t>& indexes) {
+    std::vector<WatchedWorkload> members;
+    for (const auto i : indexes) members.push_back(watched[i]);
+    return members;
+  };
+  // Rates first: a latency's NaN is read against the request rate.
+  std::vector<PlannedQuery> planned;
+  for (auto& [window, indexes] : by_window) {
+    auto options = defaults.options;
+    options.window = window;
+    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes});
+  }
+  for (auto& [key, indexes] : by_quantile) {
+    auto options = defaults.options;
+    options.window = key.second;
+    planned.push_back({PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes});
+  }
+  return planned;
+}
 
 std::vector<DataPlaneMeasurement> measurements_from(const std::vector<WatchedWorkload>& watched,
                                                     const DataPlaneQueries& queries, const PromQueryResult& success,
                                                     const PromQueryResult* latency,
                                                     std::chrono::system_clock::time_point evaluated_at) {
   const auto& workload_label = queries.options.workload_label;
-  const auto* success_vector = std::get_if<PromVector>(&success);
-  const auto rates = success_vector ? rates_by_workload(*success_vector, workload_label) : std::map<Key, Rates>{};
-
-  std::map<Key, double> latencies;
-  const PromVector* latency_vector = nullptr;
-  if (queries.latency_quantile && latency != nullptr) {
-    latency_vector = std::get_if<PromVector>(latency);
-    if (latency_vector) {
-      for (const auto& sample : latency_vector->samples) {
-        latencies[{label(sample, "namespace"), label(sample, workload_label)}] = sample.value;
-      }
-    }
-  }
-
+  const auto rates = rates_of(success, workload_label);
+  const auto latencies = latency ? latencies_of(*latency, workload_label) : std::map<Key, double>{};
   std::vector<DataPlaneMeasurement> out;
   out.reserve(watched.size());
   for (const auto& w : watched) {
     DataPlaneMeasurement m{w, std::nullopt, {}, {}, evaluated_at};
-    const Key key{w.namespace_, w.workload};
-    if (!success_vector) {
-      m.success_rate.error = error_text(std::get<PromError>(success), "success rate query");
-    } else if (const auto found = rates.find(key); found == rates.end()) {
-      m.success_rate.error = "no response_total series for " + workload_label + " " + w.namespace_ + "/" + w.workload;
-    } else if (!found->second.error.empty()) {
-      m.success_rate.error = found->second.error;
-    } else {
-      const double total = found->second.success + found->second.failure;
-      m.request_rate = total;
-      if (total > 0) m.success_rate.value = found->second.success / total;
-    }
-
-    if (!queries.latency_quantile) {
-      // no latency check asked: neither a value nor an error
-    } else if (latency == nullptr || latency_vector == nullptr) {
-      m.latency_ms.error = latency == nullptr ? "latency query not run"
-                                              : error_text(std::get<PromError>(*latency), "latency query");
-    } else if (const auto found = latencies.find(key); found == latencies.end()) {
-      m.latency_ms.error = "no response_latency_ms series for " + workload_label + " " + w.namespace_ + "/" + w.workload;
-    } else if (std::isnan(found->second)) {
-      // histogram_quantile of no requests is NaN: with no traffic that is
-      // "not enough traffic", otherwise the histogram is broken.
-      if (!m.request_rate || *m.request_rate > 0) m.latency_ms.error = "latency quantile is NaN";
-    } else {
-      // Past the last finite bucket Prometheus answers that bucket's bound
-      // (50000 ms for Linkerd), a real number; +Inf only for a quantile > 1.
-      m.latency_ms.value = found->second;
-    }
+    fill_rates(m, success, rates, workload_label);
+    if (queries.latency_quantile) fill_latency(m, latency, latencies, workload_label);
     out.push_back(std::move(m));
   }
   return out;
@@ -103,13 +157,21 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
                                                       const std::vector<WatchedWorkload>& watched,
                                                       const DataPlaneQueries& queries,
                                                       std::chrono::system_clock::time_point now) {
-  if (watched.empty()) return {};
-  const auto success = prometheus.query(success_rate_query(watched, queries.options));
-  std::optional<PromQueryResult> latency;
-  if (queries.latency_quantile) {
-    latency = prometheus.query(latency_query(watched, *queries.latency_quantile, queries.options));
+  std::vector<DataPlaneMeasurement> out;
+  out.reserve(watched.size());
+  for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, now});
+  const auto& workload_label = queries.options.workload_label;
+  for (const auto& planned : plan_queries(watched, queries)) {
+    const auto answer = prometheus.query(planned.promql);
+    if (planned.kind == PlannedQuery::Kind::Rates) {
+      const auto rates = rates_of(answer, workload_label);
+      for (const auto i : planned.members) fill_rates(out[i], answer, rates, workload_label);
+    } else {
+      const auto latencies = latencies_of(answer, workload_label);
+      for (const auto i : planned.members) fill_latency(out[i], &answer, latencies, workload_label);
+    }
   }
-  return measurements_from(watched, queries, success, latency ? &*latency : nullptr, now);
+  return out;
 }
 
 }  // namespace switchyard::agent

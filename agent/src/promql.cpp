@@ -138,7 +138,7 @@ std::variant<std::string, TemplateError> expand_query_template(const std::string
 }
 
 std::optional<TemplateError> check_query_template(const std::string& query_template) {
-  const WatchedWorkload sample{"ns", "svc", "workload"};
+  const WatchedWorkload sample{"ns", "svc", "workload", std::nullopt};
   const auto result = expand_query_template(query_template, sample, std::chrono::seconds(30));
   if (const auto* error = std::get_if<TemplateError>(&result)) return *error;
   return std::nullopt;

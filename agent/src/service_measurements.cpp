@@ -4,7 +4,11 @@
 
 namespace switchyard::agent {
 
-void ServiceMeasurements::set_watch(const std::vector<protocol::ServiceKey>& watch) { watch_ = watch; }
+void ServiceMeasurements::set_watch(const std::vector<protocol::ServiceKey>& watch,
+                                    const std::map<protocol::ServiceKey, protocol::DataPlaneChecks>& checks) {
+  watch_ = watch;
+  checks_ = checks;
+}
 
 void ServiceMeasurements::service_present(const std::string& namespace_name, const std::string& name) {
   services_.emplace(namespace_name, name);
@@ -37,7 +41,7 @@ void ServiceMeasurements::slice_gone(const std::string& namespace_name, const st
 std::map<protocol::ServiceKey, protocol::ServiceHealth> ServiceMeasurements::measure() const {
   std::map<protocol::ServiceKey, protocol::ServiceHealth> measured;
   for (const auto& key : watch_) {
-    protocol::ServiceHealth health{key, false, 0, 0};
+    protocol::ServiceHealth health{key, false, 0, 0, std::nullopt};
     const Name service{key.namespace_name, key.name};
     if (services_.count(service) != 0) {
       health.exists = true;
@@ -88,7 +92,9 @@ std::vector<WatchedWorkload> ServiceMeasurements::workloads() const {
     // Most pods win; a tie goes to the first name, so the choice is stable.
     const auto best = std::max_element(votes.begin(), votes.end(),
                                        [](const auto& a, const auto& b) { return a.second < b.second; });
-    out.push_back({key.namespace_name, key.name, best->first});
+    std::optional<protocol::DataPlaneChecks> checks;
+    if (const auto asked = checks_.find(key); asked != checks_.end()) checks = asked->second;
+    out.push_back({key.namespace_name, key.name, best->first, std::move(checks)});
   }
   return out;
 }

@@ -1,5 +1,6 @@
 #include "switchyard/core/data_plane.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -118,6 +119,31 @@ CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample)
   }
   if (failed) return CheckOutcome::Fail;
   return unknown ? CheckOutcome::Unknown : CheckOutcome::Pass;
+}
+
+MeasureRequest measure_request(const DataPlanePolicy& policy) {
+  MeasureRequest request;
+  if (policy.latency) {
+    request.latency_quantile = policy.latency->quantile;
+    request.latency_window_ms = policy.latency->window_ms;
+    request.rate_window_ms = policy.latency->window_ms;
+  }
+  if (policy.success_rate) request.rate_window_ms = policy.success_rate->window_ms;
+  return request;
+}
+
+MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b) {
+  MeasureRequest merged;
+  merged.rate_window_ms = std::min(a.rate_window_ms, b.rate_window_ms);
+  if (!a.latency_quantile || !b.latency_quantile) {
+    const auto& with = a.latency_quantile ? a : b;
+    merged.latency_quantile = with.latency_quantile;
+    merged.latency_window_ms = with.latency_window_ms;
+  } else {
+    merged.latency_quantile = std::max(*a.latency_quantile, *b.latency_quantile);
+    merged.latency_window_ms = std::min(a.latency_window_ms, b.latency_window_ms);
+  }
+  return merged;
 }
 
 bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& policy) {

@@ -193,6 +193,34 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
   return status;
 }
 
+namespace {
+
+// Sorted, one item per service: a service several FailoverServices watch is
+// measured once, for all of their checks.
+void merge_duplicate_watch_items(std::vector<ClusterAssignment::WatchItem>& watch) {
+  const auto same_service = [](const ClusterAssignment::WatchItem& a, const ClusterAssignment::WatchItem& b) {
+    return std::tie(a.namespace_name, a.name, a.role) == std::tie(b.namespace_name, b.name, b.role);
+  };
+  std::sort(watch.begin(), watch.end());
+  std::vector<ClusterAssignment::WatchItem> merged;
+  merged.reserve(watch.size());
+  for (auto& item : watch) {
+    if (merged.empty() || !same_service(merged.back(), item)) {
+      merged.push_back(std::move(item));
+      continue;
+    }
+    auto& kept = merged.back().measure;
+    if (!kept) {
+      kept = item.measure;
+    } else if (item.measure) {
+      kept = merge(*kept, *item.measure);
+    }
+  }
+  watch = std::move(merged);
+}
+
+}  // namespace
+
 ClusterAssignment Engine::assignment_for(std::string_view cluster_name) const {
   ClusterAssignment assignment;
   auto found = impl_->cluster_ids.find(std::string(cluster_name));
@@ -204,8 +232,10 @@ ClusterAssignment Engine::assignment_for(std::string_view cluster_name) const {
     const auto& spec = record.fos.spec;
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
       if (record.backings[b].cluster == cluster) {
+        std::optional<MeasureRequest> measure;
+        if (spec.health.data_plane.any()) measure = measure_request(spec.health.data_plane);
         assignment.watch.push_back(
-            {spec.backing_services[b].namespace_name, spec.backing_services[b].name, ServiceRole::Local});
+            {spec.backing_services[b].namespace_name, spec.backing_services[b].name, ServiceRole::Local, measure});
       }
     }
     for (std::size_t c = 0; c < record.consumers.size(); ++c) {
@@ -214,13 +244,13 @@ ClusterAssignment Engine::assignment_for(std::string_view cluster_name) const {
       for (std::size_t b = 0; b < record.backings.size(); ++b) {
         if (consumer.mirrors[b] == kNoService) continue;
         assignment.watch.push_back(
-            {spec.backing_services[b].namespace_name, consumer.backend_names[b], ServiceRole::Mirror});
+            {spec.backing_services[b].namespace_name, consumer.backend_names[b], ServiceRole::Mirror,
+             std::nullopt});
       }
       if (auto split = traffic_split(id, c)) assignment.splits.push_back(std::move(*split));
     }
   }
-  std::sort(assignment.watch.begin(), assignment.watch.end());
-  assignment.watch.erase(std::unique(assignment.watch.begin(), assignment.watch.end()), assignment.watch.end());
+  merge_duplicate_watch_items(assignment.watch);
   std::sort(assignment.splits.begin(), assignment.splits.end(), [](const TrafficSplit& a, const TrafficSplit& b) {
     return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
   });

@@ -2,6 +2,7 @@
 
 #include "switchyard/core/names.h"
 #include "service_key_json.h"
+#include "watch_checks_json.h"
 #include "switchyard/protocol/codec.h"
 
 namespace switchyard::protocol {
@@ -107,11 +108,13 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
       }
       FieldReader entry_fields(entry, path, result.errors);
       auto key = detail::read_service_key(entry_fields);
+      auto checks = detail::read_watch_checks(entry, path, result.errors);
       if (!key) continue;
       if (!seen.insert(*key).second) {
         result.errors.push_back({path, "lists " + key->namespace_name + "/" + key->name + " twice"});
         continue;
       }
+      if (checks) assignment.checks.emplace(*key, *checks);
       assignment.watch.push_back(std::move(*key));
     }
   } else {
@@ -175,6 +178,10 @@ std::string encode_assignment(const Assignment& assignment) {
     for (const auto& key : assignment.watch) {
       out.StartObject();
       detail::write_service_key_fields(out, key);
+      if (const auto checks = assignment.checks.find(key); checks != assignment.checks.end()) {
+        out.Key("checks");
+        detail::write_watch_checks(out, checks->second);
+      }
       out.EndObject();
     }
     out.EndArray();

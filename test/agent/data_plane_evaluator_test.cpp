@@ -71,7 +71,7 @@ TEST_CASE("each watched local service is measured as the Deployment most of its 
 
 TEST_CASE("a round's report: rounded values, and any error makes it an error without numbers",
           "[agent][dataplane]") {
-  DataPlaneMeasurement measured{{"shop", "checkout", "checkout"}, 12.34, {0.95123, ""}, {812.4, ""}, {}};
+  DataPlaneMeasurement measured{{"shop", "checkout", "checkout", std::nullopt}, 12.34, {0.95123, ""}, {812.4, ""}, {}};
   CHECK(to_report(measured) == protocol::DataPlaneMeasurement{12.0, 0.951, 810.0, ""});
   measured.latency_ms = {std::nullopt, "latency query: timeout"};
   CHECK(to_report(measured) ==
@@ -92,7 +92,7 @@ TEST_CASE("Prometheus down or slow: rounds keep coming with the error, and stop(
     rounds.push_back(std::move(round));
     arrived.notify_all();
   });
-  evaluator.set_workloads({{"shop", "checkout", "checkout"}});
+  evaluator.set_workloads({{"shop", "checkout", "checkout", std::nullopt}});
   evaluator.start();
   {
     std::unique_lock lock(mutex);

@@ -13,8 +13,9 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::vector<WatchedWorkload> kWatched = {
-    {"emojivoto", "web-svc", "web"}, {"emojivoto", "voting-svc", "voting"}, {"books", "authors", "authors"},
-    {"books", "ghost", "ghost"},     {"slow", "api", "api"}};
+    {"emojivoto", "web-svc", "web", std::nullopt},   {"emojivoto", "voting-svc", "voting", std::nullopt},
+    {"books", "authors", "authors", std::nullopt}, {"books", "ghost", "ghost", std::nullopt},
+    {"slow", "api", "api", std::nullopt}};
 
 const auto kNow = std::chrono::system_clock::time_point(1796406355s);
 
@@ -151,5 +152,55 @@ TEST_CASE("one evaluation sends one query per check kind, whatever the number of
     FakePrometheus idle;
     CHECK(evaluate_data_plane(idle, {}, queries_p99(), kNow).empty());
     CHECK(idle.asked.empty());
+  }
+}
+
+TEST_CASE("the hub's checks choose each service's windows and quantile, one query per distinct one",
+          "[agent][data-plane]") {
+  using switchyard::protocol::DataPlaneChecks;
+  auto watched = kWatched;
+  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000};  // the flags' values: batched with the flags'
+  watched[1].checks = DataPlaneChecks{20'000, std::nullopt, 30'000};
+  watched[2].checks = DataPlaneChecks{20'000, 0.5, 60'000};
+  // 3 and 4 have none (an older hub): queries_p99()'s flags, 10s and p99.
+  const auto planned = plan_queries(watched, queries_p99());
+  REQUIRE(planned.size() == 4);
+  CHECK(planned[0].kind == PlannedQuery::Kind::Rates);
+  CHECK(planned[0].members == std::vector<std::size_t>{0, 3, 4});
+  CHECK_THAT(planned[0].promql, Catch::Contains("[10s]"));
+  CHECK(planned[1].kind == PlannedQuery::Kind::Rates);
+  CHECK(planned[1].members == std::vector<std::size_t>{1, 2});
+  CHECK_THAT(planned[1].promql, Catch::Contains("[20s]"));
+  CHECK(planned[2].kind == PlannedQuery::Kind::Latency);
+  CHECK_THAT(planned[2].promql, Catch::StartsWith("histogram_quantile(0.5,") && Catch::Contains("[60s]"));
+  CHECK(planned[2].members == std::vector<std::size_t>{2});
+  CHECK(planned[3].kind == PlannedQuery::Kind::Latency);
+  CHECK_THAT(planned[3].promql, Catch::StartsWith("histogram_quantile(0.99,") && Catch::Contains("[10s]"));
+  CHECK(planned[3].members == std::vector<std::size_t>{0, 3, 4});
+
+  SECTION("a latency-only check's request rate comes from its own window") {
+    auto latency_only = kWatched;
+    latency_only.resize(1);
+    latency_only[0].checks = DataPlaneChecks{45'000, 0.9, 45'000};
+    const auto only = plan_queries(latency_only, DataPlaneQueries{});
+    REQUIRE(only.size() == 2);
+    CHECK_THAT(only[0].promql, Catch::Contains("[45s]"));
+    CHECK_THAT(only[1].promql, Catch::StartsWith("histogram_quantile(0.9,") && Catch::Contains("[45s]"));
+  }
+
+  SECTION("each service is measured from the answers of its own queries") {
+    FakePrometheus prometheus;
+    const auto success = decoded("success_rate");
+    const auto latency = decoded("latency_p99");
+    prometheus.answers = {success, PromError{PromErrorKind::Unreachable, "down"}, PromError{PromErrorKind::Query, "slow"}, latency};
+    const auto m = evaluate_data_plane(prometheus, watched, queries_p99(), kNow);
+    REQUIRE(prometheus.asked.size() == 4);
+    REQUIRE(m.size() == 5);
+    CHECK(m[0].request_rate);             // 10s rates answered
+    CHECK(m[0].latency_ms.value);         // p99 answered
+    CHECK_FALSE(m[1].request_rate);       // 20s rates failed
+    CHECK_THAT(m[1].success_rate.error, Catch::Contains("down"));
+    CHECK(m[1].latency_ms.error.empty());  // no latency asked of it
+    CHECK_THAT(m[2].latency_ms.error, Catch::Contains("slow"));
   }
 }

@@ -9,8 +9,9 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::vector<WatchedWorkload> kWatched = {
-    {"emojivoto", "web-svc", "web"}, {"emojivoto", "voting-svc", "voting"}, {"books", "authors", "authors"},
-    {"books", "ghost", "ghost"},     {"slow", "api", "api"}};
+    {"emojivoto", "web-svc", "web", std::nullopt},   {"emojivoto", "voting-svc", "voting", std::nullopt},
+    {"books", "authors", "authors", std::nullopt}, {"books", "ghost", "ghost", std::nullopt},
+    {"slow", "api", "api", std::nullopt}};
 
 std::string expanded(const std::string& text, const WatchedWorkload& w = kWatched[0]) {
   auto result = expand_query_template(text, w, 30s);
@@ -36,7 +37,7 @@ TEST_CASE("one batched success-rate query covers every watched workload", "[agen
   SECTION("the workload label is configurable (statefulset, a relabelled scrape)") {
     options.workload_label = "statefulset";
     options.window = 90s;
-    CHECK(success_rate_query({{"db", "pg", "pg"}}, options) ==
+    CHECK(success_rate_query({{"db", "pg", "pg", std::nullopt}}, options) ==
           R"(sum by (namespace, statefulset, classification) (rate(response_total{direction="inbound", )"
           R"(namespace=~"db", statefulset=~"pg"}[90s])))");
   }
@@ -45,12 +46,12 @@ TEST_CASE("one batched success-rate query covers every watched workload", "[agen
 TEST_CASE("names are regex-escaped inside the matchers", "[agent][promql]") {
   LinkerdQueryOptions options;
   options.window = 1500ms;
-  CHECK(latency_query({{"a.b", "s", "w.x"}}, 0.5, options) ==
+  CHECK(latency_query({{"a.b", "s", "w.x", std::nullopt}}, 0.5, options) ==
         R"(histogram_quantile(0.5, sum by (le, namespace, deployment) (rate(response_latency_ms_bucket{)"
         R"(direction="inbound", namespace=~"a\\.b", deployment=~"w\\.x"}[1500ms]))))");
   // Not Kubernetes names, but nothing may end the string early.
-  CHECK(success_rate_query({{"a\"b", "s", "w|x"}}, options).find(R"(namespace=~"a\"b", deployment=~"w\\|x")") !=
-        std::string::npos);
+  CHECK(success_rate_query({{"a\"b", "s", "w|x", std::nullopt}}, options)
+            .find(R"(namespace=~"a\"b", deployment=~"w\\|x")") != std::string::npos);
 }
 
 TEST_CASE("durations use Prometheus's syntax", "[agent][promql]") {
@@ -83,9 +84,10 @@ TEST_CASE("an unknown template variable is an error naming it", "[agent][promql]
 }
 
 TEST_CASE("a value that is not a Kubernetes name is refused, not spliced into PromQL", "[agent][promql]") {
-  const WatchedWorkload hostile{"emojivoto", "x\"} or vector(1) #", "web"};
+  const WatchedWorkload hostile{"emojivoto", "x\"} or vector(1) #", "web", std::nullopt};
   CHECK(template_error("up{service=\"{service}\"}", hostile) ==
         "query template: {service} = \"x\"} or vector(1) #\" is not a Kubernetes name (only letters, digits, "
         "'.', '_' and '-')");
-  CHECK(template_error("{workload}", {"ns", "svc", ""}).find("{workload} = \"\"") != std::string::npos);
+  CHECK(template_error("{workload}", {"ns", "svc", "", std::nullopt}).find("{workload} = \"\"") !=
+        std::string::npos);
 }

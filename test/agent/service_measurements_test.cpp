@@ -14,7 +14,7 @@ const ServiceKey kMirror{"emojivoto", "web-svc-east", ServiceRole::Mirror};
 
 EndpointSlice slice(const std::string& name, const std::string& service, std::vector<std::string> ready_ips) {
   EndpointSlice s{"emojivoto", name, service, "IPv4", {}};
-  for (auto& ip : ready_ips) s.endpoints.push_back({{ip}, true, false});
+  for (auto& ip : ready_ips) s.endpoints.push_back({{ip}, true, false, ""});
   return s;
 }
 
@@ -65,4 +65,23 @@ TEST_CASE("only what the assignment's watch list names is measured", "[agent]") 
   const auto measured = measurements.measure();
   REQUIRE(measured.size() == 1);
   CHECK_FALSE(measured.at(kMirror).exists);
+}
+
+TEST_CASE("the checks the hub sent for a local service reach its workload", "[agent][data-plane]") {
+  ServiceMeasurements measurements;
+  const ServiceKey other{"emojivoto", "voting-svc", ServiceRole::Local};
+  measurements.set_watch({kWeb, other}, {{kWeb, protocol::DataPlaneChecks{10'000, 0.9, 20'000}}});
+  for (const auto* name : {"web-svc", "voting-svc"}) {
+    measurements.service_present("emojivoto", name);
+    EndpointSlice s{"emojivoto", std::string(name) + "-a", name, "IPv4", {}};
+    s.endpoints.push_back({{"10.0.0.1"}, true, false, std::string(name) + "-5d8f7c9b6-x2k4p"});
+    measurements.slice_present(std::move(s));
+  }
+  const auto workloads = measurements.workloads();
+  REQUIRE(workloads.size() == 2);
+  const auto& voting = workloads[0].service == "voting-svc" ? workloads[0] : workloads[1];
+  const auto& web = workloads[0].service == "web-svc" ? workloads[0] : workloads[1];
+  REQUIRE(web.checks);
+  CHECK(*web.checks == protocol::DataPlaneChecks{10'000, 0.9, 20'000});
+  CHECK_FALSE(voting.checks);  // none sent: the agent's flags apply
 }

@@ -310,3 +310,42 @@ TEST_CASE("rule 1a: a new measurement or a counted evaluation is a status change
   evaluated(fleet, "west", sample(12, 0.99));  // nothing new (capped): no write
   CHECK_FALSE(status_changed());
 }
+
+TEST_CASE("rule 1a: the assignment carries each checked local service's windows and quantile",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(
+      R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+      R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
+      R"("health":{"successRate":{"minimum":0.9,"window":"20s"},"latency":{"quantile":0.9,"maximum":"300ms","window":"1m"}}})");
+  using W = ClusterAssignment::WatchItem;
+  const MeasureRequest asked{20'000, 0.9, 60'000};
+  const auto west = fleet.engine.assignment_for("west");
+  REQUIRE(west.watch.size() == 2);
+  CHECK(west.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, asked});
+  CHECK_FALSE(west.watch[1].measure);  // the mirror: measured by its own cluster's agent
+
+  SECTION("latency alone: the request rate over latency's window") {
+    DataPlanePolicy latency_only;
+    latency_only.latency = LatencyCheck{0.5, 200, 15'000};
+    CHECK(measure_request(latency_only) == MeasureRequest{15'000, 0.5, 15'000});
+  }
+  SECTION("a service two FailoverServices check is measured once: shorter windows, higher quantile") {
+    fleet.apply(
+        R"({"service":"web-b","backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+        R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
+        R"("health":{"successRate":{"minimum":0.9,"window":"45s"},"latency":{"quantile":0.99,"maximum":"1s","window":"10s"}}})",
+        std::nullopt, "web-b");
+    const auto merged = fleet.engine.assignment_for("west");
+    REQUIRE(merged.watch.size() == 2);  // one local item, one mirror: both FailoverServices share them
+    CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 10'000}});
+  }
+  SECTION("a service one of them checks and the other does not is measured for the one that checks") {
+    fleet.apply(
+        R"({"service":"web-c","backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+        R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}]})",
+        std::nullopt, "web-c");
+    const auto merged = fleet.engine.assignment_for("west");
+    CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, asked});
+  }
+}

@@ -57,14 +57,16 @@ TEST_CASE("a cluster's assignment lists what to watch and its splits", "[core]")
   fleet.report("east", {{"web-svc", 1}});
   using W = ClusterAssignment::WatchItem;
   const auto west = fleet.engine.assignment_for("west");
-  CHECK(west.watch == std::vector<W>{{"emojivoto", "web-svc", R::Local}, {"emojivoto", "web-svc-east", R::Mirror}});
+  CHECK(west.watch == std::vector<W>{{"emojivoto", "web-svc", R::Local, std::nullopt},
+                                     {"emojivoto", "web-svc-east", R::Mirror, std::nullopt}});
   CHECK(west.splits.size() == 1);
   const auto east = fleet.engine.assignment_for("east");
-  CHECK(east.watch == std::vector<W>{{"emojivoto", "web-svc", R::Local}});
+  CHECK(east.watch == std::vector<W>{{"emojivoto", "web-svc", R::Local, std::nullopt}});
   CHECK(east.splits.empty());  // not a consumer
   const auto north = fleet.engine.assignment_for("north");
   CHECK(north.watch ==
-        std::vector<W>{{"emojivoto", "web-svc-east", R::Mirror}, {"emojivoto", "web-svc-west", R::Mirror}});
+        std::vector<W>{{"emojivoto", "web-svc-east", R::Mirror, std::nullopt},
+                       {"emojivoto", "web-svc-west", R::Mirror, std::nullopt}});
   CHECK(fleet.engine.assignment_for("nowhere") == ClusterAssignment{});
 }
 

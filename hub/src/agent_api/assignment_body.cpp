@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "switchyard/hub/assignment_board.h"
+#include "switchyard/protocol/codec.h"
 
 namespace switchyard::hub {
 namespace {
@@ -29,6 +30,11 @@ void write_raw(Writer& out, const std::string& json, rapidjson::Type type) {
   out.RawValue(json.data(), json.size(), type);
 }
 
+// spec.health's windows and quantile as the agent reads them (docs/protocol.md, "Data-plane checks").
+protocol::DataPlaneChecks to_wire(const core::MeasureRequest& measure) {
+  return {measure.rate_window_ms, measure.latency_quantile, measure.latency_window_ms};
+}
+
 }  // namespace
 
 std::string encode_watch_json(const std::vector<core::ClusterAssignment::WatchItem>& watch) {
@@ -43,6 +49,10 @@ std::string encode_watch_json(const std::vector<core::ClusterAssignment::WatchIt
     write_string(out, item.name);
     out.Key("role");
     out.String(item.role == core::ServiceRole::Local ? "local" : "mirror");
+    if (item.measure) {
+      out.Key("checks");
+      write_raw(out, protocol::encode_data_plane_checks(to_wire(*item.measure)), rapidjson::kObjectType);
+    }
     out.EndObject();
   }
   out.EndArray();

@@ -30,7 +30,9 @@ class ClusterView {
   ClusterView(const ClusterView&) = delete;
   ClusterView& operator=(const ClusterView&) = delete;
 
-  void set_watch(const std::vector<protocol::ServiceKey>& watch);
+  // `checks`: what the hub asked measured of some local services (data-plane checks).
+  void set_watch(const std::vector<protocol::ServiceKey>& watch,
+                 const std::map<protocol::ServiceKey, protocol::DataPlaneChecks>& checks = {});
   // Every watched namespace has synced (true when nothing is watched).
   [[nodiscard]] bool synced() const;
   // The watched services of synced namespaces.

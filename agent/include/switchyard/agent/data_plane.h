@@ -39,6 +39,28 @@ struct DataPlaneQueries {
   std::optional<double> latency_quantile;  // unset: no latency query
 };
 
+// What one workload is measured with: the checks the hub sent for it, else
+// the agent's flags (`defaults`).
+struct ResolvedChecks {
+  std::chrono::milliseconds window{30000};          // response_total rate()
+  std::optional<double> latency_quantile;           // unset: no latency
+  std::chrono::milliseconds latency_window{30000};
+};
+[[nodiscard]] ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults);
+
+// One query of a round and the workloads (indexes into `watched`) it covers.
+struct PlannedQuery {
+  enum class Kind { Rates, Latency } kind = Kind::Rates;
+  std::string promql;
+  std::vector<std::size_t> members;
+};
+
+// Pure: the queries of one round: one rates query per distinct window and
+// one latency query per distinct (quantile, window), each batched over
+// every workload that asks for it.
+[[nodiscard]] std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched,
+                                                     const DataPlaneQueries& defaults);
+
 // Pure: the measurements from the two answers. `latency` is ignored when
 // `queries.latency_quantile` is unset.
 [[nodiscard]] std::vector<DataPlaneMeasurement> measurements_from(const std::vector<WatchedWorkload>& watched,
@@ -47,7 +69,7 @@ struct DataPlaneQueries {
                                                                   const PromQueryResult* latency,
                                                                   std::chrono::system_clock::time_point evaluated_at);
 
-// Runs the batched queries through `prometheus` (blocking) and decodes them.
+// Runs the planned queries through `prometheus` (blocking) and decodes them.
 [[nodiscard]] std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
                                                                     const std::vector<WatchedWorkload>& watched,
                                                                     const DataPlaneQueries& queries,

@@ -15,6 +15,8 @@
 #include <variant>
 #include <vector>
 
+#include "switchyard/protocol/messages.h"
+
 namespace switchyard::agent {
 
 // A backing service of this cluster whose data plane is measured, and the
@@ -23,6 +25,9 @@ struct WatchedWorkload {
   std::string namespace_;
   std::string service;
   std::string workload;
+  // What the hub asked measured (its FailoverServices' windows and
+  // quantile); unset: the agent's flags (an older hub, or no check asked).
+  std::optional<protocol::DataPlaneChecks> checks;
 };
 
 struct LinkerdQueryOptions {

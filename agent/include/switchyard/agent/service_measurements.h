@@ -27,7 +27,10 @@ namespace switchyard::agent {
 
 class ServiceMeasurements {
  public:
-  void set_watch(const std::vector<protocol::ServiceKey>& watch);
+  // `checks`: what the hub asked measured of some local services; each is
+  // carried on to workloads().
+  void set_watch(const std::vector<protocol::ServiceKey>& watch,
+                 const std::map<protocol::ServiceKey, protocol::DataPlaneChecks>& checks = {});
   [[nodiscard]] const std::vector<protocol::ServiceKey>& watch() const { return watch_; }
 
   void service_present(const std::string& namespace_name, const std::string& name);
@@ -49,6 +52,7 @@ class ServiceMeasurements {
  private:
   using Name = std::pair<std::string, std::string>;  // namespace, name
   std::vector<protocol::ServiceKey> watch_;
+  std::map<protocol::ServiceKey, protocol::DataPlaneChecks> checks_;
   std::set<Name> services_;
   std::map<Name, EndpointSlice> slices_;                  // by slice name
   std::map<Name, std::set<std::string>> slices_by_service_;  // service -> slice names

@@ -50,6 +50,25 @@ struct DataPlanePolicy {
   bool operator==(const DataPlanePolicy&) const = default;
 };
 
+// What the agent that measures a backend needs of its FailoverService's
+// checks: the assignment's watch list carries it per local service
+// (docs/protocol.md, "Data-plane checks"), so spec.health's windows and
+// quantile are the ones measured, not the agent's flags.
+struct MeasureRequest {
+  TimeMs rate_window_ms = 30'000;          // response_total: success rate and request rate
+  std::optional<double> latency_quantile;  // unset: no latency check
+  TimeMs latency_window_ms = 30'000;
+  auto operator<=>(const MeasureRequest&) const = default;
+};
+
+// The request for `policy` (one with any() checks). The request rate is
+// measured over successRate's window, else over latency's.
+[[nodiscard]] MeasureRequest measure_request(const DataPlanePolicy& policy);
+
+// One request for a service that several FailoverServices check (one
+// measurement per service): the shorter windows, the higher quantile.
+[[nodiscard]] MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b);
+
 // One service's measurement, as the report carries it (rounded by the agent:
 // docs/protocol.md). `error` non-empty: the query failed, nothing measured.
 struct DataPlaneSample {

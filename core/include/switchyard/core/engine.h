@@ -84,6 +84,9 @@ struct ClusterAssignment {
   struct WatchItem {
     std::string namespace_name, name;
     ServiceRole role;
+    // A local service some FailoverService checks the data plane of
+    // (merged when several do); unset otherwise, and for mirrors.
+    std::optional<MeasureRequest> measure;
     auto operator<=>(const WatchItem&) const = default;
   };
   std::vector<WatchItem> watch;       // sorted, unique

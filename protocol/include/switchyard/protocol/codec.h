@@ -27,4 +27,8 @@ namespace switchyard::protocol {
 [[nodiscard]] Decoded<Assignment> decode_assignment(std::string_view body);
 [[nodiscard]] std::string encode_assignment(const Assignment& assignment);
 
+// One watch entry's "checks" object, compact: for an encoder that
+// assembles assignments from pieces (the hub's).
+[[nodiscard]] std::string encode_data_plane_checks(const DataPlaneChecks& checks);
+
 }  // namespace switchyard::protocol

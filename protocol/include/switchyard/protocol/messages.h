@@ -150,6 +150,21 @@ struct SplitName {
   bool operator==(const SplitName&) const = default;
 };
 
+// What the hub asks the agent to measure of one watched local service
+// (docs/protocol.md, "Data-plane checks"): the windows and quantile of the
+// FailoverService's spec.health. A watch entry without it (from a hub older
+// than these, or for a service no check covers) is measured with the
+// agent's flags.
+struct DataPlaneChecks {
+  std::int64_t window_ms = 30'000;  // rate() window of response_total: success and request rate
+  std::optional<double> latency_quantile;  // unset: no latency measured
+  std::int64_t latency_window_ms = 30'000;
+
+  bool operator==(const DataPlaneChecks&) const = default;
+};
+
+inline constexpr std::int64_t kMaxCheckWindowMs = 3'600'000;
+
 // GET /v1/clusters/{cluster}/assignment (docs/protocol.md, "Revisions").
 //
 // Complete (`full`): the whole desired state for the cluster, so an agent
@@ -165,6 +180,7 @@ struct Assignment {
   bool full = true;
   bool watch_changed = true;  // always true when full
   std::vector<ServiceKey> watch;
+  std::map<ServiceKey, DataPlaneChecks> checks;  // the watch entries that carried "checks"
   std::vector<DesiredTrafficSplit> traffic_splits;
   std::vector<SplitName> removed_traffic_splits;  // deltas only
 
