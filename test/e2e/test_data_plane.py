@@ -47,7 +47,14 @@ def condition(status, kind):
     return next((c for c in status.get("conditions", []) if c["type"] == kind), {})
 
 
-class DataPlaneFailover(FleetTestCase):
+class DataPlaneCase(FleetTestCase):
+    """Two members, each with a Prometheus scraping its stand-in web pod;
+    one FailoverService with HEALTH's checks, traffic on west."""
+    # spec.health's data-plane part and the failback delay; subclasses test others.
+    HEALTH = {"successRate": {"minimum": 0.95, "window": WINDOW, "minRequestsPerSecond": 1},
+              "failureThreshold": 2, "successThreshold": 2}
+    DELAY = DELAY
+
     def setUp(self):
         # One Prometheus per member cluster, as linkerd-viz installs one.
         self.planes = {}
@@ -75,10 +82,8 @@ class DataPlaneFailover(FleetTestCase):
                                       pod_slice("checkout", self.web[member].pod, f"10.{number}.0.1"),
                                       fl.service(NS, f"checkout-{remote}"),
                                       fl.endpoint_slice(NS, f"checkout-{remote}", [GATEWAY])])
-        health = {"successRate": {"minimum": 0.95, "window": WINDOW, "minRequestsPerSecond": 1},
-                  "failureThreshold": 2, "successThreshold": 2}
-        spec = fos("checkout", [backing(m) for m in self.members], delay=DELAY)
-        spec["spec"]["health"].update(health)
+        spec = fos("checkout", [backing(m) for m in self.members], delay=self.DELAY)
+        spec["spec"]["health"].update(self.HEALTH)
         self.fleet.apply("mgmt", spec)
         self.wait_split("west", all_on("checkout"))
         self.wait_split("east", all_on("checkout-west"))
@@ -91,6 +96,11 @@ class DataPlaneFailover(FleetTestCase):
                 return entry.get("dataPlane", {})
         return {}
 
+    def west_on_west(self):
+        return all_on("checkout")(self.split("west"))
+
+
+class DataPlaneFailover(DataPlaneCase):
     def test_error_rate_fails_over_ready_pods_then_back_and_prometheus_down_moves_nothing(self):
         # 1. 60% failures, pod still Ready.
         started = time.monotonic()
@@ -138,6 +148,85 @@ class DataPlaneFailover(FleetTestCase):
                   lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
         self.assertEqual(self.west_evidence().get("lastEvaluation"), "Unknown")
         self.assertEqual(self.status().get("state"), "Primary")
+
+
+class LowTraffic(DataPlaneCase):
+    """Below minRequestsPerSecond the check says "not enough traffic", which
+    never fails a backend, however many of those few requests fail."""
+    HEALTH = {"successRate": {"minimum": 0.95, "window": WINDOW, "minRequestsPerSecond": 5},
+              "failureThreshold": 2, "successThreshold": 2}
+
+    def test_traffic_below_min_requests_per_second_never_fails_over(self):
+        # Traffic falls first (failing at once would count the window's
+        # last seconds at 20 rps: above the minimum, and failing).
+        self.web["west"].control(rps=2.0)
+        fl.wait_for("west's check to say not enough traffic",
+                    lambda: self.west_evidence().get("lastEvaluation") == "NotEnoughTraffic", timeout=30)
+        self.assertIn("not enough traffic", self.west_evidence().get("message", ""))
+        self.web["west"].control(failure_ratio=0.6)
+        self.hold(10, "traffic stays on west at 2 rps failing 60%", self.west_on_west)
+        self.assertEqual(self.west_evidence().get("verdict"), "Passing")
+        # The same failures at 20 rps do fail it: the check was live all along.
+        self.web["west"].control(rps=20.0)
+        self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
+
+
+class LatencyBreach(DataPlaneCase):
+    """Requests that succeed but slow down past latency.maximum fail over;
+    back under it, traffic returns after the delay."""
+    HEALTH = {"latency": {"quantile": 0.99, "maximum": "200ms", "window": WINDOW},
+              "failureThreshold": 2, "successThreshold": 2}
+
+    def test_latency_breach_fails_over_then_back(self):
+        started = time.monotonic()
+        self.web["west"].control(latency_ms=450.0)
+        self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
+        detected = time.monotonic() - started
+        west = self.west_evidence()
+        self.assertEqual(west["verdict"], "Failing")
+        self.assertGreater(west["latencyMs"], 200)
+        self.assertEqual(west["maxLatencyMs"], 200)
+        self.assertIn("latency p99", west["message"])
+        print(f"\nlatency failover {detected:.1f} s after the first slow request", file=sys.stderr)
+        self.web["west"].control(latency_ms=5.0)
+        self.wait_split("west", all_on("checkout"), timeout=DELAY + 30)
+
+
+class FlappingErrorRate(DataPlaneCase):
+    """An error rate that keeps crossing the minimum moves traffic at most
+    once: failureThreshold keeps short runs of failing rounds from counting,
+    and once failed over, the failback delay (longer than the quiet spells)
+    keeps traffic away until the errors really stop."""
+    HEALTH = {"successRate": {"minimum": 0.95, "window": WINDOW, "minRequestsPerSecond": 1},
+              "failureThreshold": 3, "successThreshold": 2}
+    DELAY = 15
+    FLAP_SECONDS = 30
+
+    def test_error_rate_flapping_around_the_threshold_does_not_flap_traffic(self):
+        moves = 0
+        last = self.west_on_west()
+        evaluations = []
+        started = time.monotonic()
+        # 4 s at 15% failures, 6 s at none: the 5 s window's success rate
+        # swings between about 88% and 100%, across the 95% minimum, a few
+        # failing rounds then a few passing ones, every 10 s.
+        while time.monotonic() - started < self.FLAP_SECONDS:
+            phase = (time.monotonic() - started) % 10
+            self.web["west"].control(failure_ratio=0.15 if phase < 4 else 0.0)
+            evaluation = self.west_evidence().get("lastEvaluation")
+            if not evaluations or evaluations[-1] != evaluation:
+                evaluations.append(evaluation)
+            now = self.west_on_west()
+            if now != last:
+                moves += 1
+                last = now
+            time.sleep(0.25)
+        self.web["west"].control(failure_ratio=0.0)
+        self.assertGreaterEqual(evaluations.count("Fail"), 2, f"the rate crossed the minimum: {evaluations}")
+        self.assertGreaterEqual(evaluations.count("Pass"), 2, f"and back over it: {evaluations}")
+        self.assertLessEqual(moves, 1, f"traffic moved {moves} times in {self.FLAP_SECONDS} s of flapping")
+        print(f"\nflapping: {moves} traffic move(s) in {self.FLAP_SECONDS} s", file=sys.stderr)
+        self.wait_split("west", all_on("checkout"), timeout=self.DELAY + 30)
 
 
 if __name__ == "__main__":
