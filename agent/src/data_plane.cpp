@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <map>
+#include <tuple>
+
+#include "switchyard/core/query_template.h"
 #include <utility>
 
 namespace switchyard::agent {
@@ -98,22 +101,61 @@ std::map<Key, double> latencies_of(const PromQueryResult& answer, const std::str
   return vector ? latencies_by_workload(*vector, workload_label) : std::map<Key, double>{};
 }
 
+// A custom check's value: its query must answer exactly one finite number.
+CheckValue custom_value(const PromQueryResult& answer, const std::string& name) {
+  if (const auto* error = std::get_if<PromError>(&answer)) return {std::nullopt, "query " + name + ": " + error->message};
+  const auto& samples = std::get<PromVector>(answer).samples;
+  if (samples.size() != 1) {
+    return {std::nullopt, "query " + name + " answered " + std::to_string(samples.size()) +
+                              " series (a custom check's query must answer one; aggregate it, e.g. sum(...))"};
+  }
+  if (!std::isfinite(samples.front().value)) {
+    return {std::nullopt, "query " + name + " answered " + std::to_string(samples.front().value)};
+  }
+  return {samples.front().value, {}};
+}
+
+// A custom check's query for `members`, its template expanded for `watched`.
+PlannedQuery custom_query(const std::string& name, const std::string& query_template, std::int64_t window_ms,
+                          std::vector<std::size_t> members, const WatchedWorkload& watched) {
+  PlannedQuery planned{PlannedQuery::Kind::Custom, {}, std::move(members), name, {}};
+  auto expanded = expand_query_template(query_template, watched, std::chrono::milliseconds(window_ms));
+  if (auto* text = std::get_if<std::string>(&expanded)) {
+    planned.promql = std::move(*text);
+  } else {
+    planned.error = std::get<TemplateError>(expanded).message;
+  }
+  return planned;
+}
+
 }  // namespace
 
 ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults) {
-  if (!watched.checks) return {defaults.options.window, defaults.latency_quantile, defaults.options.window};
+  if (!watched.checks) return {defaults.options.window, defaults.latency_quantile, defaults.options.window, {}};
   const auto& checks = *watched.checks;
-  return {std::chrono::milliseconds(checks.window_ms), checks.latency_quantile,
-          std::chrono::milliseconds(checks.latency_window_ms)};
+  ResolvedChecks resolved{std::nullopt, checks.latency_quantile, std::chrono::milliseconds(checks.latency_window_ms),
+                          checks.queries};
+  if (checks.window_ms) resolved.window = std::chrono::milliseconds(*checks.window_ms);
+  return resolved;
 }
 
 std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched, const DataPlaneQueries& defaults) {
   std::map<std::chrono::milliseconds, std::vector<std::size_t>> by_window;
   std::map<std::pair<double, std::chrono::milliseconds>, std::vector<std::size_t>> by_quantile;
+  // A template naming no service: one query for all, keyed by what it asks.
+  std::map<std::tuple<std::string, std::string, std::int64_t>, std::vector<std::size_t>> shared;
+  std::vector<PlannedQuery> per_service;
   for (std::size_t i = 0; i < watched.size(); ++i) {
     const auto checks = resolve_checks(watched[i], defaults);
-    by_window[checks.window].push_back(i);
+    if (checks.window) by_window[*checks.window].push_back(i);
     if (checks.latency_quantile) by_quantile[{*checks.latency_quantile, checks.latency_window}].push_back(i);
+    for (const auto& query : checks.queries) {
+      if (!core::query_template_names_service(query.query_template)) {
+        shared[{query.name, query.query_template, query.window_ms}].push_back(i);
+        continue;
+      }
+      per_service.push_back(custom_query(query.name, query.query_template, query.window_ms, {i}, watched[i]));
+    }
   }
   const auto members_of = [&watched](const std::vector<std::size_t>& indexes) {
     std::vector<WatchedWorkload> members;
@@ -125,13 +167,19 @@ std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watch
   for (auto& [window, indexes] : by_window) {
     auto options = defaults.options;
     options.window = window;
-    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes});
+    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}});
   }
   for (auto& [key, indexes] : by_quantile) {
     auto options = defaults.options;
     options.window = key.second;
-    planned.push_back({PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes});
+    planned.push_back(
+        {PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes, {}, {}});
   }
+  for (auto& [key, indexes] : shared) {
+    const auto& [name, query_template, window_ms] = key;
+    planned.push_back(custom_query(name, query_template, window_ms, indexes, watched[indexes.front()]));
+  }
+  for (auto& query : per_service) planned.push_back(std::move(query));
   return planned;
 }
 
@@ -145,7 +193,7 @@ std::vector<DataPlaneMeasurement> measurements_from(const std::vector<WatchedWor
   std::vector<DataPlaneMeasurement> out;
   out.reserve(watched.size());
   for (const auto& w : watched) {
-    DataPlaneMeasurement m{w, std::nullopt, {}, {}, evaluated_at};
+    DataPlaneMeasurement m{w, std::nullopt, {}, {}, {}, evaluated_at};
     fill_rates(m, success, rates, workload_label);
     if (queries.latency_quantile) fill_latency(m, latency, latencies, workload_label);
     out.push_back(std::move(m));
@@ -159,11 +207,18 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
                                                       std::chrono::system_clock::time_point now) {
   std::vector<DataPlaneMeasurement> out;
   out.reserve(watched.size());
-  for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, now});
+  for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, {}, now});
   const auto& workload_label = queries.options.workload_label;
   for (const auto& planned : plan_queries(watched, queries)) {
+    if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) {
+      for (const auto i : planned.members) out[i].queries[planned.name].error = planned.error;
+      continue;
+    }
     const auto answer = prometheus.query(planned.promql);
-    if (planned.kind == PlannedQuery::Kind::Rates) {
+    if (planned.kind == PlannedQuery::Kind::Custom) {
+      const auto value = custom_value(answer, planned.name);
+      for (const auto i : planned.members) out[i].queries[planned.name] = value;
+    } else if (planned.kind == PlannedQuery::Kind::Rates) {
       const auto rates = rates_of(answer, workload_label);
       for (const auto i : planned.members) fill_rates(out[i], answer, rates, workload_label);
     } else {

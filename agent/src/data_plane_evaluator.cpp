@@ -9,13 +9,18 @@ protocol::DataPlaneMeasurement to_report(const DataPlaneMeasurement& measured) {
   out.request_rate = measured.request_rate;
   out.success_rate = measured.success_rate.value;
   out.latency_ms = measured.latency_ms.value;
-  // Either check's error makes the measurement an error: a half-measured
+  // Any check's error makes the measurement an error: a half-measured
   // service must not pass on the half that answered.
   out.error = measured.success_rate.error;
-  if (!measured.latency_ms.error.empty()) {
-    out.error += (out.error.empty() ? "" : "; ") + measured.latency_ms.error;
+  const auto add_error = [&out](const std::string& error) {
+    if (!error.empty()) out.error += (out.error.empty() ? "" : "; ") + error;
+  };
+  add_error(measured.latency_ms.error);
+  for (const auto& [name, value] : measured.queries) {
+    add_error(value.error);
+    if (value.value) out.queries.emplace(name, *value.value);
   }
-  if (!out.error.empty()) out = protocol::DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, out.error};
+  if (!out.error.empty()) out = protocol::DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, {}, out.error};
   return protocol::round_data_plane(std::move(out));
 }
 

@@ -1,5 +1,7 @@
 #include "switchyard/agent/promql.h"
 
+#include "switchyard/core/query_template.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -7,8 +9,6 @@
 
 namespace switchyard::agent {
 namespace {
-
-constexpr const char* kKnownVariables = "{namespace} {service} {workload} {window}";
 
 // A value inside a double-quoted PromQL regex matcher: regex metacharacters
 // escaped for RE2, then backslashes and quotes escaped for the string.
@@ -54,31 +54,6 @@ bool is_name_char(char c) {
          c == '-';
 }
 
-bool is_identifier_char(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-
-// Walks a template, calling `variable(name, offset)` for each {identifier}
-// and `literal(text)` for the rest; stops at the first error it returns.
-template <typename OnLiteral, typename OnVariable>
-std::optional<TemplateError> walk_template(const std::string& text, OnLiteral literal, OnVariable variable) {
-  std::size_t i = 0;
-  while (i < text.size()) {
-    const auto open = text.find('{', i);
-    if (open == std::string::npos) break;
-    std::size_t end = open + 1;
-    while (end < text.size() && is_identifier_char(text[end])) ++end;
-    if (end == open + 1 || end >= text.size() || text[end] != '}') {
-      literal(text.substr(i, open + 1 - i));  // a label matcher's brace: PromQL, not a variable
-      i = open + 1;
-      continue;
-    }
-    literal(text.substr(i, open - i));
-    if (auto error = variable(text.substr(open + 1, end - open - 1), open)) return error;
-    i = end + 1;
-  }
-  if (i < text.size()) literal(text.substr(i));
-  return std::nullopt;
-}
-
 std::optional<std::string> variable_value(const std::string& name, const WatchedWorkload& watched,
                                           std::chrono::milliseconds window) {
   if (name == "namespace") return watched.namespace_;
@@ -86,11 +61,6 @@ std::optional<std::string> variable_value(const std::string& name, const Watched
   if (name == "workload") return watched.workload;
   if (name == "window") return promql_duration(window);
   return std::nullopt;
-}
-
-TemplateError unknown_variable(const std::string& name, std::size_t offset) {
-  return {"query template: unknown variable {" + name + "} at offset " + std::to_string(offset) +
-          " (known: " + kKnownVariables + ")"};
 }
 
 }  // namespace
@@ -120,27 +90,25 @@ std::string latency_query(const std::vector<WatchedWorkload>& watched, double qu
 std::variant<std::string, TemplateError> expand_query_template(const std::string& query_template,
                                                                const WatchedWorkload& watched,
                                                                std::chrono::milliseconds window) {
+  if (auto problem = core::query_template_problem(query_template)) return TemplateError{"query template: " + *problem};
   std::string out;
-  auto error = walk_template(
+  auto error = core::walk_query_template(
       query_template, [&](const std::string& text) { out += text; },
-      [&](const std::string& name, std::size_t offset) -> std::optional<TemplateError> {
+      [&](const std::string& name, std::size_t) -> std::optional<std::string> {
         const auto value = variable_value(name, watched, window);
-        if (!value) return unknown_variable(name, offset);
         if (value->empty() || !std::all_of(value->begin(), value->end(), is_name_char)) {
-          return TemplateError{"query template: {" + name + "} = \"" + *value +
-                               "\" is not a Kubernetes name (only letters, digits, '.', '_' and '-')"};
+          return "query template: {" + name + "} = \"" + *value +
+                 "\" is not a Kubernetes name (only letters, digits, '.', '_' and '-')";
         }
         out += *value;
         return std::nullopt;
       });
-  if (error) return *error;
+  if (error) return TemplateError{*error};
   return out;
 }
 
 std::optional<TemplateError> check_query_template(const std::string& query_template) {
-  const WatchedWorkload sample{"ns", "svc", "workload", std::nullopt};
-  const auto result = expand_query_template(query_template, sample, std::chrono::seconds(30));
-  if (const auto* error = std::get_if<TemplateError>(&result)) return *error;
+  if (auto problem = core::query_template_problem(query_template)) return TemplateError{"query template: " + *problem};
   return std::nullopt;
 }
 

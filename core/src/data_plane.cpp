@@ -3,14 +3,18 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <set>
 
 #include "switchyard/core/json_fields.h"
+#include "switchyard/core/names.h"
+#include "switchyard/core/query_template.h"
 
 namespace switchyard::core {
 namespace {
 
 constexpr TimeMs kMaxWindowMs = 3'600'000;  // an hour: longer says nothing about now
 constexpr std::int64_t kMaxThreshold = 100;
+constexpr double kMaxQueryThreshold = 1e15;  // |threshold|: a finite number a query can compare with
 
 std::string percent(double ratio) {
   char text[32];
@@ -52,7 +56,89 @@ std::optional<TimeMs> read_duration(const rapidjson::Value& object, const std::s
   return parsed;
 }
 
+std::optional<Comparison> comparison_from(std::string_view text) {
+  if (text == "<") return Comparison::Less;
+  if (text == "<=") return Comparison::LessOrEqual;
+  if (text == ">") return Comparison::Greater;
+  if (text == ">=") return Comparison::GreaterOrEqual;
+  return std::nullopt;
+}
+
+// spec.health.queries[]: each entry's errors name its index and field.
+void read_query_checks(const rapidjson::Value* queries, const std::string& path, std::vector<QueryCheck>& out,
+                       std::vector<FieldError>& errors) {
+  if (queries == nullptr) return;
+  if (queries->Size() > kMaxQueryChecks) {
+    errors.push_back({path, "at most " + std::to_string(kMaxQueryChecks) + " custom checks, got " +
+                                std::to_string(queries->Size())});
+    return;
+  }
+  std::set<std::string> names;
+  for (rapidjson::SizeType i = 0; i < queries->Size(); ++i) {
+    const auto at = path + "[" + std::to_string(i) + "]";
+    const auto& entry = (*queries)[i];
+    if (!entry.IsObject()) {
+      errors.push_back({at, "must be an object"});
+      continue;
+    }
+    const auto before = errors.size();
+    json::FieldReader fields(entry, at, errors);
+    QueryCheck check;
+    if (auto name = fields.required_string("name")) {
+      if (auto problem = dns1123_label_problem(*name)) {
+        fields.error("name", *problem);
+      } else if (!names.insert(*name).second) {
+        fields.error("name", "\"" + *name + "\" names two checks");
+      }
+      check.name = std::move(*name);
+    }
+    if (auto query = fields.required_string("query")) {
+      if (query->empty() || query->size() > kMaxQueryTemplateLength) {
+        fields.error("query", "must be 1.." + std::to_string(kMaxQueryTemplateLength) + " characters");
+      } else if (auto problem = query_template_problem(*query)) {
+        fields.error("query", *problem);
+      }
+      check.query_template = std::move(*query);
+    }
+    if (auto comparison = fields.required_string("comparison")) {
+      if (auto parsed = comparison_from(*comparison)) {
+        check.comparison = *parsed;
+      } else {
+        fields.error("comparison", "must be \"<\", \"<=\", \">\" or \">=\" (the value passes while value "
+                                   "<comparison> threshold), got \"" + *comparison + "\"");
+      }
+    }
+    if (auto threshold = fields.optional_number("threshold", -kMaxQueryThreshold, kMaxQueryThreshold)) {
+      check.threshold = *threshold;
+    } else if (!entry.HasMember("threshold")) {
+      fields.error("threshold", "is required (the value the query's result is compared with)");
+    }
+    if (auto window = read_duration(entry, at, "window", 1000, kMaxWindowMs, errors)) check.window_ms = *window;
+    if (errors.size() == before) out.push_back(std::move(check));
+  }
+}
+
 }  // namespace
+
+const char* to_string(Comparison comparison) {
+  switch (comparison) {
+    case Comparison::Less: return "<";
+    case Comparison::LessOrEqual: return "<=";
+    case Comparison::Greater: return ">";
+    case Comparison::GreaterOrEqual: return ">=";
+  }
+  return "<";
+}
+
+bool passes(Comparison comparison, double value, double threshold) {
+  switch (comparison) {
+    case Comparison::Less: return value < threshold;
+    case Comparison::LessOrEqual: return value <= threshold;
+    case Comparison::Greater: return value > threshold;
+    case Comparison::GreaterOrEqual: return value >= threshold;
+  }
+  return false;
+}
 
 const char* to_string(CheckOutcome outcome) {
   switch (outcome) {
@@ -99,10 +185,21 @@ std::optional<TimeMs> parse_duration(std::string_view text) {
 }
 
 CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample) {
-  if (sample == nullptr || !sample->error.empty() || !sample->request_rate) return CheckOutcome::Unknown;
-  if (*sample->request_rate < policy.min_requests_per_second()) return CheckOutcome::NotEnoughTraffic;
+  if (sample == nullptr || !sample->error.empty()) return CheckOutcome::Unknown;
+  if (policy.built_in()) {
+    if (!sample->request_rate) return CheckOutcome::Unknown;
+    if (*sample->request_rate < policy.min_requests_per_second()) return CheckOutcome::NotEnoughTraffic;
+  }
   bool unknown = false;
   bool failed = false;
+  for (const auto& check : policy.queries) {
+    const auto value = sample->queries.find(check.name);
+    if (value == sample->queries.end()) {
+      unknown = true;
+    } else if (!passes(check.comparison, value->second, check.threshold)) {
+      failed = true;
+    }
+  }
   if (policy.success_rate) {
     if (!sample->success_rate) {
       unknown = true;
@@ -123,6 +220,10 @@ CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample)
 
 MeasureRequest measure_request(const DataPlanePolicy& policy) {
   MeasureRequest request;
+  for (const auto& check : policy.queries) {
+    request.queries.push_back({check.name, check.query_template, check.window_ms});
+  }
+  std::sort(request.queries.begin(), request.queries.end());
   if (policy.latency) {
     request.latency_quantile = policy.latency->quantile;
     request.latency_window_ms = policy.latency->window_ms;
@@ -134,7 +235,17 @@ MeasureRequest measure_request(const DataPlanePolicy& policy) {
 
 MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b) {
   MeasureRequest merged;
-  merged.rate_window_ms = std::min(a.rate_window_ms, b.rate_window_ms);
+  if (a.rate_window_ms && b.rate_window_ms) {
+    merged.rate_window_ms = std::min(*a.rate_window_ms, *b.rate_window_ms);
+  } else {
+    merged.rate_window_ms = a.rate_window_ms ? a.rate_window_ms : b.rate_window_ms;
+  }
+  merged.queries = a.queries;
+  for (const auto& query : b.queries) {
+    const auto same_name = [&query](const MeasuredQuery& kept) { return kept.name == query.name; };
+    if (std::none_of(merged.queries.begin(), merged.queries.end(), same_name)) merged.queries.push_back(query);
+  }
+  std::sort(merged.queries.begin(), merged.queries.end());
   if (!a.latency_quantile || !b.latency_quantile) {
     const auto& with = a.latency_quantile ? a : b;
     merged.latency_quantile = with.latency_quantile;
@@ -170,10 +281,12 @@ bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& p
 std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sample) {
   if (sample == nullptr) return "no data-plane measurement reported";
   if (!sample->error.empty()) return "data-plane check unknown: " + sample->error;
-  if (!sample->request_rate) return "data-plane check unknown: no request rate";
-  const double rps = *sample->request_rate;
-  if (rps < policy.min_requests_per_second()) {
-    return "not enough traffic (" + number(rps) + " rps < " + number(policy.min_requests_per_second()) + ")";
+  const double rps = sample->request_rate.value_or(0);
+  if (policy.built_in()) {
+    if (!sample->request_rate) return "data-plane check unknown: no request rate";
+    if (rps < policy.min_requests_per_second()) {
+      return "not enough traffic (" + number(rps) + " rps < " + number(policy.min_requests_per_second()) + ")";
+    }
   }
   std::string out;
   auto add = [&out](const std::string& part) {
@@ -198,6 +311,16 @@ std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sampl
       add(name + " " + number(*sample->latency_ms) + "ms" + (above ? " > " : " <= ") +
           duration_words(check->maximum_ms) + " over " + duration_words(check->window_ms));
     }
+  }
+  for (const auto& check : policy.queries) {
+    const auto value = sample->queries.find(check.name);
+    if (value == sample->queries.end()) {
+      add("query " + check.name + " unknown");
+      continue;
+    }
+    const bool ok = passes(check.comparison, value->second, check.threshold);
+    add("query " + check.name + " " + number(value->second) + (ok ? ", " : ", not ") + to_string(check.comparison) +
+        " " + number(check.threshold) + " over " + duration_words(check.window_ms));
   }
   return out;
 }
@@ -259,6 +382,7 @@ void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& pol
     if (auto window = read_duration(*latency, at, "window", 1000, kMaxWindowMs, errors)) check.window_ms = *window;
     policy.latency = check;
   }
+  read_query_checks(fields.array("queries", false), path + ".queries", policy.queries, errors);
   if (auto v = fields.optional_int("failureThreshold", 1, kMaxThreshold)) {
     policy.failure_threshold = static_cast<std::uint32_t>(*v);
   }

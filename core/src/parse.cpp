@@ -80,11 +80,6 @@ void read_health(const rapidjson::Value* health, HealthPolicy& policy, std::vect
   if (auto v = fields.optional_int("unknownAfterSeconds", 1, kMaxSeconds)) policy.unknown_after_seconds = static_cast<std::uint32_t>(*v);
   if (auto v = fields.optional_int("silentFailoverSeconds", 1, kMaxSeconds)) policy.silent_failover_seconds = static_cast<std::uint32_t>(*v);
   read_data_plane_policy(health, policy.data_plane, errors);
-  // Custom PromQL checks are not measured by any agent yet: refused rather
-  // than accepted and silently never evaluated.
-  if (const auto* queries = fields.array("queries", false); queries != nullptr && queries->Size() > 0) {
-    fields.error("queries", "custom PromQL checks are not supported yet (only successRate and latency)");
-  }
 }
 
 void read_output(const rapidjson::Value* output, FailoverSpec& spec, std::vector<FieldError>& errors) {

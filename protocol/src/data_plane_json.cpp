@@ -5,12 +5,14 @@
 namespace switchyard::protocol {
 namespace {
 
-// Two significant digits: 12.34 -> 12, 0.2345 -> 0.23, 812 -> 810.
-double two_digits(double value) {
-  if (value <= 0 || !std::isfinite(value)) return value;
-  const double scale = std::pow(10.0, 1 - std::floor(std::log10(value)));
+// `digits` significant digits: two of 12.34 -> 12, 0.2345 -> 0.23, 812 -> 810.
+double significant(double value, int digits) {
+  if (value == 0 || !std::isfinite(value)) return value;
+  const double scale = std::pow(10.0, digits - 1 - std::floor(std::log10(std::fabs(value))));
   return std::round(value * scale) / scale;
 }
+
+double two_digits(double value) { return value <= 0 ? value : significant(value, 2); }
 
 }  // namespace
 
@@ -19,6 +21,7 @@ DataPlaneMeasurement round_data_plane(DataPlaneMeasurement measured) {
   if (measured.success_rate) measured.success_rate = std::floor(*measured.success_rate * 1000) / 1000;
   if (measured.request_rate) measured.request_rate = two_digits(*measured.request_rate);
   if (measured.latency_ms) measured.latency_ms = two_digits(*measured.latency_ms);
+  for (auto& [name, value] : measured.queries) value = significant(value, 3);
   if (measured.error.size() > kMaxDataPlaneErrorLength) measured.error.resize(kMaxDataPlaneErrorLength);
   return measured;
 }
@@ -42,6 +45,17 @@ std::optional<DataPlaneMeasurement> read_data_plane_measurement(const rapidjson:
   measured.request_rate = fields.optional_number("requestRate", 0, 1e12);
   measured.success_rate = fields.optional_number("successRate", 0, 1);
   measured.latency_ms = fields.optional_number("latencyMs", 0, 1e9);
+  if (const auto* queries = fields.object("queries", false)) {
+    if (queries->MemberCount() > kMaxCustomQueries) {
+      fields.error("queries", "at most " + std::to_string(kMaxCustomQueries) + " values");
+    } else {
+      core::json::FieldReader values(*queries, fields.path_of("queries"), errors);
+      for (const auto& member : queries->GetObject()) {
+        const std::string name(member.name.GetString(), member.name.GetStringLength());
+        if (auto value = values.optional_number(name, -1e300, 1e300)) measured.queries.emplace(name, *value);
+      }
+    }
+  }
   if (auto error = fields.optional_string("error")) {
     if (error->size() > kMaxDataPlaneErrorLength) {
       fields.error("error", "at most " + std::to_string(kMaxDataPlaneErrorLength) + " characters");
@@ -76,6 +90,15 @@ void write_data_plane_measurement(JsonWriter& out, const DataPlaneMeasurement& m
   number("requestRate", measured.request_rate);
   number("successRate", measured.success_rate);
   number("latencyMs", measured.latency_ms);
+  if (!measured.queries.empty()) {
+    out.Key("queries");
+    out.StartObject();
+    for (const auto& [name, value] : measured.queries) {
+      out.Key(name.c_str(), static_cast<rapidjson::SizeType>(name.size()));
+      out.Double(value);
+    }
+    out.EndObject();
+  }
   if (!measured.error.empty()) {
     out.Key("error");
     out.String(measured.error);

@@ -13,9 +13,11 @@ std::optional<DataPlaneChecks> read_watch_checks(const rapidjson::Value& entry, 
   const auto before = errors.size();
   core::json::FieldReader fields(*value, at, errors);
   DataPlaneChecks checks;
-  if (auto window = fields.required_uint("windowMs", kMaxCheckWindowMs)) {
-    if (*window < 1000) fields.error("windowMs", "must be at least 1000, got " + std::to_string(*window));
-    checks.window_ms = static_cast<std::int64_t>(*window);
+  if (value->HasMember("windowMs")) {
+    if (auto window = fields.required_uint("windowMs", kMaxCheckWindowMs)) {
+      if (*window < 1000) fields.error("windowMs", "must be at least 1000, got " + std::to_string(*window));
+      checks.window_ms = static_cast<std::int64_t>(*window);
+    }
   }
   if (const auto* latency = fields.object("latency", false)) {
     core::json::FieldReader latency_fields(*latency, fields.path_of("latency"), errors);
@@ -26,14 +28,41 @@ std::optional<DataPlaneChecks> read_watch_checks(const rapidjson::Value& entry, 
       checks.latency_window_ms = static_cast<std::int64_t>(*window);
     }
   }
+  if (const auto* queries = fields.array("queries", false)) {
+    if (queries->Size() > kMaxCustomQueries) {
+      fields.error("queries", "at most " + std::to_string(kMaxCustomQueries) + " custom checks");
+    }
+    for (rapidjson::SizeType i = 0; i < queries->Size() && i < kMaxCustomQueries; ++i) {
+      const auto query_path = fields.path_of("queries") + "[" + std::to_string(i) + "]";
+      if (!(*queries)[i].IsObject()) {
+        errors.push_back({query_path, "must be an object"});
+        continue;
+      }
+      core::json::FieldReader query_fields((*queries)[i], query_path, errors);
+      CustomQuery query;
+      if (auto name = query_fields.required_string("name")) query.name = std::move(*name);
+      if (auto text = query_fields.required_string("query")) {
+        if (text->empty() || text->size() > kMaxQueryTemplateBytes) {
+          query_fields.error("query", "must be 1.." + std::to_string(kMaxQueryTemplateBytes) + " bytes");
+        }
+        query.query_template = std::move(*text);
+      }
+      if (auto window = query_fields.required_uint("windowMs", kMaxCheckWindowMs)) {
+        query.window_ms = static_cast<std::int64_t>(*window);
+      }
+      checks.queries.push_back(std::move(query));
+    }
+  }
   if (errors.size() != before) return std::nullopt;
   return checks;
 }
 
 void write_watch_checks(JsonWriter& out, const DataPlaneChecks& checks) {
   out.StartObject();
-  out.Key("windowMs");
-  out.Int64(checks.window_ms);
+  if (checks.window_ms) {
+    out.Key("windowMs");
+    out.Int64(*checks.window_ms);
+  }
   if (checks.latency_quantile) {
     out.Key("latency");
     out.StartObject();
@@ -42,6 +71,21 @@ void write_watch_checks(JsonWriter& out, const DataPlaneChecks& checks) {
     out.Key("windowMs");
     out.Int64(checks.latency_window_ms);
     out.EndObject();
+  }
+  if (!checks.queries.empty()) {
+    out.Key("queries");
+    out.StartArray();
+    for (const auto& query : checks.queries) {
+      out.StartObject();
+      out.Key("name");
+      out.String(query.name);
+      out.Key("query");
+      out.String(query.query_template);
+      out.Key("windowMs");
+      out.Int64(query.window_ms);
+      out.EndObject();
+    }
+    out.EndArray();
   }
   out.EndObject();
 }

@@ -159,9 +159,9 @@ TEST_CASE("the hub's checks choose each service's windows and quantile, one quer
           "[agent][data-plane]") {
   using switchyard::protocol::DataPlaneChecks;
   auto watched = kWatched;
-  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000};  // the flags' values: batched with the flags'
-  watched[1].checks = DataPlaneChecks{20'000, std::nullopt, 30'000};
-  watched[2].checks = DataPlaneChecks{20'000, 0.5, 60'000};
+  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000, {}};  // the flags' values: batched with the flags'
+  watched[1].checks = DataPlaneChecks{20'000, std::nullopt, 30'000, {}};
+  watched[2].checks = DataPlaneChecks{20'000, 0.5, 60'000, {}};
   // 3 and 4 have none (an older hub): queries_p99()'s flags, 10s and p99.
   const auto planned = plan_queries(watched, queries_p99());
   REQUIRE(planned.size() == 4);
@@ -181,7 +181,7 @@ TEST_CASE("the hub's checks choose each service's windows and quantile, one quer
   SECTION("a latency-only check's request rate comes from its own window") {
     auto latency_only = kWatched;
     latency_only.resize(1);
-    latency_only[0].checks = DataPlaneChecks{45'000, 0.9, 45'000};
+    latency_only[0].checks = DataPlaneChecks{45'000, 0.9, 45'000, {}};
     const auto only = plan_queries(latency_only, DataPlaneQueries{});
     REQUIRE(only.size() == 2);
     CHECK_THAT(only[0].promql, Catch::Contains("[45s]"));
@@ -203,4 +203,39 @@ TEST_CASE("the hub's checks choose each service's windows and quantile, one quer
     CHECK(m[1].latency_ms.error.empty());  // no latency asked of it
     CHECK_THAT(m[2].latency_ms.error, Catch::Contains("slow"));
   }
+}
+
+TEST_CASE("custom checks: one query per service when the template names one, else one for all",
+          "[agent][data-plane]") {
+  using switchyard::protocol::DataPlaneChecks;
+  auto watched = kWatched;
+  watched.resize(2);
+  DataPlaneChecks custom;  // no Linkerd window: no rates query
+  custom.queries = {{"errors", R"(sum(rate(http_errors_total{namespace="{namespace}",app="{workload}"}[{window}])))",
+                     10'000},
+                    {"queue", "max(queue_depth)", 30'000}};
+  watched[0].checks = custom;
+  watched[1].checks = custom;
+  const auto planned = plan_queries(watched, queries_p99());
+  REQUIRE(planned.size() == 3);
+  CHECK(planned[0].kind == PlannedQuery::Kind::Custom);
+  CHECK(planned[0].name == "queue");
+  CHECK(planned[0].promql == "max(queue_depth)");
+  CHECK(planned[0].members == std::vector<std::size_t>{0, 1});
+  CHECK(planned[1].promql == R"(sum(rate(http_errors_total{namespace="emojivoto",app="web"}[10s])))");
+  CHECK(planned[1].members == std::vector<std::size_t>{0});
+  CHECK(planned[2].promql == R"(sum(rate(http_errors_total{namespace="emojivoto",app="voting"}[10s])))");
+
+  FakePrometheus prometheus;
+  const auto one = [](double value) { return PromVector{{PromSample{{}, value, 0}}, {}}; };
+  prometheus.answers = {one(3), one(0.2), PromVector{{PromSample{{}, 1, 0}, PromSample{{}, 2, 0}}, {}}};
+  const auto m = evaluate_data_plane(prometheus, watched, queries_p99(), kNow);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].queries.at("queue").value == 3.0);
+  CHECK(m[1].queries.at("queue").value == 3.0);  // one answer for both
+  CHECK(m[0].queries.at("errors").value == 0.2);
+  CHECK_FALSE(m[1].queries.at("errors").value);
+  CHECK_THAT(m[1].queries.at("errors").error, Catch::Contains("answered 2 series"));
+  CHECK_FALSE(m[0].request_rate);
+  CHECK(m[0].success_rate.error.empty());  // not asked: neither a value nor an error
 }

@@ -20,7 +20,7 @@ DataPlanePolicy rate_policy(std::uint32_t failures = 2, std::uint32_t successes 
 }
 
 DataPlaneSample sample(double rps, std::optional<double> rate, std::optional<double> latency = std::nullopt) {
-  return DataPlaneSample{rps, rate, latency, ""};
+  return DataPlaneSample{rps, rate, latency, {}, ""};
 }
 
 const std::string kChecked =
@@ -145,8 +145,7 @@ TEST_CASE("parse: spec.health's data-plane fields, defaults and field-named erro
     const auto parsed = parse_failover_service(fos_json(
         R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"}],)"
         R"("health":{"successRate":{"minimum":1.5,"window":"30x","minRequestsPerSecond":-1},)"
-        R"("latency":{"quantile":0.75},"failureThreshold":0,"successThreshold":"2",)"
-        R"("queries":[{"name":"q"}]}})"));
+        R"("latency":{"quantile":0.75},"failureThreshold":0,"successThreshold":"2"}})"));
     REQUIRE_FALSE(parsed.ok());
     const auto message = parsed.message();
     CHECK_THAT(message, Catch::Contains("spec.health.successRate.minimum: must be within 0..1, got 1.5"));
@@ -156,7 +155,6 @@ TEST_CASE("parse: spec.health's data-plane fields, defaults and field-named erro
     CHECK_THAT(message, Catch::Contains("spec.health.latency.maximum: is required"));
     CHECK_THAT(message, Catch::Contains("spec.health.failureThreshold"));
     CHECK_THAT(message, Catch::Contains("spec.health.successThreshold"));
-    CHECK_THAT(message, Catch::Contains("spec.health.queries: custom PromQL checks are not supported yet"));
   }
   SECTION("durations") {
     CHECK(parse_duration("1m30s") == 90'000);
@@ -319,7 +317,7 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
       R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
       R"("health":{"successRate":{"minimum":0.9,"window":"20s"},"latency":{"quantile":0.9,"maximum":"300ms","window":"1m"}}})");
   using W = ClusterAssignment::WatchItem;
-  const MeasureRequest asked{20'000, 0.9, 60'000};
+  const MeasureRequest asked{20'000, 0.9, 60'000, {}};
   const auto west = fleet.engine.assignment_for("west");
   REQUIRE(west.watch.size() == 2);
   CHECK(west.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, asked});
@@ -328,7 +326,7 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
   SECTION("latency alone: the request rate over latency's window") {
     DataPlanePolicy latency_only;
     latency_only.latency = LatencyCheck{0.5, 200, 15'000};
-    CHECK(measure_request(latency_only) == MeasureRequest{15'000, 0.5, 15'000});
+    CHECK(measure_request(latency_only) == MeasureRequest{15'000, 0.5, 15'000, {}});
   }
   SECTION("a service two FailoverServices check is measured once: shorter windows, higher quantile") {
     fleet.apply(
@@ -338,7 +336,7 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
         std::nullopt, "web-b");
     const auto merged = fleet.engine.assignment_for("west");
     REQUIRE(merged.watch.size() == 2);  // one local item, one mirror: both FailoverServices share them
-    CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 10'000}});
+    CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 10'000, {}}});
   }
   SECTION("a service one of them checks and the other does not is measured for the one that checks") {
     fleet.apply(
@@ -348,4 +346,104 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
     const auto merged = fleet.engine.assignment_for("west");
     CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, asked});
   }
+}
+
+namespace {
+
+const char* const kErrorRatio =
+    R"j(sum(rate(http_errors_total{namespace=\"{namespace}\",app=\"{workload}\"}[{window}])))j";
+
+DataPlanePolicy query_policy() {
+  DataPlanePolicy policy;
+  policy.queries.push_back({"errors", kErrorRatio, Comparison::Less, 0.05, 30'000});
+  return policy;
+}
+
+DataPlaneSample with_query(std::optional<double> value) {
+  DataPlaneSample measured;
+  if (value) measured.queries["errors"] = *value;
+  return measured;
+}
+
+}  // namespace
+
+TEST_CASE("parse: spec.health.queries[] with field-named errors", "[core][dataplane][parse]") {
+  const auto spec = [](const std::string& queries) {
+    return fos_json(R"j({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"}],)j"
+                    R"j("health":{"queries":)j" + queries + "}}");
+  };
+  SECTION("a valid check") {
+    const auto fos = parse_ok(spec(R"j([{"name":"errors","query":"sum(rate(x{ns=\"{namespace}\"}[{window}]))",)j"
+                                   R"j("comparison":"<=","threshold":0.05,"window":"1m"}])j"));
+    const auto& policy = fos.spec.health.data_plane;
+    REQUIRE(policy.queries.size() == 1);
+    CHECK(policy.queries[0].name == "errors");
+    CHECK(policy.queries[0].comparison == Comparison::LessOrEqual);
+    CHECK(policy.queries[0].threshold == 0.05);
+    CHECK(policy.queries[0].window_ms == 60'000);
+    CHECK(policy.any());
+    CHECK_FALSE(policy.built_in());
+  }
+  SECTION("unknown variable, bad comparison, threshold out of range, a name twice") {
+    const auto parsed = parse_failover_service(spec(
+        R"j([{"name":"a","query":"sum(up{job=\"{svc}\"})","comparison":"<","threshold":1},)j"
+        R"j({"name":"b","query":"sum(up)","comparison":"less","threshold":1},)j"
+        R"j({"name":"c","query":"sum(up)","comparison":">","threshold":1e300},)j"
+        R"j({"name":"c","query":"sum(up)","comparison":">"}])j"));
+    REQUIRE_FALSE(parsed.ok());
+    const auto message = parsed.message();
+    CHECK_THAT(message, Catch::Contains("spec.health.queries[0].query: unknown variable {svc} at offset 12 (known: "
+                                        "{namespace} {service} {workload} {window})"));
+    CHECK_THAT(message, Catch::Contains("spec.health.queries[1].comparison: must be \"<\", \"<=\", \">\" or \">=\""));
+    CHECK_THAT(message, Catch::Contains("spec.health.queries[2].threshold: must be within"));
+    CHECK_THAT(message, Catch::Contains("spec.health.queries[3].name: \"c\" names two checks"));
+    CHECK_THAT(message, Catch::Contains("spec.health.queries[3].threshold: is required"));
+  }
+}
+
+TEST_CASE("judge: a custom check passes while value <comparison> threshold, with no traffic gate",
+          "[core][dataplane]") {
+  const auto policy = query_policy();
+  const auto good = with_query(0.01);
+  const auto bad = with_query(0.2);
+  const auto missing = with_query(std::nullopt);
+  CHECK(judge(policy, &good) == CheckOutcome::Pass);  // no request rate needed: not Linkerd's metrics
+  CHECK(judge(policy, &bad) == CheckOutcome::Fail);
+  CHECK(judge(policy, &missing) == CheckOutcome::Unknown);
+  CHECK(describe(policy, &bad) == "query errors 0.2, not < 0.05 over 30s");
+  CHECK(describe(policy, &good) == "query errors 0.01, < 0.05 over 30s");
+  CHECK(passes(Comparison::GreaterOrEqual, 1, 1));
+  CHECK_FALSE(passes(Comparison::Greater, 1, 1));
+
+  SECTION("beside a built-in check, a failing custom one fails the evaluation") {
+    auto both = rate_policy();
+    both.queries = policy.queries;
+    auto measured = sample(12.3, 0.99);
+    measured.queries["errors"] = 0.2;
+    CHECK(judge(both, &measured) == CheckOutcome::Fail);
+    measured.queries["errors"] = 0.01;
+    CHECK(judge(both, &measured) == CheckOutcome::Pass);
+  }
+}
+
+TEST_CASE("rule 1a: a custom check fails a Ready backend over like the built-in ones, and reaches the agent",
+          "[core][dataplane]") {
+  Fleet fleet({"west", "east"});
+  fleet.apply(
+      R"j({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)j"
+      R"j({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},)j"
+      R"j("health":{"queries":[{"name":"errors","query":"sum(rate(http_errors_total{app=\"{workload}\"}[{window}]))",)j"
+      R"j("comparison":"<","threshold":0.05,"window":"10s"}],"failureThreshold":2}})j");
+  all_healthy(fleet);
+  const auto west = fleet.engine.assignment_for("west");
+  REQUIRE(west.watch[0].measure);
+  CHECK_FALSE(west.watch[0].measure->rate_window_ms);  // no Linkerd query for a custom-only spec
+  REQUIRE(west.watch[0].measure->queries.size() == 1);
+  CHECK(west.watch[0].measure->queries[0].window_ms == 10'000);
+
+  evaluated(fleet, "west", with_query(0.2));
+  CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});  // one failure: not yet
+  evaluated(fleet, "west", with_query(0.2));
+  CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+  CHECK_THAT(fleet.events.back().message, Catch::Contains("query errors 0.2, not < 0.05 over 10s"));
 }

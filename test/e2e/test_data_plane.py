@@ -229,5 +229,28 @@ class FlappingErrorRate(DataPlaneCase):
         self.wait_split("west", all_on("checkout"), timeout=self.DELAY + 30)
 
 
+class CustomQuery(DataPlaneCase):
+    """A custom PromQL check (spec.health.queries[]) alone: the agent expands
+    the template for west's service, the real Prometheus answers, and the core
+    judges it like the built-in checks."""
+    ERROR_RATIO = ('1 - sum(rate(response_total{namespace="{namespace}",deployment="{workload}",'
+                   'classification="success"}[{window}])) / '
+                   'sum(rate(response_total{namespace="{namespace}",deployment="{workload}"}[{window}]))')
+    HEALTH = {"queries": [{"name": "error-ratio", "query": ERROR_RATIO, "comparison": "<", "threshold": 0.05,
+                           "window": WINDOW}],
+              "failureThreshold": 2, "successThreshold": 2}
+
+    def test_a_custom_promql_check_fails_over_then_back(self):
+        self.assertRegex(self.west_evidence().get("message", ""), r"query error-ratio [-0-9.e]+, < 0.05")
+        self.web["west"].control(failure_ratio=0.6)
+        self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
+        west = self.west_evidence()
+        self.assertEqual(west["verdict"], "Failing")
+        self.assertIn("query error-ratio", west["message"])
+        self.assertIn("not < 0.05", west["message"])
+        self.web["west"].control(failure_ratio=0.0)
+        self.wait_split("west", all_on("checkout"), timeout=DELAY + 30)
+
+
 if __name__ == "__main__":
     unittest.main()

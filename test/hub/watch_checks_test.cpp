@@ -14,7 +14,7 @@ TEST_CASE("the watch list carries a checked service's windows and quantile, and 
           "[hub][dataplane]") {
   const std::vector<ClusterAssignment::WatchItem> watch{
       {"emojivoto", "voting-svc", ServiceRole::Local, std::nullopt},
-      {"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.95, 60'000}},
+      {"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.95, 60'000, {}}},
       {"emojivoto", "web-svc-east", ServiceRole::Mirror, std::nullopt}};
   const auto body = encode_assignment_body(4, "e1", encode_watch_json(watch), EncodedSplits());
   const auto decoded = switchyard::protocol::decode_assignment(body);
@@ -23,5 +23,5 @@ TEST_CASE("the watch list carries a checked service's windows and quantile, and 
   REQUIRE(decoded.value->watch.size() == 3);
   REQUIRE(decoded.value->checks.size() == 1);
   const switchyard::protocol::ServiceKey web{"emojivoto", "web-svc", switchyard::protocol::ServiceRole::Local};
-  CHECK(decoded.value->checks.at(web) == switchyard::protocol::DataPlaneChecks{20'000, 0.95, 60'000});
+  CHECK(decoded.value->checks.at(web) == switchyard::protocol::DataPlaneChecks{20'000, 0.95, 60'000, {}});
 }

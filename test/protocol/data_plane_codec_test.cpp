@@ -14,9 +14,9 @@ Report measured_report() {
   report.seq = 3;
   report.full = true;
   ServiceHealth web{{"emojivoto", "web-svc", ServiceRole::Local}, true, 2, 2, std::nullopt};
-  web.data_plane = DataPlaneMeasurement{12.0, 0.41, 810.0, ""};
+  web.data_plane = DataPlaneMeasurement{12.0, 0.41, 810.0, {{"errors", 0.0123}, {"queue-depth", -4}}, ""};
   ServiceHealth voting{{"emojivoto", "voting-svc", ServiceRole::Local}, true, 1, 1, std::nullopt};
-  voting.data_plane = DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt,
+  voting.data_plane = DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, {},
                                            "Prometheus unreachable: connection refused"};
   report.services = {web, voting};
   report.data_plane = Report::DataPlaneRound{17, 1'700'000'000'000};
@@ -49,17 +49,21 @@ TEST_CASE("a report without data-plane fields (an older agent) decodes with none
 }
 
 TEST_CASE("rounding keeps noise from making every evaluation a change", "[protocol][dataplane]") {
-  const auto a = round_data_plane({12.34, 0.95123, 812.4, ""});
-  const auto b = round_data_plane({12.41, 0.95177, 807.9, ""});
+  const auto a = round_data_plane({12.34, 0.95123, 812.4, {}, ""});
+  const auto b = round_data_plane({12.41, 0.95177, 807.9, {}, ""});
   CHECK(a == b);
   CHECK(a.request_rate == Approx(12.0));
   CHECK(a.success_rate == Approx(0.951));
   CHECK(a.latency_ms == Approx(810.0));
   // Down, never up over a minimum: 0.9499 stays under 0.95.
-  CHECK(*round_data_plane({10, 0.9499, std::nullopt, ""}).success_rate < 0.95);
-  CHECK(round_data_plane({0.2345, 1.0, 3.0, ""}).request_rate == Approx(0.23));
-  CHECK(round_data_plane({0.0, std::nullopt, std::nullopt, ""}).request_rate == 0.0);
-  CHECK(round_data_plane({1, 1, 1, std::string(2000, 'x')}).error.size() == kMaxDataPlaneErrorLength);
+  CHECK(*round_data_plane({10, 0.9499, std::nullopt, {}, ""}).success_rate < 0.95);
+  CHECK(round_data_plane({0.2345, 1.0, 3.0, {}, ""}).request_rate == Approx(0.23));
+  CHECK(round_data_plane({0.0, std::nullopt, std::nullopt, {}, ""}).request_rate == 0.0);
+  CHECK(round_data_plane({1, 1, 1, {}, std::string(2000, 'x')}).error.size() == kMaxDataPlaneErrorLength);
+  // Custom checks' values: three significant digits, either sign.
+  const auto custom = round_data_plane({std::nullopt, std::nullopt, std::nullopt, {{"a", 0.012345}, {"b", -98765}}, ""});
+  CHECK(custom.queries.at("a") == Approx(0.0123));
+  CHECK(custom.queries.at("b") == Approx(-98800));
 }
 
 TEST_CASE("hostile data-plane values are refused with the field named", "[protocol][dataplane]") {

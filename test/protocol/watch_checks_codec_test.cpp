@@ -21,14 +21,14 @@ TEST_CASE("a watch entry's checks survive encode then decode", "[protocol][datap
   Assignment assignment;
   assignment.revision = 3;
   assignment.watch = {kWeb, kMirror};
-  assignment.checks[kWeb] = DataPlaneChecks{10'000, 0.95, 20'000};
+  assignment.checks[kWeb] = DataPlaneChecks{10'000, 0.95, 20'000, {}};
   const auto encoded = encode_assignment(assignment);
   CHECK(encoded.find(R"("checks":{"windowMs":10000,"latency":{"quantile":0.95,"windowMs":20000}})") !=
         std::string::npos);
   const auto decoded = decode_assignment(encoded);
   REQUIRE(decoded.ok());
   CHECK(decoded.value->checks.size() == 1);
-  CHECK(decoded.value->checks.at(kWeb) == DataPlaneChecks{10'000, 0.95, 20'000});
+  CHECK(decoded.value->checks.at(kWeb) == DataPlaneChecks{10'000, 0.95, 20'000, {}});
   CHECK(*decoded.value == assignment);
 }
 
@@ -68,7 +68,8 @@ TEST_CASE("bad checks name the field", "[protocol][dataplane]") {
     return decode_assignment(assignment_with_watch(
         R"({"namespace":"emojivoto","name":"web-svc","role":"local","checks":)" + checks + "}"));
   };
-  CHECK(decode(R"({})").message() == "watch[0].checks.windowMs: required");
+  CHECK(decode(R"({"queries":[{"name":"errors","windowMs":5000}]})").message() ==
+        "watch[0].checks.queries[0].query: required");
   CHECK(decode(R"({"windowMs":500})").message() == "watch[0].checks.windowMs: must be at least 1000, got 500");
   CHECK_FALSE(decode(R"({"windowMs":99999999})").ok());
   CHECK(decode(R"({"windowMs":5000,"latency":{"windowMs":5000}})").message() ==
@@ -77,4 +78,21 @@ TEST_CASE("bad checks name the field", "[protocol][dataplane]") {
   REQUIRE_FALSE(bad_quantile.ok());
   CHECK(bad_quantile.message().rfind("watch[0].checks.latency.quantile:", 0) == 0);
   CHECK(decode(R"("fast")").message().rfind("watch[0].checks:", 0) == 0);
+}
+
+TEST_CASE("custom checks travel in the watch entry, with or without the Linkerd window", "[protocol][dataplane]") {
+  Assignment assignment;
+  assignment.revision = 5;
+  assignment.watch = {kWeb};
+  DataPlaneChecks custom_only;
+  custom_only.queries = {{"errors", R"(sum(rate(http_errors_total{app="{workload}"}[{window}])))", 10'000}};
+  assignment.checks[kWeb] = custom_only;
+  const auto encoded = encode_assignment(assignment);
+  CHECK(encoded.find("windowMs\":10000}]") != std::string::npos);
+  CHECK(encoded.find("\"checks\":{\"queries\"") != std::string::npos);  // no Linkerd window: not measured
+  const auto decoded = decode_assignment(encoded);
+  INFO(decoded.message());
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value->checks.at(kWeb) == custom_only);
+  CHECK_FALSE(decoded.value->checks.at(kWeb).window_ms);
 }

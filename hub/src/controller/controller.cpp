@@ -23,7 +23,8 @@ core::ServiceRole core_role(protocol::ServiceRole role) {
 std::optional<core::DataPlaneSample> data_plane_sample(const protocol::ServiceHealth& service) {
   if (!service.data_plane) return std::nullopt;
   const auto& measured = *service.data_plane;
-  return core::DataPlaneSample{measured.request_rate, measured.success_rate, measured.latency_ms, measured.error};
+  return core::DataPlaneSample{measured.request_rate, measured.success_rate, measured.latency_ms, measured.queries,
+                               measured.error};
 }
 
 std::string secret_id(const std::string& namespace_name, const std::string& name) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@ struct DataPlaneMeasurement {
   std::optional<double> request_rate;
   CheckValue success_rate;  // 0..1
   CheckValue latency_ms;    // the quantile asked for; unset when no latency check was asked
+  std::map<std::string, CheckValue> queries;  // custom checks by name, those asked only
   std::chrono::system_clock::time_point evaluated_at;
 };
 
@@ -42,22 +44,27 @@ struct DataPlaneQueries {
 // What one workload is measured with: the checks the hub sent for it, else
 // the agent's flags (`defaults`).
 struct ResolvedChecks {
-  std::chrono::milliseconds window{30000};          // response_total rate()
+  std::optional<std::chrono::milliseconds> window;  // response_total rate(); unset: not measured
   std::optional<double> latency_quantile;           // unset: no latency
   std::chrono::milliseconds latency_window{30000};
+  std::vector<protocol::CustomQuery> queries;
 };
 [[nodiscard]] ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults);
 
 // One query of a round and the workloads (indexes into `watched`) it covers.
 struct PlannedQuery {
-  enum class Kind { Rates, Latency } kind = Kind::Rates;
+  enum class Kind { Rates, Latency, Custom } kind = Kind::Rates;
   std::string promql;
   std::vector<std::size_t> members;
+  std::string name;   // Custom: the check's name
+  std::string error;  // Custom: the template could not be expanded (promql empty, nothing asked)
 };
 
 // Pure: the queries of one round: one rates query per distinct window and
 // one latency query per distinct (quantile, window), each batched over
-// every workload that asks for it.
+// every workload that asks for it; a custom check's template once per
+// service, or once for all when it names no service variable
+// (core/query_template.h): its one answer is then every service's.
 [[nodiscard]] std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched,
                                                      const DataPlaneQueries& defaults);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,13 +37,36 @@ struct LatencyCheck {
   bool operator==(const LatencyCheck&) const = default;
 };
 
+// A custom check (spec.health.queries[]): a PromQL template
+// (query_template.h) whose value passes while `value comparison threshold`.
+enum class Comparison : std::uint8_t { Less, LessOrEqual, Greater, GreaterOrEqual };
+
+[[nodiscard]] const char* to_string(Comparison comparison);  // "<", "<=", ">", ">="
+[[nodiscard]] bool passes(Comparison comparison, double value, double threshold);
+
+struct QueryCheck {
+  std::string name;  // unique in the spec; the report keys its value by it
+  std::string query_template;
+  Comparison comparison = Comparison::Less;
+  double threshold = 0;
+  TimeMs window_ms = 30'000;  // {window}
+  bool operator==(const QueryCheck&) const = default;
+};
+
+inline constexpr std::size_t kMaxQueryChecks = 8;
+inline constexpr std::size_t kMaxQueryTemplateLength = 4096;
+
 // spec.health's data-plane part. No check: rule 1a does not apply.
 struct DataPlanePolicy {
   std::optional<SuccessRateCheck> success_rate;
   std::optional<LatencyCheck> latency;
+  std::vector<QueryCheck> queries;
   std::uint32_t failure_threshold = 2;  // consecutive failing evaluations before failing
   std::uint32_t success_threshold = 2;  // consecutive passing ones before passing again
-  [[nodiscard]] bool any() const { return success_rate || latency; }
+  [[nodiscard]] bool any() const { return success_rate || latency || !queries.empty(); }
+  // Linkerd's checks, which need a request rate: custom checks alone have
+  // no "not enough traffic" (their metrics need not be Linkerd's).
+  [[nodiscard]] bool built_in() const { return success_rate || latency; }
   // Traffic below this is "not enough traffic" (successRate's, else 1 rps).
   [[nodiscard]] double min_requests_per_second() const {
     return success_rate ? success_rate->min_requests_per_second : 1.0;
@@ -54,10 +78,18 @@ struct DataPlanePolicy {
 // checks: the assignment's watch list carries it per local service
 // (docs/protocol.md, "Data-plane checks"), so spec.health's windows and
 // quantile are the ones measured, not the agent's flags.
+struct MeasuredQuery {
+  std::string name;
+  std::string query_template;
+  TimeMs window_ms = 30'000;
+  auto operator<=>(const MeasuredQuery&) const = default;
+};
+
 struct MeasureRequest {
-  TimeMs rate_window_ms = 30'000;          // response_total: success rate and request rate
+  std::optional<TimeMs> rate_window_ms;    // response_total: success and request rate; unset: custom checks only
   std::optional<double> latency_quantile;  // unset: no latency check
   TimeMs latency_window_ms = 30'000;
+  std::vector<MeasuredQuery> queries;      // by name
   auto operator<=>(const MeasureRequest&) const = default;
 };
 
@@ -66,7 +98,8 @@ struct MeasureRequest {
 [[nodiscard]] MeasureRequest measure_request(const DataPlanePolicy& policy);
 
 // One request for a service that several FailoverServices check (one
-// measurement per service): the shorter windows, the higher quantile.
+// measurement per service): the shorter windows, the higher quantile, the
+// custom checks of both (the first's, by name, where both name one).
 [[nodiscard]] MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b);
 
 // One service's measurement, as the report carries it (rounded by the agent:
@@ -75,6 +108,7 @@ struct DataPlaneSample {
   std::optional<double> request_rate;  // requests per second
   std::optional<double> success_rate;  // 0..1
   std::optional<double> latency_ms;    // the quantile the agent measured
+  std::map<std::string, double> queries;  // custom checks' values by name
   std::string error;
   bool operator==(const DataPlaneSample&) const = default;
 };

@@ -36,6 +36,7 @@ struct DataPlaneMeasurement {
   std::optional<double> request_rate;  // requests per second, >= 0
   std::optional<double> success_rate;  // 0..1
   std::optional<double> latency_ms;    // the quantile the agent measures
+  std::map<std::string, double> queries;  // custom checks' values by name (at most kMaxCustomQueries)
   std::string error;                   // at most kMaxDataPlaneErrorLength characters
 
   bool operator==(const DataPlaneMeasurement&) const = default;
@@ -45,7 +46,7 @@ inline constexpr std::size_t kMaxDataPlaneErrorLength = 512;
 
 // Rounds what is reported (docs/protocol.md, "Data-plane measurements"):
 // success rate down to 0.001, request rate and latency to two significant
-// digits, the error cut to kMaxDataPlaneErrorLength.
+// digits, custom values to three, the error cut to kMaxDataPlaneErrorLength.
 [[nodiscard]] DataPlaneMeasurement round_data_plane(DataPlaneMeasurement measured);
 
 // What one agent measured of one service in its cluster.
@@ -155,15 +156,28 @@ struct SplitName {
 // FailoverService's spec.health. A watch entry without it (from a hub older
 // than these, or for a service no check covers) is measured with the
 // agent's flags.
+struct CustomQuery {
+  std::string name;            // the report's key for its value
+  std::string query_template;  // PromQL with {namespace} {service} {workload} {window}
+  std::int64_t window_ms = 30'000;
+
+  bool operator==(const CustomQuery&) const = default;
+};
+
 struct DataPlaneChecks {
-  std::int64_t window_ms = 30'000;  // rate() window of response_total: success and request rate
+  // rate() window of response_total: success and request rate; unset: not
+  // measured (custom checks only).
+  std::optional<std::int64_t> window_ms;
   std::optional<double> latency_quantile;  // unset: no latency measured
   std::int64_t latency_window_ms = 30'000;
+  std::vector<CustomQuery> queries;
 
   bool operator==(const DataPlaneChecks&) const = default;
 };
 
 inline constexpr std::int64_t kMaxCheckWindowMs = 3'600'000;
+inline constexpr std::size_t kMaxCustomQueries = 8;
+inline constexpr std::size_t kMaxQueryTemplateBytes = 4096;
 
 // GET /v1/clusters/{cluster}/assignment (docs/protocol.md, "Revisions").
 //
