@@ -344,9 +344,8 @@ DataPlaneEvidence evidence(const DataPlanePolicy& policy, const CheckStreak& str
 }
 
 void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& policy,
-                            std::vector<FieldError>& errors) {
+                            std::vector<FieldError>& errors, const std::string& path) {
   if (health == nullptr || !health->IsObject()) return;
-  const std::string path = "spec.health";
   json::FieldReader fields(*health, path, errors);
   if (const auto* rate = fields.object("successRate", false)) {
     const auto at = path + ".successRate";
@@ -382,7 +381,10 @@ void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& pol
     if (auto window = read_duration(*latency, at, "window", 1000, kMaxWindowMs, errors)) check.window_ms = *window;
     policy.latency = check;
   }
-  read_query_checks(fields.array("queries", false), path + ".queries", policy.queries, errors);
+  if (const auto* queries = fields.array("queries", false)) {
+    policy.queries.clear();  // an override's list replaces spec.health's
+    read_query_checks(queries, path + ".queries", policy.queries, errors);
+  }
   if (auto v = fields.optional_int("failureThreshold", 1, kMaxThreshold)) {
     policy.failure_threshold = static_cast<std::uint32_t>(*v);
   }

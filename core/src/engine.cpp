@@ -105,10 +105,11 @@ void Engine::data_plane_evaluated(ClusterId cluster) { impl_->advance_data_plane
 void Engine::Impl::advance_data_plane(ClusterId cluster) {
   for (const auto id : clusters[cluster].records) {
     auto& record = records[id];
-    const auto& policy = record.fos.spec.health.data_plane;
-    if (!record.live || !record.errors.empty() || !policy.any()) continue;
-    for (auto& backing : record.backings) {
-      if (backing.cluster != cluster || backing.service == kNoService) continue;
+    if (!record.live || !record.errors.empty()) continue;
+    for (std::size_t b = 0; b < record.backings.size(); ++b) {
+      auto& backing = record.backings[b];
+      const auto& policy = record.fos.spec.data_plane_for(b);
+      if (!policy.any() || backing.cluster != cluster || backing.service == kNoService) continue;
       const auto& sample = samples[backing.service];
       const auto* measured = sample ? &*sample : nullptr;
       const auto before = backing.streak;

@@ -125,10 +125,9 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       const auto& runtime = record.backings[b];
       status.backing_services.push_back({backing.cluster, backing.namespace_name, backing.name, runtime.display,
                                          runtime.display_ready, runtime.display_since, std::nullopt});
-      if (spec.health.data_plane.any()) {
+      if (const auto& policy = spec.data_plane_for(b); policy.any()) {
         const auto& sample = impl_->samples[runtime.service];
-        status.backing_services.back().data_plane =
-            evidence(spec.health.data_plane, runtime.streak, sample ? &*sample : nullptr);
+        status.backing_services.back().data_plane = evidence(policy, runtime.streak, sample ? &*sample : nullptr);
       }
     }
 
@@ -183,7 +182,7 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
       conditions.push_back({"FailedOver", "Unknown", record.observed_generation, 0, to_string(status.state),
                             status.message});
     }
-    if (spec.health.data_plane.any()) conditions.push_back(data_plane_condition(record, status));
+    if (spec.any_data_plane()) conditions.push_back(data_plane_condition(record, status));
   }
   append_override_conditions(record, conditions);
   for (auto& condition : conditions) {
@@ -233,7 +232,7 @@ ClusterAssignment Engine::assignment_for(std::string_view cluster_name) const {
     for (std::size_t b = 0; b < record.backings.size(); ++b) {
       if (record.backings[b].cluster == cluster) {
         std::optional<MeasureRequest> measure;
-        if (spec.health.data_plane.any()) measure = measure_request(spec.health.data_plane);
+        if (spec.data_plane_for(b).any()) measure = measure_request(spec.data_plane_for(b));
         assignment.watch.push_back(
             {spec.backing_services[b].namespace_name, spec.backing_services[b].name, ServiceRole::Local, measure});
       }

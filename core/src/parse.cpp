@@ -82,6 +82,21 @@ void read_health(const rapidjson::Value* health, HealthPolicy& policy, std::vect
   read_data_plane_policy(health, policy.data_plane, errors);
 }
 
+// spec.backingServices[].health, once spec.health is read: each override
+// starts from spec.health's data-plane checks and replaces what it names.
+void read_backing_health(const rapidjson::Value& list, FailoverSpec& spec, std::vector<FieldError>& errors) {
+  if (list.Size() != spec.backing_services.size()) return;  // the list had errors: already reported
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    const auto path = json::indexed("spec.backingServices", i);
+    FieldReader fields(list[i], path, errors);
+    const auto* health = fields.object("health", false);
+    if (health == nullptr) continue;
+    auto policy = spec.health.data_plane;
+    read_data_plane_policy(health, policy, errors, path + ".health");
+    spec.backing_services[i].data_plane = std::move(policy);
+  }
+}
+
 void read_output(const rapidjson::Value* output, FailoverSpec& spec, std::vector<FieldError>& errors) {
   if (output == nullptr) return;
   FieldReader fields(*output, "spec.output", errors);
@@ -229,6 +244,7 @@ Decoded<FailoverService> parse_failover_service(const rapidjson::Value& object) 
     }
   }
   read_health(fields.object("health", false), spec.health, errors);
+  if (const auto* list = fields.array("backingServices", false)) read_backing_health(*list, spec, errors);
   if (const auto* failback = fields.object("failback", false)) {
     FieldReader failback_fields(*failback, "spec.failback", errors);
     if (auto v = failback_fields.optional_int("delaySeconds", 0, kMaxSeconds)) {

@@ -447,3 +447,54 @@ TEST_CASE("rule 1a: a custom check fails a Ready backend over like the built-in 
   CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
   CHECK_THAT(fleet.events.back().message, Catch::Contains("query errors 0.2, not < 0.05 over 10s"));
 }
+
+TEST_CASE("parse and rule 1a: a backing service's own health overrides spec.health's checks field by field",
+          "[core][dataplane][parse]") {
+  const std::string spec =
+      R"j({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc",)j"
+      R"j("health":{"successRate":{"minimum":0.5},"failureThreshold":3}},)j"
+      R"j({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},)j"
+      R"j("health":{"successRate":{"minimum":0.95,"window":"10s"},"latency":{"maximum":"300ms"},)j"
+      R"j("failureThreshold":2,"successThreshold":3}})j";
+  const auto fos = parse_ok(fos_json(spec));
+  const auto& west = fos.spec.data_plane_for(0);
+  REQUIRE(west.success_rate);
+  CHECK(west.success_rate->minimum == 0.5);          // its own
+  CHECK(west.success_rate->window_ms == 30'000);     // its successRate replaces spec.health's whole
+  CHECK(west.failure_threshold == 3);                // its own
+  CHECK(west.success_threshold == 3);                // spec.health's
+  REQUIRE(west.latency);                             // spec.health's
+  CHECK(west.latency->maximum_ms == 300);
+  CHECK(fos.spec.data_plane_for(1) == fos.spec.health.data_plane);
+
+  SECTION("errors name the backing service's field") {
+    const auto parsed = parse_failover_service(fos_json(
+        R"j({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc",)j"
+        R"j("health":{"successRate":{"minimum":2},"queries":[{"name":"q","query":"sum(up{a=\"{ns}\"})",)j"
+        R"j("comparison":"~","threshold":1}]}}]})j"));
+    REQUIRE_FALSE(parsed.ok());
+    const auto message = parsed.message();
+    CHECK_THAT(message, Catch::Contains("spec.backingServices[0].health.successRate.minimum: must be within 0..1"));
+    CHECK_THAT(message, Catch::Contains("spec.backingServices[0].health.queries[0].query: unknown variable {ns}"));
+    CHECK_THAT(message, Catch::Contains("spec.backingServices[0].health.queries[0].comparison"));
+  }
+
+  SECTION("the engine judges west by its own minimum and threshold") {
+    Fleet fleet({"west", "east"});
+    fleet.apply(spec);
+    all_healthy(fleet);
+    // 60% passes west's own 50% minimum (spec.health's 95% would fail it).
+    for (int i = 0; i < 3; ++i) evaluated(fleet, "west", sample(12.3, 0.6, 100));
+    CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+    CHECK(fleet.status().backing_services[0].data_plane->min_success_rate == 0.5);
+    // 40% fails it, after its own 3 evaluations, not spec.health's 2.
+    evaluated(fleet, "west", sample(12.3, 0.4, 100));
+    evaluated(fleet, "west", sample(12.3, 0.4, 100));
+    CHECK(fleet.split("east") == S{"web-svc-west=1", "web-svc=0"});
+    evaluated(fleet, "west", sample(12.3, 0.4, 100));
+    CHECK(fleet.split("east") == S{"web-svc-west=0", "web-svc=1"});
+    const auto west_watch = fleet.engine.assignment_for("west").watch[0];
+    REQUIRE(west_watch.measure);
+    CHECK(west_watch.measure->rate_window_ms == 30'000);  // west's own successRate window
+  }
+}

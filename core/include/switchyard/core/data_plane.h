@@ -151,8 +151,10 @@ bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& p
 
 // Reads spec.health's successRate, latency, failureThreshold and
 // successThreshold (`health` may be null), each error naming its field.
+// `path` names `health` in errors; fields it lacks keep `policy`'s values
+// (a backing service's override starts from spec.health's).
 void read_data_plane_policy(const rapidjson::Value* health, DataPlanePolicy& policy,
-                            std::vector<FieldError>& errors);
+                            std::vector<FieldError>& errors, const std::string& path = "spec.health");
 
 // "30s", "500ms", "1m30s", "2h" -> milliseconds; nothing for anything else
 // (no sign, no fraction, units ms s m h).

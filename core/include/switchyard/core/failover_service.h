@@ -29,6 +29,9 @@ struct BackingService {
   std::string name;
   std::int32_t priority = 0;  // lower is preferred; default: index in the list
   std::uint32_t weight = 1;   // relative weight inside its priority group
+  // spec.backingServices[].health: this backend's data-plane checks, spec.health's
+  // with the fields it names replaced; unset: spec.health's.
+  std::optional<DataPlanePolicy> data_plane;
 
   // "east/emojivoto/web-svc", as status messages name it.
   [[nodiscard]] std::string to_string() const { return cluster + "/" + namespace_name + "/" + name; }
@@ -94,6 +97,18 @@ struct FailoverSpec {
   std::uint16_t output_port = 0;
   Mode mode = Mode::Enforce;
   std::optional<Pin> pin;
+  // The data-plane checks backing service `b` is judged by.
+  [[nodiscard]] const DataPlanePolicy& data_plane_for(std::size_t b) const {
+    const auto& own = backing_services[b].data_plane;
+    return own ? *own : health.data_plane;
+  }
+  // Whether any backend has data-plane checks (rule 1a applies).
+  [[nodiscard]] bool any_data_plane() const {
+    for (std::size_t b = 0; b < backing_services.size(); ++b) {
+      if (data_plane_for(b).any()) return true;
+    }
+    return health.data_plane.any();
+  }
   bool operator==(const FailoverSpec&) const = default;
 };
 
