@@ -51,6 +51,13 @@ int main(int argc, char** argv) {
                  "jittered, from 500ms doubling); after a leader change agents get through within it")
       ->transform(duration())
       ->default_str("2s");
+  std::int64_t discovery_interval_ms = config.discovery_interval.count();
+  app.add_option("--discovery-interval", discovery_interval_ms,
+                 "time between two discoveries of the route APIs the cluster serves (TrafficSplit, Gateway API "
+                 "and Linkerd HTTPRoute), reported to the hub for spec.output Auto; a 404 from the API "
+                 "discovers at once")
+      ->transform(duration())
+      ->default_str("5m");
   app.add_option("--prometheus-url", config.prometheus.url,
                  "Prometheus that scrapes this cluster's Linkerd proxies, for data-plane checks, e.g. "
                  "http://prometheus.linkerd-viz.svc.cluster.local:9090 (a path prefix is kept)");
@@ -91,6 +98,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   config.hub_retry_max = std::chrono::milliseconds(hub_retry_max_ms);
+  if (discovery_interval_ms < 100) {
+    std::cerr << "--discovery-interval must be at least 100ms\n";
+    return 2;
+  }
+  config.discovery_interval = std::chrono::milliseconds(discovery_interval_ms);
   if (data_plane_interval_ms < 100 || data_plane_window_ms < 1000) {
     std::cerr << "--data-plane-interval must be at least 100ms and --data-plane-window at least 1s\n";
     return 2;

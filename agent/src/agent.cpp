@@ -32,7 +32,7 @@ std::string new_agent_id(const std::string& cluster) {
 }
 
 Agent::Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& watches, TrafficSplitApi& splits,
-             AgentMetrics& metrics)
+             AgentMetrics& metrics, ApiDiscoveryApi* discovery)
     : loop_(loop),
       options_(std::move(options)),
       metrics_(metrics),
@@ -43,10 +43,20 @@ Agent::Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& w
       applier_(splits, options_.applier, metrics,
                [this](protocol::AppliedState applied) {
                  queue_.post([this, applied = std::move(applied)]() mutable { on_applied(std::move(applied)); });
+               },
+               // A 404 from the API: a CRD may have vanished (or appeared).
+               [this] {
+                 if (discoverer_) discoverer_->rediscover();
                }),
       poller_(hub, options_.poller, metrics, [this](protocol::Assignment&& assignment) {
         queue_.post([this, assignment = std::move(assignment)]() mutable { on_assignment(std::move(assignment)); });
-      }) {}
+      }) {
+  if (discovery != nullptr) {
+    discoverer_ = std::make_unique<RouteDiscoverer>(*discovery, options_.discovery, [this](const RouteDiscovery& found) {
+      queue_.post([this, served = found.served] { on_discovered(served); });
+    });
+  }
+}
 
 Agent::~Agent() = default;
 
@@ -57,6 +67,7 @@ void Agent::start() {
   tick_->data = this;
   uv_timer_start(tick_, &Agent::on_tick, kTickMs, kTickMs);
   reporter_.start();
+  if (discoverer_) discoverer_->start();
   applier_.start();
   poller_.start();
   if (evaluator_) evaluator_->start();
@@ -91,6 +102,7 @@ void Agent::stop() {
   stopped_ = true;
   // Writers first so no new hand-off is posted, then the loop's own handles.
   if (evaluator_) evaluator_->stop();  // first: its rounds post to the loop
+  if (discoverer_) discoverer_->stop();
   poller_.stop();
   applier_.stop();
   reporter_.stop();
@@ -140,12 +152,16 @@ void Agent::push_report_input() {
   // The first report waits until every watched namespace has listed, so it
   // is a complete snapshot; later ones carry what has synced.
   if (!reported_once_ && !synced) return;
+  // ... and, with discovery, until the cluster's route APIs are known: a
+  // full report without `outputs` would tell the hub this agent writes
+  // TrafficSplits only.
+  if (!reported_once_ && discoverer_ && !outputs_) return;
   reported_once_ = true;
   auto measured = view_.measure();
   for (const auto& [key, values] : data_plane_) {
     if (auto found = measured.find(key); found != measured.end()) found->second.data_plane = values;
   }
-  reporter_.update({std::move(measured), applied_, data_plane_round_});
+  reporter_.update({std::move(measured), applied_, data_plane_round_, outputs_});
   if (evaluator_) evaluator_->set_workloads(view_.workloads());
 }
 
@@ -162,6 +178,12 @@ void Agent::on_data_plane(DataPlaneRound&& round) {
   const auto number = data_plane_round_ ? data_plane_round_->evaluation + 1 : 1;
   const auto at = std::chrono::duration_cast<std::chrono::milliseconds>(round.evaluated_at.time_since_epoch());
   data_plane_round_ = protocol::Report::DataPlaneRound{number, at.count()};
+  push_report_input();
+}
+
+void Agent::on_discovered(protocol::ServedApis served) {
+  if (stopped_) return;
+  outputs_ = served;
   push_report_input();
 }
 

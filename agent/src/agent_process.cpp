@@ -92,6 +92,7 @@ int run_agent(const AgentConfig& config) {
   HubClient hub(hub_options);
   KubeWatchBackend watches(kube_client, &loop);
   KubeTrafficSplitApi splits(kube_client);
+  KubeApiDiscovery discovery(kube_client);
 
   std::random_device entropy;
   AgentOptions options;
@@ -105,8 +106,10 @@ int run_agent(const AgentConfig& config) {
   options.reporter.seed = entropy();
   options.poller.backoff.max = options.reporter.backoff.max = config.hub_retry_max;
   options.applier.seed = entropy();
+  options.discovery.interval = config.discovery_interval;
+  options.discovery.seed = entropy();
 
-  auto agent = std::make_unique<Agent>(&loop, options, hub, watches, splits, metrics);
+  auto agent = std::make_unique<Agent>(&loop, options, hub, watches, splits, metrics, &discovery);
   if (prometheus) agent->enable_data_plane(std::move(prometheus), config.data_plane);
   telemetry::HealthServer health(
       registry, [&agent] { return agent->liveness(); }, [&agent] { return agent->readiness(); });

@@ -10,10 +10,14 @@ constexpr const char* kServiceNameLabel = "kubernetes.io/service-name";
 
 ApiFailure failure_of(const kube::ApiError& error) { return {error.code, error.reason, error.message}; }
 
-// "split.smi-spec.io/v1alpha2" -> the v1alpha2 trafficsplits resource.
+// "split.smi-spec.io/v1alpha2" -> the v1alpha2 trafficsplits resource;
+// "gateway.networking.k8s.io/v1", "policy.linkerd.io/v1beta3" -> httproutes.
 kube::Resource split_resource(const std::string& api_version) {
   const auto slash = api_version.find('/');
-  return kube::trafficsplits(slash == std::string::npos ? api_version : api_version.substr(slash + 1));
+  const auto version = slash == std::string::npos ? api_version : api_version.substr(slash + 1);
+  const auto group = protocol::api_group_of(api_version);
+  if (group == protocol::kSmiGroup) return kube::trafficsplits(version);
+  return kube::Resource{group, version, "httproutes", "HTTPRoute", true};
 }
 
 class ServiceHandler : public kube::InformerHandler {
@@ -147,6 +151,14 @@ std::optional<ApiFailure> KubeTrafficSplitApi::remove(const std::string& api_ver
   auto removed = client_.remove(split_resource(api_version), namespace_name, name);
   if (!removed) return failure_of(removed.error());
   return std::nullopt;
+}
+
+KubeApiDiscovery::KubeApiDiscovery(kube::Client& client) : client_(client) {}
+
+DiscoveredResources KubeApiDiscovery::served_resources(const std::string& group_version) {
+  auto served = client_.served_resources(group_version);
+  if (!served) return {failure_of(served.error()), {}};
+  return {std::nullopt, std::move(served.value())};
 }
 
 }  // namespace switchyard::agent

@@ -88,7 +88,7 @@ void Reporter::run() {
       builder_.require_full();
       full_requested_ = false;
     }
-    auto report = builder_.next(input_->measured, input_->applied);
+    auto report = builder_.next(input_->measured, input_->applied, input_->outputs);
     report.data_plane = input_->data_plane;
     lock.unlock();
 

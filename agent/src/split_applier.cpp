@@ -13,10 +13,31 @@
 namespace switchyard::agent {
 namespace {
 
-using Key = std::pair<std::string, std::string>;  // namespace, name
+using Key = SplitKey;
 
 std::string object_name(const std::string& namespace_name, const std::string& name) {
   return namespace_name.empty() ? name : namespace_name + "/" + name;
+}
+
+bool is_split_group(const std::string& group) { return group == protocol::kSmiGroup; }
+
+// "trafficsplits" or "httproutes": the resource the group's kind is served as.
+std::string resource_of(const std::string& group) { return is_split_group(group) ? "trafficsplits" : "httproutes"; }
+
+// What to install when a group is not served.
+std::string crd_hint(const std::string& group, const std::string& api_version) {
+  if (is_split_group(group)) return "install the SMI TrafficSplit CRD serving " + api_version + " (deploy/smi)";
+  if (group == protocol::kGatewayGroup) {
+    return "install the Gateway API's standard HTTPRoute CRD serving " + api_version +
+           " (crds/third_party), or choose another spec.output";
+  }
+  return "install Linkerd's CRDs (linkerd install --crds, 2.14 or later) serving " + api_version +
+         ", or choose another spec.output";
+}
+
+std::string owner_label_of(const protocol::DesiredTrafficSplit& desired) {
+  auto it = desired.labels.find(kOwnerLabel);
+  return it == desired.labels.end() ? std::string() : it->second;
 }
 
 // The desired object with the managed-by label set, so that whatever the hub
@@ -50,27 +71,42 @@ protocol::DesiredTrafficSplit labelled(protocol::DesiredTrafficSplit split) {
 }
 
 void log_write(const std::string& verb, const Key& key, std::int64_t revision) {
-  log::info("TrafficSplit " + verb + (verb == "patch" ? "ed" : "d"),
-            {{"trafficsplit", object_name(key.first, key.second)}, {"revision", std::to_string(revision)}});
+  const auto& [group, namespace_name, name] = key;
+  log::info((is_split_group(group) ? "TrafficSplit " : "HTTPRoute ") + verb + (verb == "patch" ? "ed" : "d"),
+            {{is_split_group(group) ? "trafficsplit" : "httproute", object_name(namespace_name, name)},
+             {"group", group},
+             {"revision", std::to_string(revision)}});
 }
 
 }  // namespace
 
+SplitKey key_of(const protocol::DesiredTrafficSplit& desired) {
+  return {protocol::api_group_of(desired.api_version), desired.namespace_name, desired.name};
+}
+
+SplitKey key_of(const protocol::SplitName& removed) {
+  return {removed.api_version.empty() ? std::string(protocol::kSmiGroup) : protocol::api_group_of(removed.api_version),
+          removed.namespace_name, removed.name};
+}
+
 std::string describe_failure(const ApiFailure& failure, const std::string& verb, const std::string& api_version,
                              const std::string& namespace_name, const std::string& name) {
-  const auto resource = "trafficsplits." + api_version;
-  const auto what = name.empty() ? resource : "TrafficSplit " + object_name(namespace_name, name);
+  const auto group = protocol::api_group_of(api_version);
+  const auto slash = api_version.find('/');
+  const auto resource = resource_of(group) + "." + (slash == std::string::npos ? api_version : api_version.substr(slash + 1)) +
+                        "." + group;
+  const auto what = name.empty() ? resource : describe_route(group, namespace_name, name);
   if (failure.code == 0) {
     return verb + " " + what + ": Kubernetes API server unreachable: " + failure.message;
   }
   if (failure.code == 403) {
     return verb + " " + what + ": forbidden (HTTP 403): the agent's service account lacks RBAC permission to " +
-           verb + " trafficsplits in API group split.smi-spec.io; apply deploy/agent/rbac.yaml (" + failure.message +
-           ")";
+           verb + " " + resource_of(group) + " in API group " + group + "; apply deploy/agent/rbac.yaml (" +
+           failure.message + ")";
   }
   if (failure.code == 404 && verb == "list") {
-    return "TrafficSplit CRD missing: the API server does not serve " + resource +
-           " (HTTP 404); install the SMI TrafficSplit CRD serving " + api_version + " (deploy/smi)";
+    return std::string(is_split_group(group) ? "TrafficSplit" : "HTTPRoute") +
+           " CRD missing: the API server does not serve " + resource + " (HTTP 404); " + crd_hint(group, api_version);
   }
   return verb + " " + what + ": HTTP " + std::to_string(failure.code) +
          (failure.reason.empty() ? "" : " " + failure.reason) + ": " + failure.message;
@@ -92,19 +128,20 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
   std::set<std::string> versions = known_versions;
   for (const auto& split : desired.splits) {
     wanted.push_back(labelled(split));
-    wanted_keys.insert({split.namespace_name, split.name});
+    wanted_keys.insert(key_of(split));
     versions.insert(split.api_version);
   }
   if (versions.empty()) versions.insert(kDefaultSplitApiVersion);
 
-  // Every served version lists the same objects; each is kept once, with the
-  // version it was listed under for deletes.
+  // Every served version of a group lists the same objects; each is kept
+  // once, with the version it was listed under for deletes.
   std::set<std::string> unlisted;
   std::map<Key, std::pair<ExistingTrafficSplit, std::string>> existing;
   for (const auto& version : versions) {
     auto listed = api.list(version);
     if (listed.failure) {
       unlisted.insert(version);
+      if (listed.failure->code == 404) pass.missing_api = true;
       const bool assigned = std::any_of(wanted.begin(), wanted.end(),
                                         [&](const auto& split) { return split.api_version == version; });
       // A version nothing is assigned in may well not be served: only
@@ -122,24 +159,34 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
         pass.errors.push_back("list " + version + ": " + error);
         continue;
       }
-      Key key{split->namespace_name, split->name};
+      // What a list of a group's version holds is of that group, whatever
+      // apiVersion the item shows.
+      split->group = protocol::api_group_of(version);
+      Key key{split->group, split->namespace_name, split->name};
       existing.try_emplace(key, std::move(*split), version);
     }
   }
 
   std::vector<protocol::DesiredTrafficSplit> plannable;
+  // FailoverServices (owner label) with an assigned object not written in
+  // this pass: their other objects are not deleted, whatever kind they are.
+  std::set<std::string> unwritten_owners;
   for (auto& split : wanted) {
-    if (unlisted.count(split.api_version) == 0) plannable.push_back(std::move(split));
+    if (unlisted.count(split.api_version) == 0) {
+      plannable.push_back(std::move(split));
+    } else {
+      unwritten_owners.insert(owner_label_of(split));
+    }
   }
   std::vector<ExistingTrafficSplit> in_cluster;
   for (const auto& [key, entry] : existing) in_cluster.push_back(entry.first);
   std::map<Key, const protocol::DesiredTrafficSplit*> desired_of;
-  for (const auto& split : plannable) desired_of[{split.namespace_name, split.name}] = &split;
+  for (const auto& split : plannable) desired_of[key_of(split)] = &split;
 
   const auto actions = plan_split_actions(plannable, in_cluster);
   // What needs nothing is as the cluster holds it: remembered with its version.
   std::set<Key> acted_on;
-  for (const auto& action : actions) acted_on.insert({action.namespace_name, action.name});
+  for (const auto& action : actions) acted_on.insert({action.group, action.namespace_name, action.name});
   for (const auto& [key, split] : desired_of) {
     auto found = existing.find(key);
     if (acted_on.count(key) == 0 && found != existing.end()) {
@@ -148,13 +195,14 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
   }
 
   for (const auto& action : actions) {
-    const Key key{action.namespace_name, action.name};
+    const Key key{action.group, action.namespace_name, action.name};
     SplitWrite write;
     std::string verb;
     std::string version;
     switch (action.action) {
       case SplitAction::ForeignConflict:
         pass.errors.push_back(action.reason);
+        unwritten_owners.insert(owner_label_of(*desired_of.at(key)));
         continue;
       case SplitAction::Create:
         verb = "create";
@@ -166,16 +214,23 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
         version = desired_of.at(key)->api_version;
         write = api.merge_patch(version, action.namespace_name, action.name, action.body);
         break;
-      case SplitAction::Delete:
+      case SplitAction::Delete: {
         // Assigned under a version that could not be listed: not garbage.
         if (wanted_keys.count(key) != 0) continue;
+        // The object replacing it (an output change) is not written: it
+        // keeps routing until that one is (deletes come after every write).
+        const auto& old = existing.at(key).first;
+        if (!old.owner().empty() && unwritten_owners.count(old.owner()) != 0) continue;
         verb = "delete";
         version = existing.at(key).second;
         write.failure = api.remove(version, action.namespace_name, action.name);
         if (write.failure && write.failure->code == 404) write.failure.reset();  // already gone
         break;
+      }
     }
     if (write.failure) {
+      if (write.failure->code == 404) pass.missing_api = true;
+      if (action.action != SplitAction::Delete) unwritten_owners.insert(owner_label_of(*desired_of.at(key)));
       pass.errors.push_back(describe_failure(*write.failure, verb, version, action.namespace_name, action.name));
     } else {
       ++pass.writes;
@@ -191,15 +246,17 @@ ApplyPass apply_once(TrafficSplitApi& api, const DesiredSplits& desired, std::se
 
 namespace {
 
-// The delta pass's work for one desired TrafficSplit (labelled).
+// The delta pass's work for one desired object (labelled).
 void apply_one(TrafficSplitApi& api, const protocol::DesiredTrafficSplit& split, std::int64_t revision,
                AppliedSplits& applied, ApplyPass& pass) {
-  const Key key{split.namespace_name, split.name};
+  const Key key = key_of(split);
+  const auto& [group, namespace_name, name] = key;
   const auto& version = split.api_version;
   auto fail = [&](const std::string& verb, const ApiFailure& failure) {
     applied.erase(key);
     pass.failed.insert(key);
-    pass.errors.push_back(describe_failure(failure, verb, version, key.first, key.second));
+    if (failure.code == 404 && verb != "get") pass.missing_api = true;
+    pass.errors.push_back(describe_failure(failure, verb, version, namespace_name, name));
   };
   auto wrote = [&](const std::string& verb, const SplitWrite& write) {
     ++pass.writes;
@@ -210,60 +267,89 @@ void apply_one(TrafficSplitApi& api, const protocol::DesiredTrafficSplit& split,
   if (auto known = applied.find(key); known != applied.end() && known->second.api_version == version) {
     if (known->second.object_json == split.object_json) return;  // the cluster holds it already
     // Only if nobody has touched it since: then it is still ours and as we left it.
-    auto write = api.merge_patch(version, key.first, key.second, merge_patch_for(split, known->second.resource_version));
+    auto write = api.merge_patch(version, namespace_name, name, merge_patch_for(split, known->second.resource_version));
     if (!write.failure) return wrote("patch", write);
     if (write.failure->code != 409 && write.failure->code != 404) return fail("patch", *write.failure);
     // Moved or gone since: look at what is there now.
   }
   applied.erase(key);
-  auto fetched = api.get(version, key.first, key.second);
   std::vector<ExistingTrafficSplit> existing;
-  if (fetched.failure && fetched.failure->code != 404) return fail("get", *fetched.failure);
-  if (!fetched.failure) {
-    std::string error;
-    auto found = decode_existing_traffic_split(fetched.object_json, error);
-    if (!found) return fail("get", {200, "", error});
-    existing.push_back(std::move(*found));
+  if (group == protocol::kSmiGroup) {
+    auto fetched = api.get(version, namespace_name, name);
+    if (fetched.failure && fetched.failure->code != 404) return fail("get", *fetched.failure);
+    if (!fetched.failure) {
+      std::string error;
+      auto found = decode_existing_traffic_split(fetched.object_json, error);
+      if (!found) return fail("get", {200, "", error});
+      existing.push_back(std::move(*found));
+    }
+  } else {
+    // An HTTPRoute is written only where no one else's route is attached to
+    // its parent: the group's routes are listed (a delta pass comes here
+    // only for an HTTPRoute it does not know yet, so rarely).
+    auto listed = api.list(version);
+    if (listed.failure) return fail("list", *listed.failure);
+    for (const auto& json : listed.objects_json) {
+      std::string error;
+      auto found = decode_existing_traffic_split(json, error);
+      if (!found) continue;
+      found->group = group;
+      const bool ours = found->namespace_name == namespace_name && found->name == name;
+      // Other managed routes are not this delta's business (plan would delete them).
+      if (ours || !found->managed()) existing.push_back(std::move(*found));
+    }
   }
   const auto actions = plan_split_actions({split}, existing);
-  if (actions.empty() && !existing.empty()) {
-    applied[key] = {version, split.object_json, existing.front().resource_version};
+  if (actions.empty()) {
+    for (const auto& found : existing) {
+      if (found.namespace_name == namespace_name && found.name == name) {
+        applied[key] = {version, split.object_json, found.resource_version};
+      }
+    }
   }
   for (const auto& action : actions) {
     if (action.action == SplitAction::ForeignConflict) {
       pass.failed.insert(key);
       pass.errors.push_back(action.reason);
     } else if (action.action == SplitAction::Create) {
-      auto write = api.create(version, key.first, action.body);
+      auto write = api.create(version, namespace_name, action.body);
       if (write.failure) return fail("create", *write.failure);
       wrote("create", write);
     } else if (action.action == SplitAction::Patch) {
-      auto write = api.merge_patch(version, key.first, key.second, action.body);
+      auto write = api.merge_patch(version, namespace_name, name, action.body);
       if (write.failure) return fail("patch", *write.failure);
       wrote("patch", write);
     }
   }
 }
 
-// The delta pass's work for a TrafficSplit no longer assigned: deleted if it
-// is there and managed (a foreign one at that name was never ours).
+// The delta pass's work for an object no longer assigned: deleted if it is
+// there and managed (a foreign one at that name was never ours), unless an
+// object assigned for the same FailoverService failed to be written in this
+// pass (`unwritten_owners`): it keeps routing until that one is.
 void remove_one(TrafficSplitApi& api, const SplitKey& key, const std::string& version, std::int64_t revision,
-                AppliedSplits& applied, ApplyPass& pass) {
-  applied.erase(key);
+                const std::set<std::string>& unwritten_owners, AppliedSplits& applied, ApplyPass& pass) {
+  const auto& [group, namespace_name, name] = key;
   auto fail = [&](const std::string& verb, const ApiFailure& failure) {
     pass.failed.insert(key);
-    pass.errors.push_back(describe_failure(failure, verb, version, key.first, key.second));
+    pass.errors.push_back(describe_failure(failure, verb, version, namespace_name, name));
   };
-  auto fetched = api.get(version, key.first, key.second);
+  auto fetched = api.get(version, namespace_name, name);
   if (fetched.failure) {
+    applied.erase(key);
     if (fetched.failure->code != 404) fail("get", *fetched.failure);
     return;
   }
   std::string error;
   auto found = decode_existing_traffic_split(fetched.object_json, error);
   if (!found) return fail("get", {200, "", error});
-  if (!found->managed()) return;
-  auto failure = api.remove(version, key.first, key.second);
+  if (!found->managed()) return (void)applied.erase(key);
+  if (!found->owner().empty() && unwritten_owners.count(found->owner()) != 0) {
+    pass.failed.insert(key);  // tried again with the object that replaces it
+    return;
+  }
+  applied.erase(key);
+  auto failure = api.remove(version, namespace_name, name);
   if (failure && failure->code != 404) return fail("delete", *failure);
   if (!failure) {
     ++pass.writes;
@@ -277,20 +363,32 @@ ApplyPass apply_changes(TrafficSplitApi& api, std::int64_t revision, const std::
                         AppliedSplits& applied) {
   ApplyPass pass;
   pass.revision = revision;
+  // Writes first, removals after: an object replacing another (an output
+  // change) is in the cluster before the one it replaces goes.
+  std::set<std::string> unwritten_owners;
   for (const auto& change : changes) {
-    if (change.desired != nullptr) {
-      apply_one(api, labelled(*change.desired), revision, applied, pass);
-    } else {
-      remove_one(api, change.key, change.api_version, revision, applied, pass);
+    if (change.desired == nullptr) continue;
+    const auto errors_before = pass.errors.size();
+    apply_one(api, labelled(*change.desired), revision, applied, pass);
+    if (pass.errors.size() != errors_before) unwritten_owners.insert(owner_label_of(*change.desired));
+  }
+  for (const auto& change : changes) {
+    if (change.desired == nullptr) {
+      remove_one(api, change.key, change.api_version, revision, unwritten_owners, applied, pass);
     }
   }
-  pass.clean = pass.errors.empty();
+  pass.clean = pass.errors.empty() && pass.failed.empty();
   return pass;
 }
 
 SplitApplier::SplitApplier(TrafficSplitApi& api, ApplierOptions options, AgentMetrics& metrics,
-                           std::function<void(protocol::AppliedState)> on_applied)
-    : api_(api), options_(options), metrics_(metrics), on_applied_(std::move(on_applied)) {}
+                           std::function<void(protocol::AppliedState)> on_applied,
+                           std::function<void()> on_missing_api)
+    : api_(api),
+      options_(options),
+      metrics_(metrics),
+      on_applied_(std::move(on_applied)),
+      on_missing_api_(std::move(on_missing_api)) {}
 
 SplitApplier::~SplitApplier() { stop(); }
 
@@ -346,13 +444,15 @@ void SplitApplier::run() {
         full_due = true;
       }
       for (const auto& removed : update.removed) {
-        Key key{removed.namespace_name, removed.name};
+        const Key key = key_of(removed);
         auto was = desired.find(key);
-        dirty[key] = was != desired.end() ? was->second.api_version : kDefaultSplitApiVersion;
+        dirty[key] = was != desired.end()      ? was->second.api_version
+                     : !removed.api_version.empty() ? removed.api_version
+                                                    : kDefaultSplitApiVersion;
         if (was != desired.end()) desired.erase(was);
       }
       for (auto& split : update.splits) {
-        Key key{split.namespace_name, split.name};
+        const Key key = key_of(split);
         if (!update.full) dirty[key] = split.api_version;
         desired[key] = std::move(split);
       }
@@ -394,12 +494,13 @@ void SplitApplier::run() {
       // Say it once per distinct failure, not on every retry.
       if (pass.errors != last_errors) {
         for (const auto& error : pass.errors) {
-          log::error("TrafficSplit apply failed", {{"revision", std::to_string(pass.revision)}, {"error", error}});
+          log::error("route apply failed", {{"revision", std::to_string(pass.revision)}, {"error", error}});
         }
       }
-      log::debug("TrafficSplit apply retry scheduled", {{"retry_in_ms", std::to_string(delay.count())}});
+      log::debug("route apply retry scheduled", {{"retry_in_ms", std::to_string(delay.count())}});
       next_pass = Clock::now() + delay;
     }
+    if (pass.missing_api && on_missing_api_) on_missing_api_();
     metrics_.apply_failing.set(static_cast<double>(pass.errors.size()));
     last_errors = pass.errors;
     on_applied_({applied_revision, pass.errors});

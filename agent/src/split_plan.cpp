@@ -1,6 +1,7 @@
 #include "switchyard/agent/split_plan.h"
 
 #include <set>
+#include <tuple>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -9,7 +10,7 @@
 namespace switchyard::agent {
 namespace {
 
-using Key = std::pair<std::string, std::string>;  // namespace, name
+using Key = std::tuple<std::string, std::string, std::string>;  // group, namespace, name
 
 std::string compact(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
@@ -72,7 +73,82 @@ bool has_labels(const ExistingTrafficSplit& existing, const std::map<std::string
   return true;
 }
 
+std::vector<ServiceParent> service_parents_in(const rapidjson::Value& object) {
+  std::vector<ServiceParent> parents;
+  const auto* metadata = member(object, "metadata");
+  const auto* own_namespace = metadata != nullptr ? member(*metadata, "namespace") : nullptr;
+  const auto* spec = member(object, "spec");
+  const auto* refs = spec != nullptr ? member(*spec, "parentRefs") : nullptr;
+  if (refs == nullptr || !refs->IsArray()) return parents;
+  for (const auto& ref : refs->GetArray()) {
+    // A ParentReference's kind defaults to Gateway and its group to the
+    // Gateway API's: a Service parent names both.
+    const auto* group = member(ref, "group");
+    const auto* kind = member(ref, "kind");
+    const auto* name = member(ref, "name");
+    if (group == nullptr || !group->IsString() || kind == nullptr || !kind->IsString() || name == nullptr ||
+        !name->IsString()) {
+      continue;
+    }
+    const std::string_view group_name(group->GetString(), group->GetStringLength());
+    if ((group_name != "" && group_name != "core") || std::string_view(kind->GetString()) != "Service") continue;
+    ServiceParent parent;
+    parent.name = name->GetString();
+    if (const auto* ns = member(ref, "namespace"); ns != nullptr && ns->IsString()) {
+      parent.namespace_name = ns->GetString();
+    } else if (own_namespace != nullptr && own_namespace->IsString()) {
+      parent.namespace_name = own_namespace->GetString();
+    }
+    if (const auto* port = member(ref, "port"); port != nullptr && port->IsInt()) parent.port = port->GetInt();
+    parents.push_back(std::move(parent));
+  }
+  return parents;
+}
+
+// The first route of someone else's in `existing` attached to a parent of
+// `desired` (an HTTPRoute): Switchyard writes nothing over it.
+const ExistingTrafficSplit* foreign_route_on_parents(const protocol::DesiredTrafficSplit& desired,
+                                                     const std::vector<ExistingTrafficSplit>& existing) {
+  const auto parents = service_parents_of(desired.object_json);
+  if (parents.empty()) return nullptr;
+  const auto group = protocol::api_group_of(desired.api_version);
+  for (const auto& route : existing) {
+    if (route.managed() || route.service_parents.empty()) continue;
+    if (route.group == group && route.namespace_name == desired.namespace_name && route.name == desired.name) {
+      continue;  // the object at our own name: a conflict of its own
+    }
+    for (const auto& theirs : route.service_parents) {
+      for (const auto& ours : parents) {
+        if (same_parent(theirs, ours)) return &route;
+      }
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
+
+std::vector<ServiceParent> service_parents_of(std::string_view object_json) {
+  rapidjson::Document object;
+  object.Parse(object_json.data(), object_json.size());
+  if (object.HasParseError()) return {};
+  return service_parents_in(object);
+}
+
+bool same_parent(const ServiceParent& a, const ServiceParent& b) {
+  return a.namespace_name == b.namespace_name && a.name == b.name && (a.port == 0 || b.port == 0 || a.port == b.port);
+}
+
+std::string describe_route(const std::string& group, const std::string& namespace_name, const std::string& name) {
+  const bool split = group == protocol::kSmiGroup;
+  return std::string(split ? "TrafficSplit " : "HTTPRoute ") + namespace_name + "/" + name +
+         (split ? "" : " (" + group + ")");
+}
+
+std::string ExistingTrafficSplit::owner() const {
+  auto it = labels.find(kOwnerLabel);
+  return it == labels.end() ? std::string() : it->second;
+}
 
 std::string merge_patch_for(const protocol::DesiredTrafficSplit& desired, const std::string& resource_version) {
   return parts_of(desired, resource_version).merge_patch;
@@ -88,14 +164,14 @@ std::optional<ExistingTrafficSplit> decode_existing_traffic_split(std::string_vi
   document.Parse<rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
   const auto* metadata = document.HasParseError() ? nullptr : member(document, "metadata");
   if (metadata == nullptr || !metadata->IsObject()) {
-    error = "TrafficSplit: not an object with metadata";
+    error = "route object: not an object with metadata";
     return std::nullopt;
   }
   ExistingTrafficSplit split;
   const auto* name = member(*metadata, "name");
   const auto* namespace_name = member(*metadata, "namespace");
   if (name == nullptr || !name->IsString() || namespace_name == nullptr || !namespace_name->IsString()) {
-    error = "TrafficSplit: metadata.name and metadata.namespace are required";
+    error = "route object: metadata.name and metadata.namespace are required";
     return std::nullopt;
   }
   split.name = name->GetString();
@@ -109,39 +185,54 @@ std::optional<ExistingTrafficSplit> decode_existing_traffic_split(std::string_vi
     }
   }
   if (const auto* spec = member(document, "spec")) split.spec_json = compact(*spec);
+  if (const auto* api_version = member(document, "apiVersion"); api_version != nullptr && api_version->IsString()) {
+    split.group = protocol::api_group_of(api_version->GetString());
+  }
+  split.service_parents = service_parents_in(document);
   return split;
 }
 
 std::vector<PlannedSplitAction> plan_split_actions(const std::vector<protocol::DesiredTrafficSplit>& desired,
                                                    const std::vector<ExistingTrafficSplit>& existing) {
   std::map<Key, const ExistingTrafficSplit*> in_cluster;
-  for (const auto& split : existing) in_cluster[{split.namespace_name, split.name}] = &split;
+  for (const auto& split : existing) in_cluster[{split.group, split.namespace_name, split.name}] = &split;
 
   std::vector<PlannedSplitAction> actions;
   std::set<Key> wanted;
   for (const auto& split : desired) {
-    const Key key{split.namespace_name, split.name};
+    const auto group = protocol::api_group_of(split.api_version);
+    const Key key{group, split.namespace_name, split.name};
     wanted.insert(key);
+    const auto what = describe_route(group, split.namespace_name, split.name);
+    if (const auto* theirs = foreign_route_on_parents(split, existing)) {
+      const auto parent = service_parents_of(split.object_json).front();
+      actions.push_back({SplitAction::ForeignConflict, group, split.namespace_name, split.name, {},
+                         "RouteConflict: " + describe_route(theirs->group, theirs->namespace_name, theirs->name) +
+                             " is not managed by switchyard and is attached to Service " + parent.namespace_name +
+                             "/" + parent.name +
+                             (parent.port != 0 ? " port " + std::to_string(parent.port) : std::string()) +
+                             "; " + what + " not written while it is"});
+      continue;
+    }
     auto found = in_cluster.find(key);
     if (found == in_cluster.end()) {
-      actions.push_back({SplitAction::Create, key.first, key.second, split.object_json, {}});
+      actions.push_back({SplitAction::Create, group, split.namespace_name, split.name, split.object_json, {}});
       continue;
     }
     const auto& current = *found->second;
     if (!current.managed()) {
-      actions.push_back({SplitAction::ForeignConflict, key.first, key.second, {},
-                         "TrafficSplit " + key.first + "/" + key.second +
-                             " exists and is not managed by switchyard (no label " + kManagedByLabel +
-                             "=" + kManagedByValue + "); left unchanged"});
+      actions.push_back({SplitAction::ForeignConflict, group, split.namespace_name, split.name, {},
+                         what + " exists and is not managed by switchyard (no label " + kManagedByLabel + "=" +
+                             kManagedByValue + "); left unchanged"});
       continue;
     }
     auto parts = parts_of(split, current.resource_version);
     if (same_json(parts.spec_json, current.spec_json) && has_labels(current, split.labels)) continue;
-    actions.push_back({SplitAction::Patch, key.first, key.second, std::move(parts.merge_patch), {}});
+    actions.push_back({SplitAction::Patch, group, split.namespace_name, split.name, std::move(parts.merge_patch), {}});
   }
   for (const auto& [key, split] : in_cluster) {
     if (split->managed() && wanted.count(key) == 0) {
-      actions.push_back({SplitAction::Delete, key.first, key.second, {}, {}});
+      actions.push_back({SplitAction::Delete, std::get<0>(key), std::get<1>(key), std::get<2>(key), {}, {}});
     }
   }
   return actions;

@@ -125,6 +125,25 @@ Result<ListPage> Client::list_all(const Resource& resource, std::string_view ns,
   }
 }
 
+Result<std::vector<std::string>> Client::served_resources(std::string_view group_version) {
+  const std::string path = group_version == "v1" ? "/api/v1" : "/apis/" + std::string(group_version);
+  auto response = impl_->call("GET", path, {}, {});
+  if (!response) return response.error();
+  rapidjson::Document document;
+  if (auto error = json::parse(response.value().body, document, "GET " + path + ": response body"); error.code != 0 ||
+      !error.message.empty()) {
+    return error;
+  }
+  std::vector<std::string> names;
+  const auto* resources = json::find(document, "resources");
+  if (resources == nullptr || !resources->IsArray()) return names;
+  for (const auto& resource : resources->GetArray()) {
+    const auto name = json::string_member(resource, "name");
+    if (!name.empty() && name.find('/') == std::string::npos) names.push_back(name);  // not "x/status"
+  }
+  return names;
+}
+
 Result<ObjectPtr> Client::create(const Resource& resource, std::string_view ns, const std::string& body_json) {
   return impl_->call_object("POST", resource.path(ns), body_json, kJson);
 }

@@ -1,4 +1,5 @@
 #include <set>
+#include <tuple>
 
 #include "switchyard/core/names.h"
 #include "service_key_json.h"
@@ -10,7 +11,21 @@ namespace {
 
 using core::json::FieldReader;
 
-constexpr std::string_view kSmiGroupPrefix = "split.smi-spec.io/";
+// The kind each route group holds.
+const char* kind_of_group(const std::string& group) {
+  if (group == kSmiGroup) return "TrafficSplit";
+  if (group == kGatewayGroup || group == kLinkerdPolicyGroup) return "HTTPRoute";
+  return nullptr;
+}
+
+using RouteIdentity = std::tuple<std::string, std::string, std::string>;  // group, namespace, name
+
+// "TrafficSplit emojivoto/web-svc", "HTTPRoute emojivoto/web-svc (policy.linkerd.io)".
+std::string describe_route(const std::string& group, const std::string& namespace_name, const std::string& name) {
+  const char* kind = kind_of_group(group);
+  return std::string(kind != nullptr ? kind : "route") + " " + namespace_name + "/" + name +
+         (group == kSmiGroup ? "" : " (" + group + ")");
+}
 
 std::string compact(const rapidjson::Value& value) {
   rapidjson::StringBuffer buffer;
@@ -48,14 +63,17 @@ std::optional<DesiredTrafficSplit> read_traffic_split(const rapidjson::Value& va
   const auto before = errors.size();
   FieldReader fields(value, path, errors);
   DesiredTrafficSplit split;
+  const char* expected_kind = nullptr;
   if (auto api_version = fields.required_string("apiVersion")) {
-    if (api_version->rfind(kSmiGroupPrefix, 0) != 0) {
-      fields.error("apiVersion", "must be in group split.smi-spec.io, got \"" + *api_version + "\"");
+    expected_kind = kind_of_group(api_group_of(*api_version));
+    if (expected_kind == nullptr || api_version->find('/') == std::string::npos) {
+      fields.error("apiVersion", "must be in group split.smi-spec.io, gateway.networking.k8s.io or policy.linkerd.io, got \"" +
+                                     *api_version + "\"");
     }
     split.api_version = std::move(*api_version);
   }
-  if (auto kind = fields.required_string("kind"); kind && *kind != "TrafficSplit") {
-    fields.error("kind", "must be TrafficSplit, got \"" + *kind + "\"");
+  if (auto kind = fields.required_string("kind"); kind && expected_kind != nullptr && *kind != expected_kind) {
+    fields.error("kind", "must be " + std::string(expected_kind) + " in " + split.api_version + ", got \"" + *kind + "\"");
   }
   fields.object("spec", true);
   if (const auto* metadata = fields.object("metadata", true)) {
@@ -80,6 +98,11 @@ std::optional<DesiredTrafficSplit> read_traffic_split(const rapidjson::Value& va
 }
 
 }  // namespace
+
+std::string api_group_of(const std::string& api_version) {
+  const auto slash = api_version.find('/');
+  return slash == std::string::npos ? std::string() : api_version.substr(0, slash);
+}
 
 Decoded<Assignment> decode_assignment(std::string_view body) {
   Decoded<Assignment> result;
@@ -120,15 +143,18 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
   } else {
     assignment.watch_changed = assignment.full;
   }
-  std::set<std::pair<std::string, std::string>> seen;
+  // A TrafficSplit and an HTTPRoute of one FailoverService share its name
+  // while a consumer's output changes: identities include the group.
+  std::set<RouteIdentity> seen;
   if (const auto* splits = fields.array("trafficSplits", assignment.full)) {
     for (rapidjson::SizeType i = 0; i < splits->Size(); ++i) {
       const auto path = core::json::indexed("trafficSplits", i);
       auto split = read_traffic_split((*splits)[i], path, result.errors);
       if (!split) continue;
-      if (!seen.emplace(split->namespace_name, split->name).second) {
+      if (!seen.emplace(api_group_of(split->api_version), split->namespace_name, split->name).second) {
         result.errors.push_back(
-            {path, "lists TrafficSplit " + split->namespace_name + "/" + split->name + " twice"});
+            {path, "lists " + describe_route(api_group_of(split->api_version), split->namespace_name, split->name) +
+                       " twice"});
         continue;
       }
       assignment.traffic_splits.push_back(std::move(*split));
@@ -148,12 +174,20 @@ Decoded<Assignment> decode_assignment(std::string_view body) {
       FieldReader entry_fields(entry, path, result.errors);
       auto namespace_name = entry_fields.required_string("namespace");
       auto name = entry_fields.required_string("name");
-      if (!namespace_name || !name) continue;
-      if (!seen.emplace(*namespace_name, *name).second) {
-        result.errors.push_back({path, "lists TrafficSplit " + *namespace_name + "/" + *name + " twice"});
+      // Absent: a TrafficSplit, from a hub before HTTPRoutes.
+      auto api_version = entry_fields.optional_string("apiVersion").value_or("");
+      if (!api_version.empty() && kind_of_group(api_group_of(api_version)) == nullptr) {
+        entry_fields.error("apiVersion", "must be in group split.smi-spec.io, gateway.networking.k8s.io or "
+                                         "policy.linkerd.io, got \"" + api_version + "\"");
         continue;
       }
-      assignment.removed_traffic_splits.push_back({std::move(*namespace_name), std::move(*name)});
+      if (!namespace_name || !name) continue;
+      const auto group = api_version.empty() ? std::string(kSmiGroup) : api_group_of(api_version);
+      if (!seen.emplace(group, *namespace_name, *name).second) {
+        result.errors.push_back({path, "lists " + describe_route(group, *namespace_name, *name) + " twice"});
+        continue;
+      }
+      assignment.removed_traffic_splits.push_back({std::move(*namespace_name), std::move(*name), std::move(api_version)});
     }
   }
   if (result.errors.empty()) result.value = std::move(assignment);
@@ -202,6 +236,10 @@ std::string encode_assignment(const Assignment& assignment) {
       out.String(removed.namespace_name.c_str(), static_cast<rapidjson::SizeType>(removed.namespace_name.size()));
       out.Key("name");
       out.String(removed.name.c_str(), static_cast<rapidjson::SizeType>(removed.name.size()));
+      if (!removed.api_version.empty()) {
+        out.Key("apiVersion");
+        out.String(removed.api_version.c_str(), static_cast<rapidjson::SizeType>(removed.api_version.size()));
+      }
       out.EndObject();
     }
     out.EndArray();

@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <rapidjson/document.h>
@@ -155,16 +156,46 @@ inline std::string to_json(const rapidjson::Value& value) {
   return {buffer.GetString(), buffer.GetSize()};
 }
 
-class FakeSplitApi : public TrafficSplitApi {
+// A member cluster's route objects, and API discovery answering from the
+// same served versions (a CRD removed vanishes from both).
+class FakeSplitApi : public TrafficSplitApi, public ApiDiscoveryApi {
  public:
-  using Key = std::pair<std::string, std::string>;
+  DiscoveredResources served_resources(const std::string& group_version) override {
+    std::lock_guard lock(mutex_);
+    ++discoveries_;
+    if (discovery_failure_) return {discovery_failure_, {}};
+    if (served_versions.count(group_version) == 0) {
+      return {ApiFailure{404, "NotFound", "the server could not find the requested resource"}, {}};
+    }
+    const auto group = protocol::api_group_of(group_version);
+    return {std::nullopt, {group == kSmi ? "trafficsplits" : "httproutes"}};
+  }
+  void fail_discovery_with(std::optional<ApiFailure> failure) {
+    std::lock_guard lock(mutex_);
+    discovery_failure_ = std::move(failure);
+  }
+  int discoveries() { std::lock_guard lock(mutex_); return discoveries_; }
+  void serve(std::set<std::string> versions) {
+    std::lock_guard lock(mutex_);
+    served_versions = std::move(versions);
+  }
+
+  // API group, namespace, name: the versions of a group are views of one
+  // object, as on an API server.
+  using Key = std::tuple<std::string, std::string, std::string>;
+  static constexpr const char* kSmi = "split.smi-spec.io";
+  static constexpr const char* kGateway = "gateway.networking.k8s.io";
+  static constexpr const char* kLinkerd = "policy.linkerd.io";
 
   ListedTrafficSplits list(const std::string& api_version) override {
     std::lock_guard lock(mutex_);
     ++lists_;
     if (auto failure = failure_for(api_version)) return {failure, {}};
     ListedTrafficSplits listed;
-    for (const auto& [key, json] : objects_) listed.objects_json.push_back(json);
+    const auto group = protocol::api_group_of(api_version);
+    for (const auto& [key, json] : objects_) {
+      if (std::get<0>(key) == group) listed.objects_json.push_back(json);
+    }
     return listed;
   }
   FetchedTrafficSplit get(const std::string& api_version, const std::string& namespace_name,
@@ -172,7 +203,7 @@ class FakeSplitApi : public TrafficSplitApi {
     std::lock_guard lock(mutex_);
     ++gets_;
     if (auto failure = failure_for(api_version)) return {failure, {}};
-    auto it = objects_.find({namespace_name, name});
+    auto it = objects_.find({protocol::api_group_of(api_version), namespace_name, name});
     if (it == objects_.end()) return {ApiFailure{404, "NotFound", "not found"}, {}};
     return {std::nullopt, it->second};
   }
@@ -182,11 +213,12 @@ class FakeSplitApi : public TrafficSplitApi {
     if (auto failure = failure_for(api_version)) return {failure, {}};
     rapidjson::Document object;
     object.Parse(object_json.data(), object_json.size());
-    const Key key{namespace_name, object["metadata"]["name"].GetString()};
+    const Key key{protocol::api_group_of(api_version), namespace_name, object["metadata"]["name"].GetString()};
     if (objects_.count(key) != 0) return {ApiFailure{409, "AlreadyExists", "already exists"}, {}};
     const auto version = stamp(object);
     objects_[key] = to_json(object);
     ++creates_;
+    record();
     return {std::nullopt, version};
   }
   // As the API server: a patch that sets metadata.resourceVersion applies
@@ -195,7 +227,7 @@ class FakeSplitApi : public TrafficSplitApi {
                          const std::string& patch_json) override {
     std::lock_guard lock(mutex_);
     if (auto failure = failure_for(api_version)) return {failure, {}};
-    auto it = objects_.find({namespace_name, name});
+    auto it = objects_.find({protocol::api_group_of(api_version), namespace_name, name});
     if (it == objects_.end()) return {ApiFailure{404, "NotFound", "not found"}, {}};
     rapidjson::Document object;
     object.Parse(it->second.data(), it->second.size());
@@ -209,14 +241,18 @@ class FakeSplitApi : public TrafficSplitApi {
     const auto version = stamp(object);
     it->second = to_json(object);
     ++patches_;
+    record();
     return {std::nullopt, version};
   }
   std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
                                    const std::string& name) override {
     std::lock_guard lock(mutex_);
     if (auto failure = failure_for(api_version)) return failure;
-    if (objects_.erase({namespace_name, name}) == 0) return ApiFailure{404, "NotFound", "not found"};
+    if (objects_.erase({protocol::api_group_of(api_version), namespace_name, name}) == 0) {
+      return ApiFailure{404, "NotFound", "not found"};
+    }
     ++deletes_;
+    record();
     return std::nullopt;
   }
 
@@ -224,14 +260,28 @@ class FakeSplitApi : public TrafficSplitApi {
   // stored as given: with no resourceVersion it matches no precondition the
   // applier remembers.
   void put(const std::string& namespace_name, const std::string& name, const std::string& json) {
+    put_in(kSmi, namespace_name, name, json);
+  }
+  void put_in(const std::string& group, const std::string& namespace_name, const std::string& name,
+              const std::string& json) {
     std::lock_guard lock(mutex_);
-    objects_[{namespace_name, name}] = json;
+    objects_[{group, namespace_name, name}] = json;
   }
   std::optional<std::string> get(const std::string& namespace_name, const std::string& name) {
+    return get_in(kSmi, namespace_name, name);
+  }
+  std::optional<std::string> get_in(const std::string& group, const std::string& namespace_name,
+                                    const std::string& name) {
     std::lock_guard lock(mutex_);
-    auto it = objects_.find({namespace_name, name});
+    auto it = objects_.find({group, namespace_name, name});
     if (it == objects_.end()) return std::nullopt;
     return it->second;
+  }
+  // The keys present after each create, patch and delete, in order: what a
+  // test checks "at no moment" properties against.
+  std::vector<std::set<Key>> history() {
+    std::lock_guard lock(mutex_);
+    return history_;
   }
   std::size_t size() {
     std::lock_guard lock(mutex_);
@@ -250,7 +300,8 @@ class FakeSplitApi : public TrafficSplitApi {
   int patches() { std::lock_guard lock(mutex_); return patches_; }
   int deletes() { std::lock_guard lock(mutex_); return deletes_; }
   std::set<std::string> served_versions{"split.smi-spec.io/v1alpha1", "split.smi-spec.io/v1alpha2",
-                                        "split.smi-spec.io/v1alpha4"};
+                                        "split.smi-spec.io/v1alpha4", "gateway.networking.k8s.io/v1",
+                                        "policy.linkerd.io/v1beta3"};
 
  private:
   std::optional<ApiFailure> failure_for(const std::string& api_version) {
@@ -279,8 +330,16 @@ class FakeSplitApi : public TrafficSplitApi {
     metadata->value.AddMember("resourceVersion", rapidjson::Value(version.c_str(), allocator), allocator);
     return version;
   }
+  void record() {
+    std::set<Key> keys;
+    for (const auto& [key, json] : objects_) keys.insert(key);
+    history_.push_back(std::move(keys));
+  }
   std::mutex mutex_;  // guards everything below
   std::map<Key, std::string> objects_;
+  std::vector<std::set<Key>> history_;
+  std::optional<ApiFailure> discovery_failure_;
+  int discoveries_ = 0;
   std::optional<ApiFailure> failure_;
   int lists_ = 0, gets_ = 0, creates_ = 0, patches_ = 0, deletes_ = 0;
   std::uint64_t resource_version_ = 0;

@@ -173,7 +173,7 @@ struct Applied {
   // Revision 2 moves TrafficSplit "a" to its backup, as one delta.
   ApplyPass fail_over_a() {
     const auto failed_over = desired("a", 0, 1);
-    return apply_changes(api, 2, {{{"emojivoto", "a"}, &failed_over, failed_over.api_version}}, applied);
+    return apply_changes(api, 2, {{{"split.smi-spec.io", "emojivoto", "a"}, &failed_over, failed_over.api_version}}, applied);
   }
   FakeSplitApi api;
   std::set<std::string> versions;
@@ -188,7 +188,7 @@ TEST_CASE("a delta pass patches only the changed TrafficSplit, once, without lis
   const int lists = cluster.api.lists();
   const int writes = cluster.api.writes();
   const auto failed_over = desired("b", 0, 1);
-  auto pass = apply_changes(cluster.api, 2, {{{"emojivoto", "b"}, &failed_over, failed_over.api_version}},
+  auto pass = apply_changes(cluster.api, 2, {{{"split.smi-spec.io", "emojivoto", "b"}, &failed_over, failed_over.api_version}},
                             cluster.applied);
   CHECK(pass.clean);
   CHECK(pass.writes == 1);
@@ -200,7 +200,7 @@ TEST_CASE("a delta pass patches only the changed TrafficSplit, once, without lis
   CHECK(weights_of(cluster.api, "a") == "1,0,");
 
   SECTION("the same change again writes nothing") {
-    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "b"}, &failed_over, failed_over.api_version}},
+    pass = apply_changes(cluster.api, 3, {{{"split.smi-spec.io", "emojivoto", "b"}, &failed_over, failed_over.api_version}},
                          cluster.applied);
     CHECK(pass.clean);
     CHECK(pass.writes == 0);
@@ -208,7 +208,7 @@ TEST_CASE("a delta pass patches only the changed TrafficSplit, once, without lis
   }
   SECTION("a change after it patches against the version it wrote") {
     const auto back = desired("b", 1, 0);
-    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "b"}, &back, back.api_version}}, cluster.applied);
+    pass = apply_changes(cluster.api, 3, {{{"split.smi-spec.io", "emojivoto", "b"}, &back, back.api_version}}, cluster.applied);
     CHECK(pass.clean);
     CHECK(cluster.api.patches() == 2);
     CHECK(cluster.api.gets() == 0);
@@ -234,7 +234,7 @@ TEST_CASE("a delta pass never overwrites a foreign TrafficSplit that took an ass
   cluster.api.put("emojivoto", "a", foreign);
   auto pass = cluster.fail_over_a();
   CHECK_FALSE(pass.clean);
-  CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
+  CHECK(pass.failed.count({"split.smi-spec.io", "emojivoto", "a"}) == 1);
   REQUIRE(pass.errors.size() == 1);
   CHECK_THAT(pass.errors[0], Catch::Contains("not managed by switchyard"));
   CHECK(*cluster.api.get("emojivoto", "a") == foreign);
@@ -244,8 +244,8 @@ TEST_CASE("a delta pass creates a new TrafficSplit and deletes a removed managed
   Applied cluster({desired("a", 1, 0)});
   const auto added = desired("b", 1, 0);
   auto pass = apply_changes(cluster.api, 2,
-                            {{{"emojivoto", "b"}, &added, added.api_version},
-                             {{"emojivoto", "a"}, nullptr, "split.smi-spec.io/v1alpha2"}},
+                            {{{"split.smi-spec.io", "emojivoto", "b"}, &added, added.api_version},
+                             {{"split.smi-spec.io", "emojivoto", "a"}, nullptr, "split.smi-spec.io/v1alpha2"}},
                             cluster.applied);
   CHECK(pass.clean);
   CHECK(cluster.api.creates() == 2);
@@ -258,7 +258,7 @@ TEST_CASE("a delta pass creates a new TrafficSplit and deletes a removed managed
         R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"c",)"
         R"("namespace":"emojivoto"},"spec":{"service":"c","backends":[]}})";
     cluster.api.put("emojivoto", "c", foreign);
-    pass = apply_changes(cluster.api, 3, {{{"emojivoto", "c"}, nullptr, "split.smi-spec.io/v1alpha2"}},
+    pass = apply_changes(cluster.api, 3, {{{"split.smi-spec.io", "emojivoto", "c"}, nullptr, "split.smi-spec.io/v1alpha2"}},
                          cluster.applied);
     CHECK(pass.clean);
     CHECK(cluster.api.deletes() == 1);
@@ -272,7 +272,7 @@ TEST_CASE("a delta pass reports an unreachable API server per TrafficSplit, to b
   cluster.api.fail_with(ApiFailure{0, "", "connection refused"});
   auto pass = cluster.fail_over_a();
   CHECK_FALSE(pass.clean);
-  CHECK(pass.failed.count({"emojivoto", "a"}) == 1);
+  CHECK(pass.failed.count({"split.smi-spec.io", "emojivoto", "a"}) == 1);
   REQUIRE(pass.errors.size() == 1);
   CHECK_THAT(pass.errors[0], Catch::Contains("unreachable"));
   cluster.api.fail_with(std::nullopt);

@@ -92,5 +92,5 @@ TEST_CASE("an existing TrafficSplit decodes from the API's JSON", "[agent]") {
   CHECK(split->managed());
   CHECK(split->spec_json == R"({"service":"web-svc","backends":[]})");
   CHECK_FALSE(decode_existing_traffic_split(R"({"metadata":{"name":"x"}})", error));
-  CHECK(error == "TrafficSplit: metadata.name and metadata.namespace are required");
+  CHECK(error == "route object: metadata.name and metadata.namespace are required");
 }

@@ -607,7 +607,7 @@ TEST_CASE("an agent polling with the hub's epoch is sent only what a decision ch
     CHECK_FALSE(delta.value->full);
     CHECK(delta.value->traffic_splits.empty());
     REQUIRE(delta.value->removed_traffic_splits.size() == 1);
-    CHECK(delta.value->removed_traffic_splits[0] == protocol::SplitName{"emojivoto", "web-svc"});
+    CHECK(delta.value->removed_traffic_splits[0] == protocol::SplitName{"emojivoto", "web-svc", ""});
     CHECK(delta.value->watch_changed);
     CHECK(delta.value->watch == hub.assignment("west").watch);
   }

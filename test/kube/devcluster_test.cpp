@@ -1,6 +1,7 @@
 // The client against switchyard-devcluster started as a real process, over
 // TLS with a bearer token, through the kubeconfig the server writes: every
 // verb and the errors a real API server gives.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include <condition_variable>
@@ -190,6 +191,16 @@ TEST_CASE("devcluster over TLS with a token: every verb", "[kube][devcluster]") 
     if (!served.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(served.ok());
+  // API discovery: what a group version serves, and a 404 for one not served
+  auto discovered = client.served_resources("test.switchyard.io/v1");
+  REQUIRE(discovered.ok());
+  CHECK(discovered.value() == std::vector<std::string>{"widgets"});
+  auto core = client.served_resources("v1");
+  REQUIRE(core.ok());
+  CHECK(std::find(core.value().begin(), core.value().end(), "services") != core.value().end());
+  auto undiscovered = client.served_resources("test.switchyard.io/v2");
+  REQUIRE_FALSE(undiscovered.ok());
+  CHECK(undiscovered.error().not_found());
   auto invalid = client.create(widgets, "default",
                                R"({"apiVersion":"test.switchyard.io/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"replicas":"many"}})");
   REQUIRE_FALSE(invalid.ok());

@@ -106,6 +106,10 @@ std::string encode_delta_body(std::int64_t revision, const std::string& epoch, c
     write_string(out, name.namespace_name);
     out.Key("name");
     write_string(out, name.name);
+    if (!name.api_version.empty()) {
+      out.Key("apiVersion");
+      write_string(out, name.api_version);
+    }
     out.EndObject();
   }
   out.EndArray();

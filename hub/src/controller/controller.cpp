@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "switchyard/core/status.h"
+#include "switchyard/core/http_route.h"
 #include "switchyard/core/traffic_split.h"
 #include "switchyard/protocol/codec.h"
 #include "switchyard/telemetry/log.h"
@@ -25,6 +26,15 @@ std::optional<core::DataPlaneSample> data_plane_sample(const protocol::ServiceHe
   const auto& measured = *service.data_plane;
   return core::DataPlaneSample{measured.request_rate, measured.success_rate, measured.latency_ms, measured.queries,
                                measured.error};
+}
+
+// A route's identity on the wire: a TrafficSplit by namespace/name (as a hub
+// before HTTPRoutes named it, so its agent removes it under the version it
+// was assigned), an HTTPRoute with its apiVersion, since a consumer moving
+// between outputs holds both under one name.
+protocol::SplitName route_name_of(const core::TrafficSplit& route) {
+  return {route.namespace_name, route.name,
+          route.kind == core::RouteKind::TrafficSplit ? std::string() : core::api_version_string(route)};
 }
 
 std::string secret_id(const std::string& namespace_name, const std::string& name) {
@@ -610,7 +620,7 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
   old_encoded.reserve(publication.split_json.size());
   publication.split_json.for_each([&](const std::string& piece) { old_encoded.push_back(&piece); });
   std::size_t old_at = 0;
-  auto name_of = [](const core::TrafficSplit& split) { return protocol::SplitName{split.namespace_name, split.name}; };
+  auto name_of = route_name_of;
   for (const auto& split : assignment.splits) {
     while (old_at < old_splits.size() && name_of(old_splits[old_at]) < name_of(split)) {
       step.splits.emplace_back(name_of(old_splits[old_at++]), std::nullopt);
@@ -650,7 +660,7 @@ bool Controller::update_splits(const std::string& cluster, ClusterPublication& p
     moved = true;
     if (old != splits.end()) {
       if (!now || old->namespace_name != now->namespace_name || old->name != now->name) {
-        step.splits.emplace_back(protocol::SplitName{old->namespace_name, old->name}, std::nullopt);
+        step.splits.emplace_back(route_name_of(*old), std::nullopt);
       }
       encoded.erase(static_cast<std::size_t>(old - splits.begin()));
       splits.erase(old);
@@ -660,7 +670,7 @@ bool Controller::update_splits(const std::string& cluster, ClusterPublication& p
       return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
     });
     auto piece = core::traffic_split_to_json(*now);
-    step.splits.emplace_back(protocol::SplitName{now->namespace_name, now->name}, piece);
+    step.splits.emplace_back(route_name_of(*now), piece);
     encoded.insert(static_cast<std::size_t>(at - splits.begin()), std::move(piece));
     splits.insert(at, std::move(*now));
   }

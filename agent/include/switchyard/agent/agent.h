@@ -29,6 +29,7 @@
 #include "switchyard/agent/data_plane_evaluator.h"
 #include "switchyard/agent/ports.h"
 #include "switchyard/agent/reporter.h"
+#include "switchyard/agent/route_discovery.h"
 #include "switchyard/agent/split_applier.h"
 #include "switchyard/kube/loop_mailbox.h"
 #include "switchyard/telemetry/health_server.h"
@@ -41,6 +42,7 @@ struct AgentOptions {
   PollerOptions poller;
   ReporterOptions reporter;
   ApplierOptions applier;
+  DiscoveryOptions discovery;
 };
 
 // "<cluster>-<16 random hex digits>".
@@ -48,8 +50,11 @@ struct AgentOptions {
 
 class Agent {
  public:
+  // With `discovery`, the agent discovers the route APIs its cluster serves
+  // and reports them (`outputs`); its first report waits for the first
+  // discovery. Without, it reports none, as an agent before HTTPRoutes.
   Agent(uv_loop_t* loop, AgentOptions options, HubApi& hub, WatchBackend& watches, TrafficSplitApi& splits,
-        AgentMetrics& metrics);
+        AgentMetrics& metrics, ApiDiscoveryApi* discovery = nullptr);
   ~Agent();
   Agent(const Agent&) = delete;
   Agent& operator=(const Agent&) = delete;
@@ -74,6 +79,7 @@ class Agent {
   void on_applied(protocol::AppliedState applied);
   void push_report_input();
   void on_data_plane(DataPlaneRound&& round);
+  void on_discovered(protocol::ServedApis served);
   static void on_tick(uv_timer_t* timer);
   void check_watches();
 
@@ -87,6 +93,7 @@ class Agent {
   AssignmentPoller poller_;
   uv_timer_t* tick_ = nullptr;  // liveness heartbeat; owned by libuv until closed
   std::unique_ptr<DataPlaneEvaluator> evaluator_;  // set by enable_data_plane
+  std::unique_ptr<RouteDiscoverer> discoverer_;     // with an ApiDiscoveryApi
 
   // Loop-thread state.
   std::optional<std::int64_t> revision_;  // of the last assignment received
@@ -99,6 +106,7 @@ class Agent {
   // the round's number (rule 1a counts rounds; docs/protocol.md).
   std::map<protocol::ServiceKey, protocol::DataPlaneMeasurement> data_plane_;
   std::optional<protocol::Report::DataPlaneRound> data_plane_round_;
+  std::optional<protocol::ServedApis> outputs_;  // the route APIs last discovered
 
   // Read by the probes on the metrics server's threads.
   std::atomic<std::int64_t> loop_tick_ms_{0};

@@ -25,6 +25,7 @@ struct AgentConfig {
   // Longest wait between two attempts to reach an unreachable hub (reports
   // and polls alike); kHubRetryBackoff explains the default.
   std::chrono::milliseconds hub_retry_max = kHubRetryBackoff.max;
+  std::chrono::milliseconds discovery_interval{300'000};  // route API discovery (docs/outputs.md)
   PrometheusConfig prometheus;  // url empty: no data-plane measurements
   DataPlaneOptions data_plane{std::chrono::milliseconds(5000), {{}, 0.99}};
 };

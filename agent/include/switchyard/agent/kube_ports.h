@@ -2,10 +2,14 @@
 //   - per watched namespace, a Service informer and an EndpointSlice informer
 //     (label selector kubernetes.io/service-name, i.e. the slices that belong
 //     to a Service), whose handlers run on the agent's loop thread;
-//   - TrafficSplits of split.smi-spec.io through the blocking Client.
+//   - route objects through the blocking Client: TrafficSplits of
+//     split.smi-spec.io, HTTPRoutes of gateway.networking.k8s.io and of
+//     policy.linkerd.io (the API version says which);
+//   - API discovery of which of those the cluster serves.
 //
 // Verbs used (docs/agent.md, deploy/agent/rbac.yaml): services and
-// endpointslices list+watch; trafficsplits list, get, create, patch, delete.
+// endpointslices list+watch; trafficsplits and httproutes (both groups)
+// list, get, create, patch, delete; discovery documents (non-resource GET).
 #pragma once
 
 #include <uv.h>
@@ -39,6 +43,15 @@ class KubeTrafficSplitApi : public TrafficSplitApi {
                                        const std::string& name, const std::string& patch_json) override;
   [[nodiscard]] std::optional<ApiFailure> remove(const std::string& api_version, const std::string& namespace_name,
                                                  const std::string& name) override;
+
+ private:
+  kube::Client& client_;
+};
+
+class KubeApiDiscovery : public ApiDiscoveryApi {
+ public:
+  explicit KubeApiDiscovery(kube::Client& client);
+  [[nodiscard]] DiscoveredResources served_resources(const std::string& group_version) override;
 
  private:
   kube::Client& client_;

@@ -98,4 +98,18 @@ class TrafficSplitApi {
                                                          const std::string& name) = 0;
 };
 
+// API discovery: which resources a group version serves ("v1alpha2" of
+// split.smi-spec.io as "split.smi-spec.io/v1alpha2"). A 404 failure: the
+// group version is not served. Blocking; called from the discovery thread.
+struct DiscoveredResources {
+  std::optional<ApiFailure> failure;
+  std::vector<std::string> resources;  // plural names: "trafficsplits", "httproutes"
+};
+
+class ApiDiscoveryApi {
+ public:
+  virtual ~ApiDiscoveryApi() = default;
+  [[nodiscard]] virtual DiscoveredResources served_resources(const std::string& group_version) = 0;
+};
+
 }  // namespace switchyard::agent

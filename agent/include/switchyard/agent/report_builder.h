@@ -8,6 +8,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "switchyard/protocol/messages.h"
@@ -19,9 +20,12 @@ class ReportBuilder {
   explicit ReportBuilder(std::string agent_id, std::string agent_version = {});
 
   // `measured` holds every watched service; `applied` the state of the last
-  // assignment applied.
+  // assignment applied; `outputs` the route APIs discovered in the cluster
+  // (docs/protocol.md, "Served route APIs"): sent in every full report and
+  // in a delta when they differ from what the hub last accepted.
   [[nodiscard]] protocol::Report next(const std::map<protocol::ServiceKey, protocol::ServiceHealth>& measured,
-                                      const protocol::AppliedState& applied);
+                                      const protocol::AppliedState& applied,
+                                      const std::optional<protocol::ServedApis>& outputs = std::nullopt);
 
   // The hub applied `report` (200): later deltas are relative to it. A
   // report the hub answered Duplicate is not accepted: its changes go again.
@@ -39,6 +43,7 @@ class ReportBuilder {
   bool need_full_ = true;
   // What the hub holds, as of the last accepted report.
   std::map<protocol::ServiceKey, protocol::ServiceHealth> baseline_;
+  std::optional<protocol::ServedApis> baseline_outputs_;
 };
 
 }  // namespace switchyard::agent

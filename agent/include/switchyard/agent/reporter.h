@@ -33,6 +33,7 @@ struct ReportInput {
   std::map<protocol::ServiceKey, protocol::ServiceHealth> measured;
   protocol::AppliedState applied;
   std::optional<protocol::Report::DataPlaneRound> data_plane;  // the last evaluation round, if any
+  std::optional<protocol::ServedApis> outputs;                  // the route APIs discovered, once known
 };
 
 struct ReporterOptions {

@@ -1,7 +1,13 @@
-// Makes the cluster's TrafficSplits match the assignment, on a writer thread,
-// by executing split_plan: create or merge-patch only what differs, label what
-// it manages, never touch a foreign TrafficSplit (reported as an error), and
-// delete managed TrafficSplits no longer assigned.
+// Makes the cluster's route objects (TrafficSplits and HTTPRoutes of both
+// groups, docs/outputs.md) match the assignment, on a writer thread, by
+// executing split_plan: create or merge-patch only what differs, label what
+// it manages, never touch a foreign object (reported as an error), and
+// delete managed objects no longer assigned. Objects are keyed by API group,
+// namespace and name: a FailoverService moving from a TrafficSplit to an
+// HTTPRoute holds both under one name for a while. A managed object is
+// deleted only after every object assigned for the same FailoverService was
+// written in that pass: an output change never leaves a moment without
+// routing, even when the new object cannot be written.
 //
 // Two kinds of pass:
 //   - a full pass lists every TrafficSplit of the API versions involved and
@@ -14,9 +20,10 @@
 //     condition fails or nothing is known of it. A failover thus costs one
 //     write per changed TrafficSplit, whatever the cluster holds besides.
 //
-// Failures (a missing TrafficSplit CRD: 404 listing the resource; RBAC: 403;
-// an unreachable API server) are reported with a message saying what to fix
-// and retried with capped jittered backoff.
+// Failures (a missing CRD: 404 listing the resource; RBAC: 403; an
+// unreachable API server) are reported with a message saying what to fix
+// and retried with capped jittered backoff. A 404 from the API also asks for
+// the served APIs to be discovered again (a CRD may have vanished).
 //
 // Nothing is done before the first submit(): an agent that has not heard
 // from the hub leaves the cluster as it is.
@@ -44,7 +51,12 @@ namespace switchyard::agent {
 // The version listed for garbage collection when nothing is assigned.
 inline constexpr const char* kDefaultSplitApiVersion = "split.smi-spec.io/v1alpha2";
 
-using SplitKey = std::pair<std::string, std::string>;  // namespace, name
+using SplitKey = std::tuple<std::string, std::string, std::string>;  // API group, namespace, name
+
+// The key of a desired object, and of a removal (a removal without an
+// apiVersion names a TrafficSplit, as a hub before HTTPRoutes sent it).
+[[nodiscard]] SplitKey key_of(const protocol::DesiredTrafficSplit& desired);
+[[nodiscard]] SplitKey key_of(const protocol::SplitName& removed);
 
 struct DesiredSplits {
   std::int64_t revision = 0;
@@ -67,6 +79,7 @@ struct ApplyPass {
   std::vector<std::string> errors;
   std::set<SplitKey> failed;  // delta passes: the TrafficSplits to try again
   int writes = 0;             // create, patch and delete requests that succeeded
+  bool missing_api = false;   // some request answered 404 for a resource: discover the served APIs again
 };
 
 // A managed TrafficSplit as this applier last wrote it or found it in the
@@ -114,8 +127,11 @@ class SplitApplier {
  public:
   // `on_applied` runs on the writer thread after every pass with the state to
   // report: the last revision applied cleanly and the current failures.
+  // `on_missing_api` (optional) runs on the writer thread after a pass that
+  // got a 404 for a resource.
   SplitApplier(TrafficSplitApi& api, ApplierOptions options, AgentMetrics& metrics,
-               std::function<void(protocol::AppliedState)> on_applied);
+               std::function<void(protocol::AppliedState)> on_applied,
+               std::function<void()> on_missing_api = {});
   ~SplitApplier();
   SplitApplier(const SplitApplier&) = delete;
   SplitApplier& operator=(const SplitApplier&) = delete;
@@ -133,6 +149,7 @@ class SplitApplier {
   ApplierOptions options_;
   AgentMetrics& metrics_;
   std::function<void(protocol::AppliedState)> on_applied_;
+  std::function<void()> on_missing_api_;
   std::thread thread_;
 
   std::mutex mutex_;  // guards pending_, stopping_

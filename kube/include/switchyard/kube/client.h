@@ -100,6 +100,11 @@ class Client {
   Result<void> remove(const Resource&, std::string_view ns, std::string_view name,
                       const DeleteOptions& = {});
 
+  // API discovery: the resources (plural names, subresources left out) a
+  // group version serves, from its APIResourceList (GET /apis/<group>/<version>,
+  // /api/v1 for "v1"). A group version not served is a 404 error.
+  Result<std::vector<std::string>> served_resources(std::string_view group_version);
+
   // Streams a watch: calls on_event for each event line on the calling
   // thread until the stream ends, `stop` becomes true (noticed within about
   // 100 ms even on an idle stream), or an error. HTTP errors (e.g. 410 on a

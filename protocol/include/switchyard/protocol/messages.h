@@ -129,9 +129,21 @@ enum class ReportOutcome { Applied, Duplicate };
 
 [[nodiscard]] const char* to_string(ReportOutcome outcome);
 
-// One TrafficSplit the hub wants in the agent's cluster. The identity fields
-// are typed so the agent can diff and collect garbage; `object_json` is the
-// complete object (compact JSON) the agent applies as is.
+// The API groups of the route objects an assignment carries; each group
+// holds one kind (TrafficSplit, or HTTPRoute in both HTTPRoute groups).
+inline constexpr const char* kSmiGroup = "split.smi-spec.io";
+inline constexpr const char* kGatewayGroup = "gateway.networking.k8s.io";
+inline constexpr const char* kLinkerdPolicyGroup = "policy.linkerd.io";
+
+// "split.smi-spec.io" of "split.smi-spec.io/v1alpha2". Versions of one group
+// are views of the same stored objects, groups are distinct objects: a
+// route's identity is its group, namespace and name.
+[[nodiscard]] std::string api_group_of(const std::string& api_version);
+
+// One route object the hub wants in the agent's cluster: a TrafficSplit, or
+// (docs/outputs.md) an HTTPRoute of the Gateway API or of Linkerd. The
+// identity fields are typed so the agent can diff and collect garbage;
+// `object_json` is the complete object (compact JSON) the agent applies as is.
 struct DesiredTrafficSplit {
   std::string api_version;
   std::string namespace_name;
@@ -142,10 +154,13 @@ struct DesiredTrafficSplit {
   bool operator==(const DesiredTrafficSplit&) const = default;
 };
 
-// A TrafficSplit by identity: what a delta assignment names as removed.
+// A route object by identity: what a delta assignment names as removed.
+// `api_version` empty: a TrafficSplit (a hub before HTTPRoutes named no
+// version; the agent removes it under the version it was assigned).
 struct SplitName {
   std::string namespace_name;
   std::string name;
+  std::string api_version;
 
   auto operator<=>(const SplitName&) const = default;
   bool operator==(const SplitName&) const = default;
