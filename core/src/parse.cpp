@@ -310,14 +310,6 @@ std::vector<FieldError> validate_failover_service(const FailoverService& fos,
     }
   }
   const bool http_route = spec.output_kind == OutputKind::HTTPRoute || spec.output_kind == OutputKind::LinkerdHTTPRoute;
-  if (http_route) {
-    // Until the hub and agent write HTTPRoutes (docs/outputs.md, "Where this
-    // stands"), asking for one is refused rather than answered with a
-    // TrafficSplit.
-    errors.push_back({"spec.output.kind", std::string(to_string(*spec.output_kind)) +
-                                              " output is not written by the hub and agents yet; use TrafficSplit, or "
-                                              "Auto (which writes TrafficSplits until then)"});
-  }
   if (http_route && spec.backing_services.size() > kMaxHttpRouteBackends) {
     errors.push_back({"spec.backingServices", "has " + std::to_string(spec.backing_services.size()) +
                                                   " entries, but an HTTPRoute rule (spec.output.kind " +

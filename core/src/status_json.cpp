@@ -111,6 +111,37 @@ void for_each_object(const rapidjson::Value& status, const char* key, F&& f) {
   }
 }
 
+void write_conditions(Writer& out, const std::vector<Condition>& conditions) {
+  out.StartArray();
+  for (const auto& condition : conditions) {
+    out.StartObject();
+    out.Key("type");
+    out.String(condition.type);
+    out.Key("status");
+    out.String(condition.status);
+    out.Key("observedGeneration");
+    out.Int64(condition.observed_generation);
+    write_time(out, "lastTransitionTime", condition.last_transition_time);
+    out.Key("reason");
+    out.String(condition.reason);
+    out.Key("message");
+    out.String(condition.message);
+    out.EndObject();
+  }
+  out.EndArray();
+}
+
+std::vector<Condition> conditions_of(const rapidjson::Value& object) {
+  std::vector<Condition> conditions;
+  for_each_object(object, "conditions", [&](const rapidjson::Value& entry) {
+    conditions.push_back({string_of(entry, "type"), string_of(entry, "status"),
+                          int_of(entry, "observedGeneration").value_or(0),
+                          time_of(entry, "lastTransitionTime").value_or(0), string_of(entry, "reason"),
+                          string_of(entry, "message")});
+  });
+  return conditions;
+}
+
 }  // namespace
 
 const char* to_string(FosState state) {
@@ -219,6 +250,14 @@ std::string status_to_json(const FosStatus& status) {
     }
     out.Key("message");
     out.String(consumer.message);
+    if (!consumer.output.empty()) {
+      out.Key("output");
+      out.String(consumer.output);
+    }
+    if (!consumer.conditions.empty()) {
+      out.Key("conditions");
+      write_conditions(out, consumer.conditions);
+    }
     out.EndObject();
   }
   out.EndArray();
@@ -226,23 +265,7 @@ std::string status_to_json(const FosStatus& status) {
   out.Uint64(status.failover_count);
   if (status.last_failover_time) write_time(out, "lastFailoverTime", *status.last_failover_time);
   out.Key("conditions");
-  out.StartArray();
-  for (const auto& condition : status.conditions) {
-    out.StartObject();
-    out.Key("type");
-    out.String(condition.type);
-    out.Key("status");
-    out.String(condition.status);
-    out.Key("observedGeneration");
-    out.Int64(condition.observed_generation);
-    write_time(out, "lastTransitionTime", condition.last_transition_time);
-    out.Key("reason");
-    out.String(condition.reason);
-    out.Key("message");
-    out.String(condition.message);
-    out.EndObject();
-  }
-  out.EndArray();
+  write_conditions(out, status.conditions);
   out.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }
@@ -283,18 +306,15 @@ std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
       }
     }
     consumer.message = string_of(entry, "message");
+    consumer.output = string_of(entry, "output");
+    consumer.conditions = conditions_of(entry);
     status.consumers.push_back(std::move(consumer));
   });
   if (auto count = int_of(value, "failoverCount"); count && *count >= 0) {
     status.failover_count = static_cast<std::uint64_t>(*count);
   }
   status.last_failover_time = time_of(value, "lastFailoverTime");
-  for_each_object(value, "conditions", [&](const rapidjson::Value& entry) {
-    status.conditions.push_back({string_of(entry, "type"), string_of(entry, "status"),
-                                 int_of(entry, "observedGeneration").value_or(0),
-                                 time_of(entry, "lastTransitionTime").value_or(0), string_of(entry, "reason"),
-                                 string_of(entry, "message")});
-  });
+  status.conditions = conditions_of(value);
   return status;
 }
 

@@ -169,9 +169,7 @@ TEST_CASE("every kind of invalid spec is refused with its field named", "[core]"
       seventeen += std::string(i ? "," : "") + R"({"cluster":"west","namespace":"emojivoto","name":"web-)" + std::to_string(i) + R"("})";
     }
     CHECK(problems(R"({"backingServices":[)" + seventeen + R"(],"output":{"kind":"HTTPRoute","port":80}})") ==
-          P{"spec.output.kind: HTTPRoute output is not written by the hub and agents yet; use TrafficSplit, or Auto "
-            "(which writes TrafficSplits until then)",
-            "spec.backingServices: has 17 entries, but an HTTPRoute rule (spec.output.kind HTTPRoute) holds at most 16 "
+          P{"spec.backingServices: has 17 entries, but an HTTPRoute rule (spec.output.kind HTTPRoute) holds at most 16 "
             "backendRefs"});
     CHECK(problems(R"({"backingServices":[)" + seventeen + R"(],"output":{"kind":"Auto","port":80}})").empty());
   }

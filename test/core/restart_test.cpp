@@ -113,3 +113,26 @@ TEST_CASE("a backend's data-plane evidence survives status's JSON form", "[core]
   REQUIRE(again.backing_services.size() == 1);
   CHECK(again.backing_services[0].data_plane == backend.data_plane);
 }
+
+TEST_CASE("a consumer's output and its conditions survive the status's JSON form", "[core]") {
+  FosStatus status;
+  ConsumerStatus consumer;
+  consumer.cluster = "east";
+  consumer.output = "TrafficSplit";
+  consumer.conditions.push_back({"OutputUnavailable", "True", 2, 1'700'000'000'000, "OutputUnavailable",
+                                 "cluster east does not serve gateway.networking.k8s.io/v1 httproutes"});
+  status.consumers.push_back(consumer);
+  status.consumers.push_back(ConsumerStatus{});
+  status.consumers.back().cluster = "west";
+  const auto json = status_to_json(status);
+  CHECK_THAT(json, Catch::Contains(R"("output":"TrafficSplit","conditions":[{"type":"OutputUnavailable")"));
+  const auto again = round_trip(status);
+  REQUIRE(again.consumers.size() == 2);
+  CHECK(again.consumers[0].output == "TrafficSplit");
+  CHECK(again.consumers[0].conditions == consumer.conditions);
+  // A consumer with neither writes neither (statuses from before outputs are unchanged).
+  CHECK(again.consumers[1].output.empty());
+  CHECK(again.consumers[1].conditions.empty());
+  CHECK(json.find(R"("cluster":"west","desiredRevision":0,"appliedRevision":0,"inSync":false,"activeBackends":[],"message":""})") !=
+        std::string::npos);
+}

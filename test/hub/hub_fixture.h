@@ -149,8 +149,9 @@ struct Hub {
     report.agent_version = "0.1.0";
     report.applied.revision = applied;
     for (const auto& seen : services) {
-      report.services.push_back({{"emojivoto", seen.name, seen.role}, true, seen.ready, seen.ready});
+      report.services.push_back({{"emojivoto", seen.name, seen.role}, true, seen.ready, seen.ready, std::nullopt});
     }
+    if (auto served = outputs.find(cluster); served != outputs.end()) report.outputs = served->second;
     controller.report_received(cluster, std::move(report), now);
   }
   void all_healthy() {
@@ -204,6 +205,9 @@ struct Hub {
   Controller controller;
   TimeMs now;
   std::map<std::string, std::uint64_t> seq;
+  // What each cluster's agent reports it serves (`outputs`); none: an agent
+  // older than discovery.
+  std::map<std::string, protocol::ServedApis> outputs;
 };
 
 }  // namespace switchyard::hub::testing

@@ -69,6 +69,12 @@ struct Controller::FosEntry {
   // Its status was recorded by a previous hub and this hub has not written
   // it yet: it stands until every cluster named has reported or timed out.
   bool resumed = false;
+  std::optional<core::FailoverSpec> spec;  // the valid spec, for the output choice
+  // Per consumer: which route objects are written there (route_outputs.h).
+  std::map<std::string, ConsumerOutput, std::less<>> outputs;
+  // Per consumer, status.consumers[].output as a previous hub recorded it:
+  // what the consumer holds until this hub chooses (no flip on restart).
+  std::map<std::string, std::string, std::less<>> recorded_outputs;
   StatusDigest last_status = StatusDigest::of("");  // as last written, or as last observed in the object
   std::optional<core::FosState> last_state;
 };
@@ -90,6 +96,10 @@ struct Controller::MemberEntry {
   // process (a restarted agent numbers from 1 again).
   std::string data_plane_agent;
   std::uint64_t data_plane_evaluation = 0;
+  // The route APIs its agent said the cluster serves; nothing until a full
+  // report since this hub started (output_choice.h).
+  std::optional<core::ServedOutputs> served;
+  std::optional<core::OutputKind> output_default;  // spec.output
 };
 
 // One FailoverService's own revisions in one consumer cluster: the cluster
@@ -162,12 +172,14 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
   if (!same_spec && object.spec.ok()) {
     engine_.upsert(*object.spec.value, known ? std::nullopt : object.recorded, now);
     const auto& spec = object.spec.value->spec;
+    entry.spec = spec;
     entry.consumers = spec.consumers;
     std::set<std::string> clusters(spec.consumers.begin(), spec.consumers.end());
     for (const auto& backing : spec.backing_services) clusters.insert(backing.cluster);
     entry.clusters.assign(clusters.begin(), clusters.end());
   } else if (!same_spec) {
     engine_.upsert_unparsable(object.key, object.generation, object.spec.errors, now);
+    entry.spec.reset();
     entry.consumers.clear();
     entry.clusters.clear();
   }
@@ -183,6 +195,22 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
       publication.set_desired(object.key, consumer.desired_revision, consumer.applied_revision);
       entry.restored.insert(consumer.cluster);
     }
+    for (const auto& consumer : object.recorded->consumers) {
+      if (!consumer.output.empty()) entry.recorded_outputs[consumer.cluster] = consumer.output;
+    }
+  }
+  if (!same_spec) {
+    // Consumers no longer named keep no output state; the named ones choose again.
+    for (auto it = entry.outputs.begin(); it != entry.outputs.end();) {
+      if (std::find(entry.consumers.begin(), entry.consumers.end(), it->first) == entry.consumers.end()) {
+        moving_[it->first].erase(object.key);
+        unavailable_.erase({object.key, it->first});
+        it = entry.outputs.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (const auto& consumer : entry.consumers) choose_output_for(entry, consumer, now);
   }
   if (const auto observed = StatusDigest::of(object.recorded_json); observed != entry.last_status) {
     // Someone else's write, or an echo of an older one of ours: re-derive and
@@ -200,6 +228,10 @@ void Controller::failover_service_deleted(const core::ObjectKey& key) {
   if (auto entry = services_.find(key); entry != services_.end()) {
     for (const auto& consumer : entry->second.consumers) forget_consumer(consumer, key);
     for (const auto& consumer : entry->second.restored) forget_consumer(consumer, key);
+    for (const auto& [consumer, output] : entry->second.outputs) {
+      moving_[consumer].erase(key);
+      unavailable_.erase({key, consumer});
+    }
   }
   services_.erase(key);
   status_due_.erase(key);
@@ -225,6 +257,10 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
     refresh_token(object.name);
   }
   drain_changed(object, entry);
+  if (inserted || entry.output_default != object.output) {
+    entry.output_default = object.output;
+    if (!inserted) choose_outputs_in(object.name, now);
+  }
   if (inserted) {
     std::set<std::string, std::less<>> names;
     for (const auto& [name, member] : members_) names.insert(name);
@@ -394,7 +430,17 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
     member.status_due = true;
   }
 
+  if (report.full || report.outputs) {
+    // A full report without `outputs` is from an agent older than discovery.
+    auto served = served_outputs_of(report.outputs);
+    if (member.served != served) {
+      member.served = served;
+      choose_outputs_in(cluster, received_at);
+    }
+  }
+
   auto& publication = clusters_[cluster];
+  note_applied_outputs(cluster, report.applied.revision);
   if (!publication.applied_heard) {
     // The first report since this hub started replaces the applied revisions
     // recorded in each status: whatever moved shows.
@@ -578,6 +624,7 @@ void Controller::flush(TimeMs now) {
     if (member.known && member.view.connected) ++connected;
   }
   out_.metrics.connected_agents.set(static_cast<double>(connected));
+  out_.metrics.output_unavailable_consumers.set(static_cast<double>(unavailable_.size()));
   out_.metrics.parked_polls.set(static_cast<double>(out_.board.parked()));
   out_.metrics.decision_seconds.observe(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
@@ -589,6 +636,7 @@ void Controller::publish(const std::string& cluster) {
   bool moved = false;
   if (!publication.published || rederive_.count(cluster) != 0) {
     auto assignment = engine_.assignment_for(cluster);
+    expand_routes(cluster, assignment);
     if (!publication.published || assignment != publication.current) {
       replace_assignment(publication, std::move(assignment), *step);
       moved = true;
@@ -630,7 +678,7 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
       continue;
     }
     if (old_at < old_splits.size() && name_of(old_splits[old_at]) == name_of(split)) ++old_at;
-    encoded.push_back(core::traffic_split_to_json(split));
+    encoded.push_back(route_object_json(split));
     step.splits.emplace_back(name_of(split), encoded.back());
   }
   for (; old_at < old_splits.size(); ++old_at) step.splits.emplace_back(name_of(old_splits[old_at]), std::nullopt);
@@ -641,40 +689,156 @@ void Controller::replace_assignment(ClusterPublication& publication, core::Clust
 }
 
 bool Controller::update_splits(const std::string& cluster, ClusterPublication& publication, AssignmentStep& step) {
-  // Without a spec change only decisions moved: the touched FailoverServices'
-  // splits are replaced in place, the other thousands neither re-derived,
-  // compared nor re-encoded (issue 8: no work per failover that grows with
-  // the fleet beyond copying the encoded pieces).
+  // Without a spec change only decisions (or output kinds) moved: the
+  // touched FailoverServices' route objects are replaced in place, the other
+  // thousands neither re-derived, compared nor re-encoded (issue 8: no work
+  // per failover that grows with the fleet beyond copying the encoded pieces).
   auto& splits = publication.current.splits;
   auto& encoded = publication.split_json;
   bool moved = false;
   for (const auto& key : publication.touched) {
-    std::optional<core::TrafficSplit> now;
+    std::vector<core::TrafficSplit> now;
     if (auto entry = services_.find(key); entry != services_.end()) {
-      if (auto split = entry->second.splits.find(cluster); split != entry->second.splits.end()) now = split->second;
+      if (auto split = entry->second.splits.find(cluster); split != entry->second.splits.end()) {
+        now = routes_for(entry->second, cluster, split->second);
+      }
     }
     const auto owner = key.namespace_name + "." + key.name;
-    auto old = std::find_if(splits.begin(), splits.end(), [&](const core::TrafficSplit& s) { return s.owner == owner; });
-    if (old != splits.end() && now && *old == *now) continue;
-    if (old == splits.end() && !now) continue;
-    moved = true;
-    if (old != splits.end()) {
-      if (!now || old->namespace_name != now->namespace_name || old->name != now->name) {
-        step.splits.emplace_back(route_name_of(*old), std::nullopt);
-      }
-      encoded.erase(static_cast<std::size_t>(old - splits.begin()));
-      splits.erase(old);
+    std::vector<std::size_t> old_at;
+    for (std::size_t i = 0; i < splits.size(); ++i) {
+      if (splits[i].owner == owner) old_at.push_back(i);
     }
-    if (!now) continue;
-    auto at = std::lower_bound(splits.begin(), splits.end(), *now, [](const core::TrafficSplit& a, const core::TrafficSplit& b) {
-      return std::tie(a.namespace_name, a.name) < std::tie(b.namespace_name, b.name);
-    });
-    auto piece = core::traffic_split_to_json(*now);
-    step.splits.emplace_back(route_name_of(*now), piece);
-    encoded.insert(static_cast<std::size_t>(at - splits.begin()), std::move(piece));
-    splits.insert(at, std::move(*now));
+    if (old_at.size() == now.size() &&
+        std::equal(old_at.begin(), old_at.end(), now.begin(), [&](std::size_t i, const core::TrafficSplit& route) {
+          return splits[i] == route;
+        })) {
+      continue;
+    }
+    moved = true;
+    // Objects that stay as they were keep their encoding and are not sent
+    // again (an output change removes one kind and leaves the other).
+    std::vector<std::pair<core::TrafficSplit, std::string>> unchanged;
+    for (auto it = old_at.rbegin(); it != old_at.rend(); ++it) {
+      const auto& old = splits[*it];
+      const bool replaced = std::any_of(now.begin(), now.end(), [&](const core::TrafficSplit& route) {
+        return route_name_of(route) == route_name_of(old);
+      });
+      if (!replaced) step.splits.emplace_back(route_name_of(old), std::nullopt);
+      if (std::find(now.begin(), now.end(), old) != now.end()) unchanged.emplace_back(old, encoded.at(*it));
+      encoded.erase(*it);
+      splits.erase(splits.begin() + static_cast<std::ptrdiff_t>(*it));
+    }
+    for (auto& route : now) {
+      auto at = std::lower_bound(splits.begin(), splits.end(), route, route_before);
+      auto kept = std::find_if(unchanged.begin(), unchanged.end(), [&](const auto& old) { return old.first == route; });
+      std::string piece;
+      if (kept != unchanged.end()) {
+        piece = std::move(kept->second);
+      } else {
+        piece = route_object_json(route);
+        step.splits.emplace_back(route_name_of(route), piece);
+      }
+      encoded.insert(static_cast<std::size_t>(at - splits.begin()), std::move(piece));
+      splits.insert(at, std::move(route));
+    }
   }
   return moved;
+}
+
+std::vector<core::TrafficSplit> Controller::routes_for(const FosEntry& entry, const std::string& cluster,
+                                                       const std::optional<core::TrafficSplit>& decided) const {
+  auto output = entry.outputs.find(cluster);
+  // A consumer never chosen for (no valid spec): what every hub before outputs wrote.
+  if (output == entry.outputs.end()) return routes_of(decided, {core::RouteKind::TrafficSplit});
+  return routes_of(decided, output->second.transition.kinds());
+}
+
+void Controller::expand_routes(const std::string& cluster, core::ClusterAssignment& assignment) const {
+  std::vector<core::TrafficSplit> routes;
+  routes.reserve(assignment.splits.size());
+  for (auto& split : assignment.splits) {
+    // The owner label's value is "<namespace>.<name>"; a namespace has no dot.
+    const auto dot = split.owner.find('.');
+    const core::ObjectKey key{split.owner.substr(0, dot), dot == std::string::npos ? "" : split.owner.substr(dot + 1)};
+    auto entry = services_.find(key);
+    auto expanded = entry == services_.end() ? routes_of(split, {core::RouteKind::TrafficSplit})
+                                             : routes_for(entry->second, cluster, split);
+    for (auto& route : expanded) routes.push_back(std::move(route));
+  }
+  std::sort(routes.begin(), routes.end(), route_before);
+  assignment.splits = std::move(routes);
+}
+
+void Controller::choose_output_for(FosEntry& entry, const std::string& cluster, TimeMs now) {
+  if (!entry.spec) return;
+  auto& output = entry.outputs[cluster];
+  if (!output.choice && !output.transition.current()) {
+    // What the consumer holds before this hub chose: the recorded output, or
+    // a TrafficSplit where a hub before outputs recorded a revision.
+    auto recorded = entry.recorded_outputs.find(cluster);
+    auto kind = recorded != entry.recorded_outputs.end() ? route_kind_named(recorded->second) : std::nullopt;
+    if (!kind && entry.restored.count(cluster) != 0) kind = core::RouteKind::TrafficSplit;
+    if (kind) output.transition.choose({core::OutputChoice::Outcome::Chosen, *kind, {}}, 0);
+  }
+  auto member = members_.find(cluster);
+  const auto choice = core::choose_output(*entry.spec, cluster,
+                                          member != members_.end() ? member->second.output_default : std::nullopt,
+                                          member != members_.end() ? member->second.served : std::nullopt);
+  const auto shown_before = output.shown();
+  const bool unavailable_before = unavailable_.count({entry.key, cluster}) != 0;
+  const auto reason_before = output.choice ? output.choice->reason : std::string();
+  const auto next_revision = clusters_[cluster].revision + 1;
+  if (output.choose(choice, next_revision, now)) output_kinds_changed(entry, cluster);
+  const bool unavailable = choice.outcome == core::OutputChoice::Outcome::Unavailable;
+  if (unavailable) {
+    unavailable_.insert({entry.key, cluster});
+  } else {
+    unavailable_.erase({entry.key, cluster});
+  }
+  if (output.moving()) {
+    moving_[cluster].insert(entry.key);
+  } else {
+    moving_[cluster].erase(entry.key);
+  }
+  if (output.shown() != shown_before || unavailable != unavailable_before || choice.reason != reason_before) {
+    status_due_.insert(entry.key);
+  }
+  if (unavailable && !unavailable_before) {
+    log::warn("output unavailable; the consumer keeps its routing",
+              {{"failoverservice", entry.key.to_string()}, {"cluster", cluster}, {"reason", choice.reason}});
+  }
+}
+
+void Controller::choose_outputs_in(const std::string& cluster, TimeMs now) {
+  for (auto& [key, entry] : services_) {
+    if (std::find(entry.consumers.begin(), entry.consumers.end(), cluster) != entry.consumers.end()) {
+      choose_output_for(entry, cluster, now);
+    }
+  }
+}
+
+void Controller::output_kinds_changed(const FosEntry& entry, const std::string& cluster) {
+  auto& publication = clusters_[cluster];
+  publication.touched.insert(entry.key);
+  publication.changed.insert(entry.key);
+  republish_.insert(cluster);
+  status_due_.insert(entry.key);
+}
+
+void Controller::note_applied_outputs(const std::string& cluster, std::int64_t applied) {
+  auto moving = moving_.find(cluster);
+  if (moving == moving_.end()) return;
+  for (auto it = moving->second.begin(); it != moving->second.end();) {
+    auto entry = services_.find(*it);
+    if (entry == services_.end() || entry->second.outputs.count(cluster) == 0) {
+      it = moving->second.erase(it);
+      continue;
+    }
+    auto output = entry->second.outputs.find(cluster);
+    // The agent holds the new object: the old one leaves the assignment.
+    if (output->second.applied(applied)) output_kinds_changed(entry->second, cluster);
+    it = output->second.moving() ? std::next(it) : moving->second.erase(it);
+  }
 }
 
 void Controller::publish_new_revision(const std::string& cluster, std::shared_ptr<AssignmentStep> step) {
@@ -731,7 +895,13 @@ void Controller::release_awaiting(const std::string& cluster) {
 }
 
 void Controller::write_fos_status(FosEntry& entry, core::RecordId record, TimeMs now) {
-  const auto status = engine_.status(record, now, revisions_of(entry));
+  auto status = engine_.status(record, now, revisions_of(entry));
+  for (auto& consumer : status.consumers) {
+    if (auto output = entry.outputs.find(consumer.cluster); output != entry.outputs.end()) {
+      show_output(consumer, output->second, entry.generation);
+    }
+  }
+  if (auto summary = output_summary(status.consumers, entry.generation)) status.conditions.push_back(*summary);
   if (status.state == core::FosState::Frozen && entry.last_state && *entry.last_state != core::FosState::Frozen) {
     out_.events.record(subject_of(entry), true, "Frozen", status.message);
   }

@@ -17,6 +17,9 @@ HubMetrics::HubMetrics(metrics::Registry& registry)
       leader(registry.gauge("switchyard_hub_leader", "1 while this hub leads (or runs without election).")),
       status_writes_pending(registry.gauge("switchyard_hub_status_writes_pending",
                                            "Status writes queued or in flight (0: every decided status is written).")),
+      output_unavailable_consumers(registry.gauge(
+          "switchyard_hub_output_unavailable_consumers",
+          "FailoverService consumers whose chosen output (spec.output) their cluster cannot get; routing kept.")),
       registry_(registry) {}
 
 metrics::Counter& HubMetrics::reports(const std::string& cluster) {

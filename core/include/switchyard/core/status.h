@@ -46,6 +46,17 @@ struct BackendStatus {
   bool operator==(const BackendStatus&) const = default;
 };
 
+// metav1.Condition.
+struct Condition {
+  std::string type;
+  std::string status;  // "True" | "False" | "Unknown"
+  std::int64_t observed_generation = 0;
+  TimeMs last_transition_time = 0;
+  std::string reason;
+  std::string message;
+  bool operator==(const Condition&) const = default;
+};
+
 struct ConsumerStatus {
   std::string cluster;
   std::int64_t desired_revision = 0;
@@ -64,19 +75,16 @@ struct ConsumerStatus {
     bool operator==(const WouldApply&) const = default;
   };
   std::vector<WouldApply> would_apply;
+  // The route object written in this consumer ("TrafficSplit", "HTTPRoute",
+  // "LinkerdHTTPRoute"; docs/outputs.md), empty before the hub chose one;
+  // set by the hub, which makes the choice (core::choose_output).
+  std::string output;
+  // This consumer's own conditions (OutputUnavailable, RouteConflict), set
+  // by the hub; the FailoverService's conditions summarise them.
+  std::vector<Condition> conditions;
   bool operator==(const ConsumerStatus&) const = default;
 };
 
-// metav1.Condition.
-struct Condition {
-  std::string type;
-  std::string status;  // "True" | "False" | "Unknown"
-  std::int64_t observed_generation = 0;
-  TimeMs last_transition_time = 0;
-  std::string reason;
-  std::string message;
-  bool operator==(const Condition&) const = default;
-};
 
 struct FosStatus {
   std::int64_t observed_generation = 0;

@@ -25,6 +25,7 @@
 #include "switchyard/hub/assignment_board.h"
 #include "switchyard/hub/hub_metrics.h"
 #include "switchyard/hub/objects.h"
+#include "switchyard/hub/route_outputs.h"
 #include "switchyard/hub/token_registry.h"
 #include "switchyard/hub/writes.h"
 #include "switchyard/protocol/messages.h"
@@ -89,6 +90,17 @@ class Controller final : public DecisionWork {
   void note_token_conflicts(TimeMs now);
   void forget_consumer(const std::string& cluster, const core::ObjectKey& key);
   void note_split_changes(const core::Change& change, FosEntry& entry);
+  // Output choice (docs/outputs.md): the consumer's choice made again from
+  // what the spec, the MemberCluster and its agent's reports say now.
+  void choose_output_for(FosEntry& entry, const std::string& cluster, TimeMs now);
+  void choose_outputs_in(const std::string& cluster, TimeMs now);  // every FailoverService consuming it
+  void output_kinds_changed(const FosEntry& entry, const std::string& cluster);
+  void note_applied_outputs(const std::string& cluster, std::int64_t applied);
+  // The engine's decided routes of a whole assignment as the objects to
+  // write, per each FailoverService's output kinds in `cluster`.
+  void expand_routes(const std::string& cluster, core::ClusterAssignment& assignment) const;
+  [[nodiscard]] std::vector<core::TrafficSplit> routes_for(const FosEntry& entry, const std::string& cluster,
+                                                           const std::optional<core::TrafficSplit>& decided) const;
   void check_connections(TimeMs now);
   void publish(const std::string& cluster);
   // Each records in `step` what it changed, for agents' delta answers.
@@ -118,6 +130,11 @@ class Controller final : public DecisionWork {
   std::set<std::string, std::less<>> held_;    // silent clusters whose new assignment waits for their next report
   std::set<core::ObjectKey> status_due_;       // FailoverServices whose status must be re-derived
   std::map<std::string, std::set<core::ObjectKey>, std::less<>> awaiting_cluster_;  // see awaits_first_reports
+  // Per consumer cluster, the FailoverServices moving from one output kind
+  // to another there: the old kind leaves once the agent applies the new.
+  std::map<std::string, std::set<core::ObjectKey>, std::less<>> moving_;
+  // (FailoverService, consumer) whose chosen output is unavailable (the metric).
+  std::set<std::pair<core::ObjectKey, std::string>> unavailable_;
   bool first_flush_ = true;
   bool tokens_changed_ = false;  // since the last note_token_conflicts
   std::vector<core::Change> changes_;  // reused across flushes

@@ -23,6 +23,9 @@ class HubMetrics {
   metrics::Gauge& leader;
   // Status writes queued or in flight: 0 once every decided status is written.
   metrics::Gauge& status_writes_pending;
+  // (FailoverService, consumer) pairs whose chosen output the consumer
+  // cannot get (OutputUnavailable): their routing is kept as it was.
+  metrics::Gauge& output_unavailable_consumers;
 
   metrics::Counter& reports(const std::string& cluster);
   // Data-plane evaluation rounds counted into rule 1a's thresholds: flat
