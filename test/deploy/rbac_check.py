@@ -8,7 +8,8 @@ connecting (MemberCluster status, ClusterConnected events); an invalid spec
 (status, warning event); a FailoverService failing over and back twice
 (TrafficSplits created and patched, status writes, the same event twice so
 the recorder aggregates it with a patch); deleting the FailoverService
-(agents delete their TrafficSplits). The audit logs give every
+(agents delete their TrafficSplits), and the same with HTTPRoute and
+LinkerdHTTPRoute outputs (the released CRDs installed in the members). The audit logs give every
 (verb, group, resource[/subresource], namespace) each binary used, told
 apart by User-Agent. The check fails if a request is not granted by the
 binary's roles, or if a role grants something no request used; both lists
@@ -100,13 +101,29 @@ def compare(binary, granted, requested):
 
 # --- the scenarios -------------------------------------------------------------
 
-def fos(backing_clusters, delay=1):
+def fos(backing_clusters, delay=1, name="checkout", output=None):
+    spec = {"backingServices": [{"cluster": c, "namespace": NS, "name": "checkout"} for c in backing_clusters],
+            "failback": {"delaySeconds": delay},
+            "health": {"unknownAfterSeconds": 40, "silentFailoverSeconds": 120}}
+    if output is not None:
+        spec["output"] = output
     return {"apiVersion": "switchyard.io/v1alpha1", "kind": "FailoverService",
-            "metadata": {"name": "checkout", "namespace": NS},
-            "spec": {"backingServices": [{"cluster": c, "namespace": NS, "name": "checkout"}
-                                         for c in backing_clusters],
-                     "failback": {"delaySeconds": delay},
-                     "health": {"unknownAfterSeconds": 40, "silentFailoverSeconds": 120}}}
+            "metadata": {"name": name, "namespace": NS}, "spec": spec}
+
+
+CRDS = [os.path.join(REPO, "crds", "third_party", f) for f in
+        ("gateway.networking.k8s.io_httproutes.yaml", "policy.linkerd.io_httproutes.yaml")]
+# FailoverServices written as HTTPRoutes, and the resource each one's route is.
+ROUTE_OUTPUTS = {"cart": ({"kind": "HTTPRoute", "port": 8080}, "httproutes.gateway.networking.k8s.io"),
+                 "pay": ({"kind": "LinkerdHTTPRoute", "port": 8080}, "httproutes.policy.linkerd.io")}
+
+
+def route_weights(fleet, cluster, resource, name):
+    result = fleet.kubectl(cluster, "get", resource, "-n", NS, name, "-o", "json", check=False)
+    if result.returncode != 0:
+        return None
+    refs = json.loads(result.stdout)["spec"]["rules"][0]["backendRefs"]
+    return {ref["name"]: ref.get("weight", 1) for ref in refs}
 
 
 def all_on(*backends):
@@ -120,6 +137,8 @@ def run_scenarios(fleet):
     fleet.start_hub(extra_args=("--leader-elect", "--leader-elect-retry-period", "1s",
                                 "--leader-elect-renew-deadline", "3s", "--leader-elect-lease-duration", "5s"))
     for member in members:
+        for crd in CRDS:   # before the agents start: they discover what is served at start
+            fleet.kubectl(member, "apply", "-f", crd)
         fleet.start_agent(member)
     fl.wait_for("both MemberClusters connected", lambda: all(
         fleet.get_json("mgmt", "memberclusters.switchyard.io", m).get("status", {}).get("connected")
@@ -139,22 +158,37 @@ def run_scenarios(fleet):
         fl.wait_for(f"the TrafficSplit in {cluster}",
                     lambda: predicate(fleet.traffic_split(cluster, NS, "checkout")), timeout=30)
 
+    def route(cluster, name, predicate):
+        resource = ROUTE_OUTPUTS[name][1]
+        fl.wait_for(f"the {resource} {name} in {cluster}",
+                    lambda: predicate(route_weights(fleet, cluster, resource, name)), timeout=30)
+
     fleet.apply("mgmt", fos(["west", "eest"]))   # invalid: unknown cluster
     state("Invalid")
     fleet.apply("mgmt", fos(["west", "east"]))
+    for name, (output, _) in ROUTE_OUTPUTS.items():
+        fleet.apply("mgmt", fos(["west", "east"], name=name, output=output))
     state("Primary")
     split("west", all_on("checkout"))
     split("east", all_on("checkout-west"))
+    for name in ROUTE_OUTPUTS:
+        route("west", name, all_on("checkout"))
     for _ in range(2):   # twice: the second round's events repeat the first's
         fleet.apply("west", fl.endpoint_slice(NS, "checkout", addresses["west"], ready=False))
         split("west", all_on("checkout-east"))
+        for name in ROUTE_OUTPUTS:
+            route("west", name, all_on("checkout-east"))
         state("FailedOver")
         fleet.apply("west", fl.endpoint_slice(NS, "checkout", addresses["west"], ready=True))
         split("west", all_on("checkout"))
+        for name in ROUTE_OUTPUTS:
+            route("west", name, all_on("checkout"))
         state("Primary")
-    fleet.kubectl("mgmt", "delete", "failoverservices.switchyard.io", "-n", NS, "checkout")
+    fleet.kubectl("mgmt", "delete", "failoverservices.switchyard.io", "-n", NS, "checkout", *ROUTE_OUTPUTS)
     for member in members:
         split(member, lambda w: w is None)
+        for name in ROUTE_OUTPUTS:
+            route(member, name, lambda w: w is None)
 
 
 def main(bin_dir):
