@@ -61,8 +61,9 @@ test-tsan: deps
 	@# memory on kernels with vm.mmap_rnd_bits = 32 ("unexpected memory mapping").
 	@cd $(TSAN_DIR) && setarch $$(uname -m) -R ctest --output-on-failure -j$(JOBS) -R '$(TSAN_TESTS)' -E '$(TSAN_SKIP)'
 
+# make demo OUTPUT=httproute (or linkerd-httproute, auto): scripts/demo --output.
 demo: build
-	@scripts/demo
+	@scripts/demo $(if $(OUTPUT),--output $(OUTPUT))
 
 bench: build
 	@scripts/bench

@@ -28,6 +28,11 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 KUBECTL = os.environ.get("KUBECTL", "kubectl")
 SYSTEM_NAMESPACE = "switchyard-system"
 TS_GROUP = "trafficsplits.split.smi-spec.io"
+GATEWAY_ROUTES = "httproutes.gateway.networking.k8s.io"
+LINKERD_ROUTES = "httproutes.policy.linkerd.io"
+# The released HTTPRoute CRDs (crds/third_party/README.md).
+GATEWAY_CRD = os.path.join(REPO, "crds", "third_party", "gateway.networking.k8s.io_httproutes.yaml")
+LINKERD_CRD = os.path.join(REPO, "crds", "third_party", "policy.linkerd.io_httproutes.yaml")
 
 
 class FleetError(RuntimeError):
@@ -370,6 +375,16 @@ class Fleet:
         split = json.loads(result.stdout)
         return {b["service"]: _weight(b.get("weight")) for b in split["spec"].get("backends", [])}
 
+    def http_route(self, cluster, namespace, name, resource=GATEWAY_ROUTES):
+        """The HTTPRoute's backendRefs as {service: weight}, or None when it does not exist."""
+        result = self.kubectl(cluster, "get", resource, "-n", namespace, name, "-o", "json", check=False)
+        if result.returncode != 0:
+            if "NotFound" in result.stderr or "not found" in result.stderr:
+                return None
+            raise FleetError(f"get {resource} {namespace}/{name} in {cluster}: {result.stderr.strip()}")
+        route = json.loads(result.stdout)
+        return {ref["name"]: ref.get("weight", 1) for ref in route["spec"]["rules"][0]["backendRefs"]}
+
     def fos_status(self, namespace, name):
         fos = self.get_json("mgmt", "failoverservices.switchyard.io", "-n", namespace, name)
         return fos.get("status", {})
@@ -470,6 +485,16 @@ def split_watch(fleet, cluster, namespace, name):
         services, _, weights = line.partition("|")
         return {service: _weight(w) for service, w in zip(services.split(), weights.split())}
     return KubectlWatch(fleet, cluster, TS_GROUP, namespace, name, template, parse)
+
+
+def route_watch(fleet, cluster, namespace, name, resource=GATEWAY_ROUTES):
+    """A watch of one HTTPRoute's backendRef weights, as {backend service: weight}."""
+    template = ('{.spec.rules[0].backendRefs[*].name}{"|"}{.spec.rules[0].backendRefs[*].weight}{"\\n"}')
+
+    def parse(line):
+        services, _, weights = line.partition("|")
+        return {service: int(w) for service, w in zip(services.split(), weights.split())}
+    return KubectlWatch(fleet, cluster, resource, namespace, name, template, parse)
 
 
 def endpoint_slice_watch(fleet, cluster, namespace, name):

@@ -15,10 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet as fl  # noqa: E402
 from test_scenarios import NS, all_on, backing, fos, FleetTestCase  # noqa: E402
 
-GATEWAY_CRD = os.path.join(fl.REPO, "crds", "third_party", "gateway.networking.k8s.io_httproutes.yaml")
-LINKERD_CRD = os.path.join(fl.REPO, "crds", "third_party", "policy.linkerd.io_httproutes.yaml")
-GATEWAY_ROUTES = "httproutes.gateway.networking.k8s.io"
-LINKERD_ROUTES = "httproutes.policy.linkerd.io"
+from fleet import GATEWAY_CRD, GATEWAY_ROUTES, LINKERD_CRD, LINKERD_ROUTES  # noqa: E402
 
 
 class Outputs(FleetTestCase):
@@ -40,14 +37,7 @@ class Outputs(FleetTestCase):
 
     # --- helpers -----------------------------------------------------------
     def route(self, cluster, resource=GATEWAY_ROUTES, name="checkout"):
-        """The HTTPRoute's backendRefs as {service: weight}, or None when it does not exist."""
-        result = self.fleet.kubectl(cluster, "get", resource, "-n", NS, name, "-o", "json", check=False)
-        if result.returncode != 0:
-            if "NotFound" in result.stderr or "not found" in result.stderr:
-                return None
-            raise fl.FleetError(f"get {resource} {NS}/{name} in {cluster}: {result.stderr.strip()}")
-        route = fl.json.loads(result.stdout)
-        return {ref["name"]: ref.get("weight", 1) for ref in route["spec"]["rules"][0]["backendRefs"]}
+        return self.fleet.http_route(cluster, NS, name, resource)
 
     def wait_route(self, cluster, predicate, resource=GATEWAY_ROUTES, timeout=20):
         return fl.wait_for(f"the {resource} {NS}/checkout in {cluster}",

@@ -230,3 +230,79 @@ TEST_CASE("a restarted hub resumes the recorded output: no flip to TrafficSplit 
   CHECK(kinds_in(after, "west") == S{kGatewayRoute});
   CHECK(kinds_in(after, "east") == S{kSplit});
 }
+
+TEST_CASE("the agent's RouteConflict shows on that consumer of that FailoverService, and clears", "[hub][outputs]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.outputs["west"] = serving(true, true, false);
+  hub.outputs["east"] = serving(true, true, false);
+  hub.controller.failover_service_changed(fos_object(spec_with_output(R"({"kind":"HTTPRoute","port":8080})")), hub.now);
+  hub.flush();
+  hub.all_healthy();
+  hub.flush();
+  const std::string conflict =
+      "HTTPRoute emojivoto/canary (gateway.networking.k8s.io) is not managed by switchyard and is attached to "
+      "Service emojivoto/web-svc port 8080; HTTPRoute emojivoto/web-svc (gateway.networking.k8s.io) not written "
+      "while it is";
+  auto report_errors = [&](std::vector<std::string> errors) {
+    protocol::Report report;
+    report.agent_id = "west-agent";
+    report.seq = ++hub.seq["west"];
+    report.full = false;
+    report.applied.revision = hub.applied("west");
+    report.applied.errors = std::move(errors);
+    hub.controller.report_received("west", std::move(report), hub.now);
+    hub.flush();
+  };
+  report_errors({"RouteConflict: " + conflict, "RouteConflict: HTTPRoute emojivoto/other (x) ...; HTTPRoute emojivoto/other-svc (x) not written"});
+  auto status = hub.last_status();
+  const auto& west = consumer_status(*status, "west");
+  REQUIRE(west.HasMember("conditions"));
+  REQUIRE(west["conditions"].Size() == 1);
+  CHECK(std::string(west["conditions"][0]["type"].GetString()) == "RouteConflict");
+  CHECK(std::string(west["conditions"][0]["message"].GetString()) == conflict);
+  CHECK_FALSE(consumer_status(*status, "east").HasMember("conditions"));
+  report_errors({});
+  CHECK_FALSE(consumer_status(*hub.last_status(), "west").HasMember("conditions"));
+}
+
+TEST_CASE("a MemberCluster's spec.output is the default of FailoverServices that name none", "[hub][outputs]") {
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.outputs["west"] = serving(true, true, true);
+  hub.outputs["east"] = serving(true, true, true);
+  hub.controller.failover_service_changed(fos_object(R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+                                                     R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"output":{"port":8080}})"),
+                                          hub.now);
+  hub.flush();
+  hub.all_healthy();
+  hub.flush();
+  CHECK(kinds_in(hub, "west") == S{kSplit});
+  auto west = member_object("west");
+  west.output = core::OutputKind::LinkerdHTTPRoute;
+  hub.controller.member_cluster_changed(west, hub.now);
+  hub.flush();
+  CHECK(kinds_in(hub, "west") == S{kSplit, kLinkerdRoute});
+  CHECK(kinds_in(hub, "east") == S{kSplit});
+}
+
+TEST_CASE("a TrafficSplit asked of a cluster serving no SMI is still written, with OutputUnavailable",
+          "[hub][outputs]") {
+  // As before outputs existed: its agent reports the missing CRD, retries,
+  // and applies it once the CRD is installed.
+  Hub hub;
+  hub.add_members({"west", "east"});
+  hub.outputs["west"] = serving(true, false, false);
+  hub.outputs["east"] = serving(false, false, false);
+  hub.controller.failover_service_changed(fos_object(kTwoClusterSpec), hub.now);
+  hub.flush();
+  hub.all_healthy();
+  hub.flush();
+  hub.all_healthy();
+  hub.flush();
+  CHECK(kinds_in(hub, "east") == S{kSplit});
+  const auto status = hub.last_status();
+  const auto& east = consumer_status(*status, "east");
+  CHECK(std::string(east["output"].GetString()) == "TrafficSplit");
+  CHECK(std::string(east["conditions"][0]["type"].GetString()) == "OutputUnavailable");
+}

@@ -190,7 +190,7 @@ TEST_CASE("an assignment carries HTTPRoutes of both groups beside a TrafficSplit
   }
 }
 
-TEST_CASE("a delta removes an HTTPRoute by group; a removal without apiVersion is a TrafficSplit", "[protocol]") {
+TEST_CASE("a delta removes an HTTPRoute by group, and a removal without apiVersion is a TrafficSplit", "[protocol]") {
   const auto decoded = decode_assignment(
       R"({"revision":9,"epoch":"e7","full":false,"trafficSplits":[)" + std::string(kSplit) +
       R"(],"removedTrafficSplits":[{"namespace":"emojivoto","name":"web-svc","apiVersion":"gateway.networking.k8s.io/v1"},)"

@@ -257,9 +257,10 @@ void Controller::member_cluster_changed(const MemberClusterObject& object, TimeM
     refresh_token(object.name);
   }
   drain_changed(object, entry);
-  if (inserted || entry.output_default != object.output) {
+  if (entry.output_default != object.output) {
+    // Also on a MemberCluster seen after the FailoverServices consuming it.
     entry.output_default = object.output;
-    if (!inserted) choose_outputs_in(object.name, now);
+    choose_outputs_in(object.name, now);
   }
   if (inserted) {
     std::set<std::string, std::less<>> names;
@@ -481,6 +482,17 @@ void Controller::report_received(const std::string& cluster, protocol::Report&& 
       for (const auto& error : member.apply_errors) {
         log::warn("agent could not apply its assignment", {{"cluster", cluster}, {"error", error}});
       }
+    }
+    // A user's HTTPRoute on a FailoverService's parent: said on that
+    // consumer of that FailoverService too.
+    for (auto& [key, entry] : services_) {
+      auto output = entry.outputs.find(cluster);
+      if (!entry.spec || output == entry.outputs.end()) continue;
+      auto conflict = route_conflict_in(member.apply_errors, entry.spec->target_namespace, key.name);
+      if (conflict == output->second.conflict) continue;
+      output->second.conflict = std::move(conflict);
+      output->second.conflict_since = received_at;
+      status_due_.insert(key);
     }
   }
 }
@@ -788,8 +800,18 @@ void Controller::choose_output_for(FosEntry& entry, const std::string& cluster, 
   const bool unavailable_before = unavailable_.count({entry.key, cluster}) != 0;
   const auto reason_before = output.choice ? output.choice->reason : std::string();
   const auto next_revision = clusters_[cluster].revision + 1;
-  if (output.choose(choice, next_revision, now)) output_kinds_changed(entry, cluster);
+  bool kinds_changed = output.choose(choice, next_revision, now);
   const bool unavailable = choice.outcome == core::OutputChoice::Outcome::Unavailable;
+  const auto wanted = entry.spec->output_kind.value_or(
+      (member != members_.end() ? member->second.output_default : std::nullopt).value_or(core::OutputKind::TrafficSplit));
+  if (unavailable && wanted == core::OutputKind::TrafficSplit && !output.transition.current()) {
+    // A TrafficSplit asked of a cluster that serves none, holding nothing:
+    // written anyway, as before outputs existed, so that its agent reports
+    // the missing CRD, retries, and (its 404) discovers it once installed.
+    output.transition.choose({core::OutputChoice::Outcome::Chosen, core::RouteKind::TrafficSplit, {}}, next_revision);
+    kinds_changed = true;
+  }
+  if (kinds_changed) output_kinds_changed(entry, cluster);
   if (unavailable) {
     unavailable_.insert({entry.key, cluster});
   } else {

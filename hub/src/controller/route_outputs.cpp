@@ -67,8 +67,23 @@ bool route_before(const core::TrafficSplit& a, const core::TrafficSplit& b) {
 
 std::string route_object_json(const core::TrafficSplit& route) { return core::route_to_json(route); }
 
+std::string route_conflict_in(const std::vector<std::string>& apply_errors, const std::string& namespace_name,
+                              const std::string& name) {
+  const std::string ours = "; HTTPRoute " + namespace_name + "/" + name + " (";
+  for (const auto& error : apply_errors) {
+    if (error.rfind("RouteConflict: ", 0) == 0 && error.find(ours) != std::string::npos) {
+      return error.substr(std::string("RouteConflict: ").size());
+    }
+  }
+  return {};
+}
+
 void show_output(core::ConsumerStatus& consumer, const ConsumerOutput& output, std::int64_t generation) {
   consumer.output = output.shown();
+  if (!output.conflict.empty()) {
+    consumer.conditions.push_back(
+        {"RouteConflict", "True", generation, output.conflict_since, "RouteConflict", output.conflict});
+  }
   if (!output.choice || output.choice->outcome != Outcome::Unavailable) return;
   const auto held = output.transition.current();
   consumer.conditions.push_back(

@@ -22,6 +22,10 @@ struct ConsumerOutput {
   core::OutputTransition transition;
   std::optional<core::OutputChoice> choice;  // the last one made
   core::TimeMs unavailable_since = 0;        // when the current Unavailable choice began
+  // The agent's RouteConflict apply error about this FailoverService's
+  // HTTPRoute (a user's route on the same parent), empty when none.
+  std::string conflict;
+  core::TimeMs conflict_since = 0;
 
   // Makes `choice`; a newly chosen kind will be carried from `revision` on.
   // True when the kinds to write changed.
@@ -55,7 +59,12 @@ struct ConsumerOutput {
 // The whole object as the assignment carries it.
 [[nodiscard]] std::string route_object_json(const core::TrafficSplit& route);
 
-// Sets consumer.output and its OutputUnavailable condition.
+// The agent's RouteConflict error (split_plan.cpp) about the HTTPRoute
+// `namespace_name`/`name` among `apply_errors`, or empty.
+[[nodiscard]] std::string route_conflict_in(const std::vector<std::string>& apply_errors,
+                                            const std::string& namespace_name, const std::string& name);
+
+// Sets consumer.output and its OutputUnavailable and RouteConflict conditions.
 void show_output(core::ConsumerStatus& consumer, const ConsumerOutput& output, std::int64_t generation);
 
 // The FailoverService's summary condition OutputUnavailable (status True)
