@@ -4,6 +4,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "switchyard/hub/agent_api_server.h"
 #include "switchyard/hub/hub_process.h"
 #include "switchyard/telemetry/log.h"
 
@@ -63,9 +64,13 @@ int main(int argc, char** argv) {
       ->transform(duration())
       ->default_str("15s");
   app.add_option("--max-agents", config.max_agents,
-                 "agents the agent API serves at once; each holds a thread while its long poll is parked "
-                 "(about 40 KiB of memory each), and 64 more threads serve reports")
+                 "agents the agent API serves at once: at most this many long polls park (plus 32), and "
+                 "as many connections may wait unauthenticated")
       ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  app.add_option("--agent-api-threads", config.agent_api_threads,
+                 "threads running the agent API's event loop, whatever the number of agents")
+      ->check(CLI::Range(1, hub::kMaxAgentApiThreads))
       ->capture_default_str();
   app.add_option("--log-format", log_format, "log format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   app.add_option("--log-level", log_level, "minimum log level")

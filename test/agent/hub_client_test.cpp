@@ -55,8 +55,7 @@ struct Hub {
     hub::AgentApiOptions options;
     options.tls_cert_file = certificate.cert();
     options.tls_key_file = certificate.key();
-    options.worker_threads = 8;
-    options.max_parked_polls = 4;
+    options.caps.parked = 4;
     server = std::make_unique<hub::AgentApiServer>(options, tokens, sessions, board, inbox, metrics,
                                                    [this] { return serving.load(); });
     std::string error;

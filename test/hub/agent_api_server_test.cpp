@@ -165,8 +165,7 @@ TEST_CASE("agent API: a long poll answers when the cluster's assignment changes"
 
 TEST_CASE("agent API: reports are answered while the poll limit is reached", "[hub]") {
   AgentApiOptions options;
-  options.worker_threads = 8;
-  options.max_parked_polls = 2;
+  options.caps.parked = 2;
   Fixture f(options);
   f.board.publish("east", published_body(1, "{}"));
   std::vector<std::future<httplib::Result>> polls;

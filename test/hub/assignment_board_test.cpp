@@ -233,3 +233,48 @@ TEST_CASE("a poll of another epoch, of none, or from too far back gets the compl
     CHECK(decoded(board.wait_for_change("east", 2, far, board.epoch())).full);
   }
 }
+
+TEST_CASE("a parked poll holds no thread: the publish calls its wake-up once, on the publishing thread", "[hub]") {
+  AssignmentBoard board;
+  board.publish("east", assignment(4));
+  int woken = 0;
+  auto parking = board.park("east", 4, "", [&] { ++woken; });
+  REQUIRE_FALSE(parking.answered);
+  CHECK(board.parked() == 1);
+  board.publish("west", assignment(1));  // another cluster's publish wakes nothing
+  CHECK(woken == 0);
+  board.publish("east", assignment(5));
+  CHECK(woken == 1);
+  CHECK(board.parked() == 0);
+  board.publish("east", assignment(6));  // used up: not called again
+  CHECK(woken == 1);
+  // Parked again after the wake-up, the answer is due at once.
+  auto again = board.park("east", 4, "", [&] { ++woken; });
+  REQUIRE(again.answered);
+  CHECK(again.answer->revision == 6);
+}
+
+TEST_CASE("an unparked poll is not woken, and answer_now answers at its deadline", "[hub]") {
+  AssignmentBoard board;
+  board.publish("east", assignment(4));
+  int woken = 0;
+  auto parking = board.park("east", 4, board.epoch(), [&] { ++woken; });
+  REQUIRE_FALSE(parking.answered);
+  board.unpark("east", parking.ticket);
+  CHECK(board.parked() == 0);
+  board.publish("east", assignment(5));
+  CHECK(woken == 0);
+  // Nothing published for a cluster: nullptr, the poll's 404.
+  CHECK(board.answer_now("north", -1, "") == nullptr);
+  CHECK(board.answer_now("east", 5, board.epoch())->revision == 5);
+}
+
+TEST_CASE("shutdown wakes parked polls, and later parks answer at once", "[hub]") {
+  AssignmentBoard board;
+  int woken = 0;
+  auto parking = board.park("east", -1, "", [&] { ++woken; });
+  REQUIRE_FALSE(parking.answered);
+  board.shutdown();
+  CHECK(woken == 1);
+  CHECK(board.park("east", -1, "", [&] { ++woken; }).answered);
+}

@@ -51,71 +51,143 @@ std::shared_ptr<const PublishedAssignment> delta_answer(
 
 AssignmentBoard::AssignmentBoard() : epoch_(random_epoch()) {}
 
-void AssignmentBoard::publish(const std::string& cluster, std::shared_ptr<const PublishedAssignment> assignment,
-                              std::shared_ptr<const AssignmentStep> step) {
-  std::lock_guard lock(mutex_);
+AssignmentBoard::Slot& AssignmentBoard::slot_of(const std::string& cluster) {
   auto& slot = slots_[cluster];
   if (!slot) slot = std::make_unique<Slot>();
-  const bool follows = step && slot->current && step->revision == assignment->revision &&
-                       step->revision == slot->current->revision + 1;
-  if (!follows) {
-    slot->steps.clear();
-    slot->step_entries = 0;
-  } else {
-    slot->steps.push_back(step);
-    slot->step_entries += step->splits.size();
-    while (!slot->steps.empty() && slot->step_entries > step_budget(*assignment)) {
-      slot->step_entries -= slot->steps.front()->splits.size();
-      slot->steps.pop_front();
+  return *slot;
+}
+
+std::vector<std::function<void()>> AssignmentBoard::take_wakes(Slot& slot) {
+  std::vector<std::function<void()>> wakes;
+  wakes.reserve(slot.wakes.size());
+  for (auto& [ticket, wake] : slot.wakes) wakes.push_back(std::move(wake));
+  parked_ -= slot.wakes.size();
+  slot.wakes.clear();
+  return wakes;
+}
+
+void AssignmentBoard::publish(const std::string& cluster, std::shared_ptr<const PublishedAssignment> assignment,
+                              std::shared_ptr<const AssignmentStep> step) {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = slot_of(cluster);
+    const bool follows = step && slot.current && step->revision == assignment->revision &&
+                         step->revision == slot.current->revision + 1;
+    if (!follows) {
+      slot.steps.clear();
+      slot.step_entries = 0;
+    } else {
+      slot.steps.push_back(step);
+      slot.step_entries += step->splits.size();
+      while (!slot.steps.empty() && slot.step_entries > step_budget(*assignment)) {
+        slot.step_entries -= slot.steps.front()->splits.size();
+        slot.steps.pop_front();
+      }
     }
+    slot.current = std::move(assignment);
+    slot.changed.notify_all();
+    wakes = take_wakes(slot);
   }
-  slot->current = std::move(assignment);
-  slot->changed.notify_all();
+  for (auto& wake : wakes) wake();
 }
 
 void AssignmentBoard::remove(const std::string& cluster) {
-  std::lock_guard lock(mutex_);
-  auto it = slots_.find(cluster);
-  if (it == slots_.end()) return;
-  // Waiters hold a reference to the slot, so it stays, emptied: they wait out
-  // their deadline and get nothing.
-  it->second->current.reset();
-  it->second->steps.clear();
-  it->second->step_entries = 0;
-  it->second->changed.notify_all();
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = slots_.find(cluster);
+    if (it == slots_.end()) return;
+    // Waiters hold a reference to the slot, so it stays, emptied: they wait out
+    // their deadline and get nothing.
+    it->second->current.reset();
+    it->second->steps.clear();
+    it->second->step_entries = 0;
+    it->second->changed.notify_all();
+    wakes = take_wakes(*it->second);
+  }
+  for (auto& wake : wakes) wake();
 }
 
-std::shared_ptr<const PublishedAssignment> AssignmentBoard::wait_for_change(const std::string& cluster,
-                                                                            std::int64_t after,
-                                                                            Clock::time_point deadline,
-                                                                            const std::string& epoch) {
+bool AssignmentBoard::due(const Slot& slot, std::int64_t after, const std::string& epoch) const {
   const bool same_epoch = epoch == epoch_;
-  std::unique_lock lock(mutex_);
-  auto& slot = slots_[cluster];
-  if (!slot) slot = std::make_unique<Slot>();
-  Slot& waited = *slot;
-  ++parked_;
-  waited.changed.wait_until(lock, deadline, [&] {
-    return stopping_ || (waited.current && (waited.current->revision != after || (!epoch.empty() && !same_epoch)));
-  });
-  --parked_;
-  auto current = waited.current;
-  if (!current || !same_epoch || after > current->revision) return current;
+  return stopping_ || (slot.current && (slot.current->revision != after || (!epoch.empty() && !same_epoch)));
+}
+
+std::shared_ptr<const PublishedAssignment> AssignmentBoard::answer_from(std::unique_lock<std::mutex>& lock,
+                                                                        const Slot& slot, std::int64_t after,
+                                                                        const std::string& epoch) const {
+  auto current = slot.current;
+  if (!current || epoch != epoch_ || after > current->revision) return current;
   if (after == current->revision) return delta_answer(*current, epoch_, {});  // timed out: nothing changed
-  if (waited.steps.empty() || waited.steps.front()->revision > after + 1) return current;  // too far behind
+  if (slot.steps.empty() || slot.steps.front()->revision > after + 1) return current;  // too far behind
   // Copied under the lock, assembled outside it.
   std::vector<std::shared_ptr<const AssignmentStep>> steps;
-  for (const auto& step : waited.steps) {
+  for (const auto& step : slot.steps) {
     if (step->revision > after) steps.push_back(step);
   }
   lock.unlock();
   return delta_answer(*current, epoch_, steps);
 }
 
-void AssignmentBoard::shutdown() {
+std::shared_ptr<const PublishedAssignment> AssignmentBoard::wait_for_change(const std::string& cluster,
+                                                                            std::int64_t after,
+                                                                            Clock::time_point deadline,
+                                                                            const std::string& epoch) {
+  std::unique_lock lock(mutex_);
+  Slot& waited = slot_of(cluster);
+  ++parked_;
+  waited.changed.wait_until(lock, deadline, [&] { return due(waited, after, epoch); });
+  --parked_;
+  return answer_from(lock, waited, after, epoch);
+}
+
+AssignmentBoard::Parking AssignmentBoard::park(const std::string& cluster, std::int64_t after,
+                                               const std::string& epoch, std::function<void()> wake) {
+  std::unique_lock lock(mutex_);
+  Slot& slot = slot_of(cluster);
+  Parking parking;
+  if (due(slot, after, epoch)) {
+    parking.answered = true;
+    parking.answer = answer_from(lock, slot, after, epoch);
+    return parking;
+  }
+  parking.ticket = next_ticket_++;
+  slot.wakes.emplace(parking.ticket, std::move(wake));
+  ++parked_;
+  return parking;
+}
+
+void AssignmentBoard::unpark(const std::string& cluster, std::uint64_t ticket) {
+  std::function<void()> dropped;  // destroyed outside the lock: it may own the caller's state
   std::lock_guard lock(mutex_);
-  stopping_ = true;
-  for (auto& [cluster, slot] : slots_) slot->changed.notify_all();
+  auto it = slots_.find(cluster);
+  if (it == slots_.end()) return;
+  auto wake = it->second->wakes.find(ticket);
+  if (wake == it->second->wakes.end()) return;
+  dropped = std::move(wake->second);
+  it->second->wakes.erase(wake);
+  --parked_;
+}
+
+std::shared_ptr<const PublishedAssignment> AssignmentBoard::answer_now(const std::string& cluster,
+                                                                       std::int64_t after,
+                                                                       const std::string& epoch) {
+  std::unique_lock lock(mutex_);
+  return answer_from(lock, slot_of(cluster), after, epoch);
+}
+
+void AssignmentBoard::shutdown() {
+  std::vector<std::function<void()>> wakes;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+    for (auto& [cluster, slot] : slots_) {
+      slot->changed.notify_all();
+      for (auto& wake : take_wakes(*slot)) wakes.push_back(std::move(wake));
+    }
+  }
+  for (auto& wake : wakes) wake();
 }
 
 std::size_t AssignmentBoard::parked() const {

@@ -5,8 +5,7 @@
 
 namespace switchyard::hub {
 
-void write_status(httplib::Response& response, int code, const std::string& reason,
-                  const std::string& message) {
+ApiResponse status_response(int code, const std::string& reason, const std::string& message) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> out(buffer);
   out.StartObject();
@@ -23,8 +22,7 @@ void write_status(httplib::Response& response, int code, const std::string& reas
   out.Key("code");
   out.Int(code);
   out.EndObject();
-  response.status = code;
-  response.set_content(std::string(buffer.GetString(), buffer.GetSize()), "application/json");
+  return ApiResponse{code, std::string(buffer.GetString(), buffer.GetSize()), {}};
 }
 
 }  // namespace switchyard::hub

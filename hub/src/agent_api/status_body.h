@@ -2,13 +2,12 @@
 // agent and humans with curl read them the way they read API server errors.
 #pragma once
 
-#include <httplib.h>
-
 #include <string>
+
+#include "switchyard/hub/agent_api_handler.h"
 
 namespace switchyard::hub {
 
-void write_status(httplib::Response& response, int code, const std::string& reason,
-                  const std::string& message);
+[[nodiscard]] ApiResponse status_response(int code, const std::string& reason, const std::string& message);
 
 }  // namespace switchyard::hub

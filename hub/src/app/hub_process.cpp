@@ -187,15 +187,13 @@ bool HubProcess::start(std::string& error) {
   AgentApiOptions api_options;
   api_options.tls_cert_file = config_.tls_cert;
   api_options.tls_key_file = config_.tls_key;
-  // Every agent parks one long poll (a worker each, while it waits); a
-  // report holds a worker only while it is read and handled (one request per
-  // connection), so 64 workers beyond the parked polls serve them: the hub
-  // has two cores' worth of CPU to give reports, not a thousand. Every worker
-  // a pool has is used in turn and keeps its stack and malloc caches
-  // resident (about 40 KiB each: a worker per agent for reports was 50 MiB
-  // with 1,000 agents, docs/benchmarks.md).
-  api_options.max_parked_polls = config_.max_agents + 32;
-  api_options.worker_threads = config_.max_agents + 96;
+  // Every agent parks one long poll; the margin covers agents whose old
+  // poll is still parked while they reconnect (a closed one is dropped at
+  // once). The same number of unauthenticated connections lets every agent
+  // reconnect at once after a hub restart.
+  api_options.caps.parked = config_.max_agents + 32;
+  api_options.caps.unauthenticated = config_.max_agents;
+  api_options.io_threads = config_.agent_api_threads;
   agent_api_ = std::make_unique<AgentApiServer>(api_options, tokens_, sessions_, board_, *decisions_, registry_,
                                                 [this] { return serving_.load(); });
   std::string host;

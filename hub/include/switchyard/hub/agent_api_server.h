@@ -2,50 +2,50 @@
 //   PUT /v1/clusters/{cluster}/report
 //   GET /v1/clusters/{cluster}/assignment?after=N&timeoutSeconds=S
 //
-// Each request is checked in this order: serving at all (a follower answers
-// 503), bearer token (401, 403 for another cluster's), body size (413),
-// body shape (400 naming the field), sequence (409). Accepted reports go to
-// the ReportInbox with the hub's receive time; nothing a request carries can
-// touch another cluster's state.
+// What each request gets is decided by AgentApiHandler (agent_api_handler.h);
+// this is its transport: Boost.Beast on an Asio event loop run by a few
+// threads (`io_threads`, at most 8, whatever the number of agents).
+// Connections are kept alive (an agent reports and polls on connections it
+// keeps, one TLS handshake each), and a parked long poll holds no thread:
+// the AssignmentBoard's wake-up is posted onto the connection's strand.
 //
-// Threads: requests run on the server's own worker pool. Long polls park a
-// worker, so at most `max_parked_polls` may park at once; beyond that a poll is
-// answered 429 with Retry-After, which keeps workers free for reports.
+// Slow and idle clients cannot hold resources (issue 18): a deadline for a
+// request's whole head and body, an idle timeout between requests, limits
+// on header size and count, a body limit that holds for chunked bodies
+// (413), the caps of ConnectionLimits, and a parked poll whose client closed
+// its connection is dropped at once.
 #pragma once
 
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
+#include "switchyard/hub/agent_api_handler.h"
 #include "switchyard/hub/agent_sessions.h"
 #include "switchyard/hub/assignment_board.h"
+#include "switchyard/hub/connection_limits.h"
 #include "switchyard/hub/token_registry.h"
 #include "switchyard/protocol/messages.h"
 #include "switchyard/telemetry/metrics.h"
 
-namespace httplib {
-class Server;
-}
-
 namespace switchyard::hub {
 
-// Receives accepted reports on an HTTP thread; implementations hand them to
-// the loop thread and return at once.
-class ReportInbox {
- public:
-  virtual ~ReportInbox() = default;
-  virtual void deliver(const std::string& cluster, protocol::Report&& report,
-                       std::chrono::system_clock::time_point received_at) = 0;
-};
+inline constexpr int kMaxAgentApiThreads = 8;
 
 struct AgentApiOptions {
   std::string tls_cert_file;  // both empty: plain HTTP (development only)
   std::string tls_key_file;
   std::size_t max_body_bytes = protocol::kMaxBodyBytes;
-  std::size_t worker_threads = 512;
-  std::size_t max_parked_polls = 448;
+  int io_threads = 2;  // 1..kMaxAgentApiThreads
+  ConnectionCaps caps;
+  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_header_fields = 64;
+  // From a request's first byte (or a new connection's accept) to its whole
+  // body read, and for writing an answer: not per read.
+  std::chrono::milliseconds request_deadline{10'000};
+  // A kept-alive connection with no request in flight is closed after this.
+  std::chrono::milliseconds idle_timeout{120'000};
   int default_poll_seconds = 30;
   int max_poll_seconds = 300;
 };
@@ -59,34 +59,26 @@ class AgentApiServer {
   AgentApiServer(const AgentApiServer&) = delete;
   AgentApiServer& operator=(const AgentApiServer&) = delete;
 
-  // Binds (port 0 picks a free one) and serves on a background thread.
-  // Returns the bound port, or an error message.
+  // Binds (port 0 picks a free one), loads the certificate and starts the
+  // event loop's threads; false with an error message naming what failed.
   [[nodiscard]] bool start(const std::string& host, int port, std::string& error);
   [[nodiscard]] int port() const { return port_; }
   [[nodiscard]] bool tls() const { return !options_.tls_cert_file.empty(); }
 
-  // Stops accepting, wakes parked polls, joins the server thread.
+  // Stops accepting, wakes parked polls, closes connections, joins the threads.
   void stop();
 
-  // Makes `server` the one that answers the agent API: the body size limit,
-  // the routes and the error handlers, nothing about sockets or threads.
-  // start() adopts the listening server it makes; the fuzz target
-  // (test/fuzz/agent_api_fuzzer.cpp) adopts one it hands raw requests to
-  // without a network.
-  void adopt(std::unique_ptr<httplib::Server> server);
+  [[nodiscard]] const ConnectionLimits& limits() const { return limits_; }
 
  private:
-  void install_routes();
+  struct Loop;  // the io_context, its threads and the acceptor (Beast stays out of this header)
 
   AgentApiOptions options_;
-  const TokenRegistry& tokens_;
-  AgentSessions& sessions_;
   AssignmentBoard& board_;
-  ReportInbox& inbox_;
   metrics::Registry& metrics_;
-  std::function<bool()> serving_;
-  std::unique_ptr<httplib::Server> server_;
-  std::thread thread_;
+  AgentApiHandler handler_;
+  ConnectionLimits limits_;
+  std::unique_ptr<Loop> loop_;
   int port_ = 0;
 };
 

@@ -3,9 +3,10 @@
 // "Revisions").
 //
 // Thread-safe. The loop thread publishes immutable, already-encoded
-// assignments, each with the step that led to it from the revision before;
-// HTTP threads wait on a per-cluster condition, so a publish wakes only that
-// cluster's pollers. A poller that names this board's epoch and a revision
+// assignments, each with the step that led to it from the revision before.
+// A poll either blocks a thread (wait_for_change) or parks without one
+// (park: a wake-up callback the publishing thread calls once); either way a
+// publish wakes only that cluster's pollers. A poller that names this board's epoch and a revision
 // the kept steps reach back to is answered with a delta (what changed since
 // its revision, assembled from the steps), any other with the complete
 // assignment.
@@ -15,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -99,6 +101,28 @@ class AssignmentBoard {
                                                                            Clock::time_point deadline,
                                                                            const std::string& epoch = "");
 
+  // A poll that holds no thread. When the answer is due now (wait_for_change
+  // would return at once), `answered` and the answer (nullptr when nothing
+  // was ever published). Otherwise the board keeps `wake` under `ticket` and
+  // calls it once, on the thread that publishes, removes or shuts down for
+  // this cluster, without the board's lock held: the caller then parks again
+  // (the answer may be due) or, at its deadline, takes answer_now().
+  // `wake` must only hand off (post to the caller's own thread), never call
+  // back into the board.
+  struct Parking {
+    bool answered = false;
+    std::shared_ptr<const PublishedAssignment> answer;
+    std::uint64_t ticket = 0;
+  };
+  [[nodiscard]] Parking park(const std::string& cluster, std::int64_t after, const std::string& epoch,
+                             std::function<void()> wake);
+  // Drops a parked poll's wake-up if it was not called yet (poll answered,
+  // timed out, or its client went away).
+  void unpark(const std::string& cluster, std::uint64_t ticket);
+  // What a poll gets at its deadline, whatever the revision.
+  [[nodiscard]] std::shared_ptr<const PublishedAssignment> answer_now(const std::string& cluster, std::int64_t after,
+                                                                      const std::string& epoch);
+
   // Wakes every waiter; later waits return at once.
   void shutdown();
 
@@ -111,12 +135,23 @@ class AssignmentBoard {
     std::deque<std::shared_ptr<const AssignmentStep>> steps;
     std::size_t step_entries = 0;  // TrafficSplits named by the kept steps
     std::condition_variable changed;
+    std::map<std::uint64_t, std::function<void()>> wakes;  // parked polls, by ticket
   };
+
+  Slot& slot_of(const std::string& cluster);  // mutex_ held
+  [[nodiscard]] bool due(const Slot& slot, std::int64_t after, const std::string& epoch) const;
+  // The answer from `slot` (mutex_ held by `lock`, released while a delta is assembled).
+  [[nodiscard]] std::shared_ptr<const PublishedAssignment> answer_from(std::unique_lock<std::mutex>& lock,
+                                                                       const Slot& slot, std::int64_t after,
+                                                                       const std::string& epoch) const;
+  // Takes the slot's wake-ups to call once the lock is released.
+  std::vector<std::function<void()>> take_wakes(Slot& slot);
 
   const std::string epoch_;
   mutable std::mutex mutex_;  // guards slots_, parked_, stopping_
   std::map<std::string, std::unique_ptr<Slot>> slots_;
-  std::size_t parked_ = 0;
+  std::size_t parked_ = 0;  // blocked in wait_for_change or parked with a wake-up
+  std::uint64_t next_ticket_ = 1;
   bool stopping_ = false;
 };
 

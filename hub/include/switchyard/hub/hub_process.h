@@ -26,10 +26,13 @@ struct HubConfig {
   std::chrono::milliseconds renew_deadline{10'000};
   std::chrono::milliseconds retry_period{2'000};
   std::chrono::milliseconds cluster_timeout{15'000};
-  // Agents served at once (--max-agents). Each holds a keep-alive connection
-  // for its reports and a parked long poll, and the agent API's HTTP server
-  // gives every connection a thread of its own: the pool is sized from this.
+  // Agents served at once (--max-agents): the agent API parks at most this
+  // many long polls (plus a margin for agents reconnecting), and keeps at most
+  // as many unauthenticated connections; a parked poll costs memory, not a
+  // thread.
   std::size_t max_agents = 1024;
+  // Threads running the agent API's event loop (--agent-api-threads).
+  int agent_api_threads = 2;
 };
 
 // Runs until SIGTERM/SIGINT (exit code 0) or a fatal error (logged; non-zero:
