@@ -72,7 +72,7 @@ std::string peer_common_name(SSL* ssl) {
 
 }  // namespace
 
-TEST_CASE("agent API TLS: 1.2 with forward-secret AEAD suites or 1.3; nothing older or weaker", "[hub]") {
+TEST_CASE("agent API TLS: 1.2 with forward-secret AEAD suites or 1.3, nothing older or weaker", "[hub]") {
   TlsHub hub;
   const auto handshake = [&](int max_version, const char* suites) {
     ClientContext client(max_version, suites);

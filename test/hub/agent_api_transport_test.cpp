@@ -54,7 +54,7 @@ TEST_CASE("agent API transport: many requests on one kept-alive connection", "[h
   CHECK(hub.counter("switchyard_agent_api_connections_accepted_total") == 1);
 }
 
-TEST_CASE("agent API transport: parked polls hold no thread; the loop has io_threads threads", "[hub]") {
+TEST_CASE("agent API transport: parked polls hold no thread, and the loop has io_threads threads", "[hub]") {
   const auto before = thread_count();
   AgentApiOptions options;
   options.io_threads = 3;
