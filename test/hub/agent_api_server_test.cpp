@@ -45,7 +45,7 @@ std::string report_body(const std::string& agent, std::uint64_t seq, bool full, 
   report.agent_id = agent;
   report.seq = seq;
   report.full = full;
-  report.services = {{{"emojivoto", "web-svc", protocol::ServiceRole::Local}, true, ready, 2}};
+  report.services = {{{"emojivoto", "web-svc", protocol::ServiceRole::Local}, true, ready, 2, std::nullopt}};
   return protocol::encode_report(report);
 }
 
