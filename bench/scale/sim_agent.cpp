@@ -16,7 +16,7 @@ protocol::ServiceHealth HealthTable::measure(const std::string& cluster, const p
     std::lock_guard lock(mutex_);
     if (auto found = ready_.find({cluster, key}); found != ready_.end()) ready = found->second;
   }
-  return {key, true, ready, total};
+  return {key, true, ready, total, {}};
 }
 
 RecordingHub::RecordingHub(agent::HubClientOptions options, FleetCounters& counters)
@@ -97,7 +97,7 @@ void SimAgent::on_assignment(protocol::Assignment&& assignment) {
   if (assignment.watch_changed) watch_ = std::move(assignment.watch);
   if (assignment.full) splits_.clear();
   for (const auto& removed : assignment.removed_traffic_splits) splits_.erase(removed);
-  for (const auto& split : assignment.traffic_splits) splits_.insert({split.namespace_name, split.name});
+  for (const auto& split : assignment.traffic_splits) splits_.insert({split.namespace_name, split.name, {}});
   revision_ = assignment.revision;
   reporter_.assignment_epoch(assignment.epoch);
   assigned_ = true;

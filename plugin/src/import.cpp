@@ -71,8 +71,6 @@ Outcome<std::string> import_linkerd_failover(
           fos.backends.push_back(b);
     }
   }
-  rapidjson::Document docs(rapidjson::kArrayType);
-  auto& a = docs.GetAllocator();
   std::string out;
   for (const auto& [cluster, unused] : splits_by_cluster) {
     rapidjson::Document mc;

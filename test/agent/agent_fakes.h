@@ -402,8 +402,8 @@ inline EndpointSlice make_slice(const std::string& namespace_name, const std::st
                                 int not_ready = 0, const std::string& suffix = "abcde") {
   EndpointSlice slice{namespace_name, service + "-" + suffix, service, "IPv4", {}};
   int next = 1;
-  for (int i = 0; i < ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, true, false});
-  for (int i = 0; i < not_ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, false, false});
+  for (int i = 0; i < ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, true, false, {}});
+  for (int i = 0; i < not_ready; ++i) slice.endpoints.push_back({{"10.0.0." + std::to_string(next++)}, false, false, {}});
   return slice;
 }
 

@@ -127,8 +127,8 @@ TEST_CASE("an agent that starts while the hub is unreachable changes nothing unt
   const auto first = run.hub.reports().front();
   CHECK(first.full);
   REQUIRE(first.services.size() == 2);
-  CHECK(first.services[0] == protocol::ServiceHealth{kWeb, true, 2, 2});
-  CHECK(first.services[1] == protocol::ServiceHealth{kWebMirror, true, 1, 1});
+  CHECK(first.services[0] == protocol::ServiceHealth{kWeb, true, 2, 2, {}});
+  CHECK(first.services[1] == protocol::ServiceHealth{kWebMirror, true, 1, 1, {}});
   CHECK(run.agent->readiness().ok);
   CHECK(run.metrics.applied_revision.value() == 1);
 }
@@ -154,7 +154,7 @@ TEST_CASE("reports: deltas for changes, heartbeats when idle, a full snapshot af
   const auto delta = *carried;
   CHECK_FALSE(delta.full);
   REQUIRE(delta.services.size() == 1);  // only what changed
-  CHECK(delta.services[0] == protocol::ServiceHealth{kWeb, true, 0, 2});
+  CHECK(delta.services[0] == protocol::ServiceHealth{kWeb, true, 0, 2, {}});
 
   // Idle: heartbeats (empty deltas) keep coming, at least one per interval.
   const auto count = run.hub.reports().size();
@@ -277,7 +277,7 @@ TEST_CASE("a namespace that has not synced is left out of reports, not reported 
     events->synced();
   });
   REQUIRE(eventually([&] { return run.last_report().has_value(); }));
-  CHECK(run.hub.reports().front().services == std::vector<protocol::ServiceHealth>{{kWeb, true, 2, 2}});
+  CHECK(run.hub.reports().front().services == std::vector<protocol::ServiceHealth>{{kWeb, true, 2, 2, {}}});
 }
 
 TEST_CASE("assignments are applied: created, patched on change, collected when unassigned", "[agent][runtime]") {
@@ -479,7 +479,7 @@ TEST_CASE("a delta assignment is applied by touching only what it names, keeping
   delta.full = false;
   delta.watch_changed = false;
   delta.traffic_splits = {split("web-svc", 0, 1)};
-  delta.removed_traffic_splits = {{"emojivoto", "old"}};
+  delta.removed_traffic_splits = {{"emojivoto", "old", {}}};
   run.hub.publish(delta);
 
   REQUIRE(eventually([&] { return run.last_report() && run.last_report()->applied.revision == 2; }));

@@ -50,8 +50,8 @@ TEST_CASE("services are measured once their namespace synced, missing ones as no
   CHECK(view.synced());
   const auto measured = view.measure();
   REQUIRE(measured.size() == 2);
-  CHECK(measured.at(kWeb) == protocol::ServiceHealth{kWeb, true, 2, 3});
-  CHECK(measured.at(kVoting) == protocol::ServiceHealth{kVoting, false, 0, 0});
+  CHECK(measured.at(kWeb) == protocol::ServiceHealth{kWeb, true, 2, 3, {}});
+  CHECK(measured.at(kVoting) == protocol::ServiceHealth{kVoting, false, 0, 0, {}});
 }
 
 TEST_CASE("a namespace dropped and watched again is measured from its new lists only", "[agent][view]") {
@@ -66,7 +66,7 @@ TEST_CASE("a namespace dropped and watched again is measured from its new lists 
   // Meanwhile the service lost its slice (no watch saw the delete).
   cluster.slices.clear();
   view.set_watch({kWeb});
-  CHECK(view.measure().at(kWeb) == protocol::ServiceHealth{kWeb, true, 0, 0});
+  CHECK(view.measure().at(kWeb) == protocol::ServiceHealth{kWeb, true, 0, 0, {}});
 }
 
 TEST_CASE("failed requests of the namespace watches are summed", "[agent][view]") {

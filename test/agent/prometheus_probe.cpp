@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
       std::cerr << "--watch " << w << ": expected namespace/service/workload\n";
       return 2;
     }
-    watched.push_back({w.substr(0, a), w.substr(a + 1, b - a - 1), w.substr(b + 1)});
+    watched.push_back({w.substr(0, a), w.substr(a + 1, b - a - 1), w.substr(b + 1), {}});
   }
   DataPlaneQueries queries;
   const bool millis = window.size() > 2 && window.compare(window.size() - 2, 2, "ms") == 0;

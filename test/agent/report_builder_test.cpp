@@ -14,7 +14,7 @@ const ServiceKey kWeb{"emojivoto", "web-svc", ServiceRole::Local};
 const ServiceKey kMirror{"emojivoto", "web-svc-east", ServiceRole::Mirror};
 
 std::map<ServiceKey, ServiceHealth> measured(std::uint32_t web_ready, std::uint32_t mirror_ready) {
-  return {{kWeb, {kWeb, true, web_ready, 2}}, {kMirror, {kMirror, true, mirror_ready, 1}}};
+  return {{kWeb, {kWeb, true, web_ready, 2, {}}}, {kMirror, {kMirror, true, mirror_ready, 1, {}}}};
 }
 
 }  // namespace
@@ -65,7 +65,7 @@ TEST_CASE("after a 409 or a failed send the next report is full", "[agent]") {
 
 TEST_CASE("a service the agent now watches is sent in the next delta", "[agent]") {
   ReportBuilder builder("a1");
-  std::map<ServiceKey, ServiceHealth> only_web{{kWeb, {kWeb, true, 2, 2}}};
+  std::map<ServiceKey, ServiceHealth> only_web{{kWeb, {kWeb, true, 2, 2, {}}}};
   builder.accepted(builder.next(only_web, {}));
   const auto delta = builder.next(measured(2, 1), {});
   REQUIRE(delta.services.size() == 1);

@@ -37,7 +37,7 @@ TEST_CASE("a minimal FailoverService gets every default of the API", "[core]") {
   CHECK(spec.backing_services[0].priority == 0);
   CHECK(spec.backing_services[1].priority == 1);
   CHECK(spec.backing_services[1].weight == 1);
-  CHECK(spec.health == HealthPolicy{1, true, 40, 120});
+  CHECK(spec.health == HealthPolicy{1, true, 40, 120, {}});
   CHECK(spec.failback_delay_seconds == 30);
   CHECK(spec.mirror_name_template == "{name}-{cluster}");
   CHECK(spec.output_version == SplitApiVersion::V1Alpha2);
@@ -188,7 +188,7 @@ TEST_CASE("errors are described with the object they belong to", "[core]") {
 }
 
 TEST_CASE("mirror names follow the template's tokens", "[core]") {
-  const BackingService east{"east", "emojivoto", "web-svc", 0, 1};
+  const BackingService east{"east", "emojivoto", "web-svc", 0, 1, {}};
   CHECK(mirror_name("{name}-{cluster}", east) == "web-svc-east");
   CHECK(mirror_name("{cluster}-{namespace}-{name}", east) == "east-emojivoto-web-svc");
   CHECK(mirror_name("mirror-{name}", east) == "mirror-web-svc");

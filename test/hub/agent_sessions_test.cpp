@@ -46,7 +46,7 @@ TEST_CASE("a full snapshot starts the sequence and deltas must continue it", "[h
   CHECK(sessions.admit("east", report("a1", 11, false), forwarded.sink()).verdict == AdmitVerdict::Accepted);
   SECTION("a resend is acknowledged and counts as a heartbeat, its services not applied twice") {
     auto resend = report("a1", 11, false);
-    resend.services = {{{"emojivoto", "web-svc", protocol::ServiceRole::Local}, true, 0, 2}};
+    resend.services = {{{"emojivoto", "web-svc", protocol::ServiceRole::Local}, true, 0, 2, {}}};
     resend.applied.revision = 4;
     CHECK(sessions.admit("east", std::move(resend), forwarded.sink()).verdict == AdmitVerdict::Duplicate);
     REQUIRE(forwarded.seqs == std::vector<std::uint64_t>{10, 11, 11});

@@ -83,8 +83,8 @@ TEST_CASE("shutdown wakes every parked poll", "[hub]") {
 TEST_CASE("an assignment body assembled from encoded TrafficSplits decodes as the complete assignment", "[hub]") {
   using switchyard::core::ClusterAssignment;
   using switchyard::core::ServiceRole;
-  const std::vector<ClusterAssignment::WatchItem> watch{{"emojivoto", "web-svc", ServiceRole::Local},
-                                                        {"emojivoto", "web-svc-east", ServiceRole::Mirror}};
+  const std::vector<ClusterAssignment::WatchItem> watch{{"emojivoto", "web-svc", ServiceRole::Local, {}},
+                                                        {"emojivoto", "web-svc-east", ServiceRole::Mirror, {}}};
   const std::string split =
       R"({"apiVersion":"split.smi-spec.io/v1alpha2","kind":"TrafficSplit","metadata":{"name":"web-svc",)"
       R"("namespace":"emojivoto","labels":{"app.kubernetes.io/managed-by":"switchyard"}},)"
@@ -114,7 +114,7 @@ std::string split_object(const std::string& name, int weight) {
 }
 
 const std::vector<switchyard::core::ClusterAssignment::WatchItem> kWatch{
-    {"shop", "a", switchyard::core::ServiceRole::Local}};
+    {"shop", "a", switchyard::core::ServiceRole::Local, {}}};
 
 // A complete assignment of `splits` at `revision`, as the controller publishes it.
 std::shared_ptr<const PublishedAssignment> complete(const AssignmentBoard& board, std::int64_t revision,
@@ -134,7 +134,7 @@ std::shared_ptr<const AssignmentStep> step(std::int64_t revision,
   auto made = std::make_shared<AssignmentStep>();
   made->revision = revision;
   made->watch_changed = watch_changed;
-  for (auto& [name, object] : splits) made->splits.push_back({{"shop", name}, std::move(object)});
+  for (auto& [name, object] : splits) made->splits.push_back({{"shop", name, {}}, std::move(object)});
   return made;
 }
 

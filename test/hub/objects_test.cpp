@@ -82,7 +82,7 @@ TEST_CASE("a MemberCluster object yields its token reference, or the field that 
     CHECK(object->token_ref);  // the cluster itself stays usable
   }
   SECTION("recorded status round-trips through what the hub writes") {
-    MemberStatusView view{true, "0.1.0", 3, 7};
+    MemberStatusView view{true, "0.1.0", 3, 7, "", ""};
     const auto json = member_status_to_json(view, kStart + 5000, kStart, 1);
     const auto object = member_object("east", json);
     REQUIRE(object.recorded);

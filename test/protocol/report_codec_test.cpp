@@ -13,9 +13,9 @@ Report sample_report() {
   report.full = true;
   report.agent_version = "0.1.0";
   report.services = {
-      {{"emojivoto", "web-svc", ServiceRole::Local}, true, 2, 2},
-      {{"emojivoto", "web-svc-west", ServiceRole::Mirror}, true, 1, 1},
-      {{"emojivoto", "gone", ServiceRole::Local}, false, 0, 0},
+      {{"emojivoto", "web-svc", ServiceRole::Local}, true, 2, 2, {}},
+      {{"emojivoto", "web-svc-west", ServiceRole::Mirror}, true, 1, 1, {}},
+      {{"emojivoto", "gone", ServiceRole::Local}, false, 0, 0, {}},
   };
   report.applied = {7, {"TrafficSplit emojivoto/web-svc: forbidden"}};
   return report;

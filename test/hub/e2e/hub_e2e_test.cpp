@@ -185,7 +185,7 @@ TEST_CASE("a forged report with a seq far ahead neither blinds the hub to the cl
     for (const auto& seen : kWestHealthy) {
       const protocol::ServiceKey key{"emojivoto", seen.name, seen.role};
       const auto count = seen.role == ServiceRole::Local ? ready : seen.ready;
-      input.measured[key] = {key, true, count, count};
+      input.measured[key] = {key, true, count, count, {}};
     }
     input.applied.revision = fleet.west_assignment.revision;
     return input;

@@ -237,7 +237,7 @@ class TestAgent {
     report.agent_version = "0.1.0-test";
     report.applied.revision = applied_;
     for (const auto& seen : services) {
-      report.services.push_back({{"emojivoto", seen.name, seen.role}, true, seen.ready, seen.ready});
+      report.services.push_back({{"emojivoto", seen.name, seen.role}, true, seen.ready, seen.ready, {}});
     }
     last_ = services;
     return client_.send_report(report);
