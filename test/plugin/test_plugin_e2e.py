@@ -1,10 +1,9 @@
 """kubectl switchyard through kubectl's plugin mechanism (the built binary's
 folder on PATH) against real devclusters: one with the CRDs, one without.
 
-The CRDs on main do not have spec.drain / spec.pin yet (branch overrides adds
-them): the test applies a copy whose spec keeps unknown fields, and checks
-what the plugin writes and reads, not the hub's reaction."""
-import copy
+PluginE2E applies the project's CRDs (so every patch the plugin sends must
+pass their schema) and checks what the plugin writes and reads; PluginFleetE2E
+adds the hub and agents and checks what the hub makes of it."""
 import json
 import os
 import signal
@@ -33,20 +32,6 @@ def member(name):
             "spec": {"tokenSecretRef": {"namespace": "switchyard-system", "name": f"agent-{name}", "key": "token"}}}
 
 
-def crds_keeping_spec_fields():
-    """crds/ with spec open to the override fields api.md names."""
-    docs = []
-    for file in ("failoverservice.yaml", "membercluster.yaml"):
-        with open(os.path.join(REPO, "crds", file)) as f:
-            for doc in yaml.safe_load_all(f):
-                doc = copy.deepcopy(doc)
-                for version in doc["spec"]["versions"]:
-                    version["schema"]["openAPIV3Schema"]["properties"]["spec"][
-                        "x-kubernetes-preserve-unknown-fields"] = True
-                docs.append(doc)
-    return yaml.safe_dump_all(docs)
-
-
 class PluginE2E(unittest.TestCase):
     def setUp(self):
         self.fleet = Fleet(members=())
@@ -57,7 +42,8 @@ class PluginE2E(unittest.TestCase):
             "--test-fault", "PATCH:/apis/switchyard.io/v1alpha1/memberclusters/locked:0:403:100"]
         self.fleet.start_cluster("mgmt")
         self.fleet.start_cluster("bare")  # no CRDs
-        self.fleet.kubectl("mgmt", "apply", "-f", "-", input=crds_keeping_spec_fields())
+        for crd in ("failoverservice.yaml", "membercluster.yaml"):  # the released schema: patches must pass it
+            self.fleet.kubectl("mgmt", "apply", "-f", os.path.join(REPO, "crds", crd))
         self.fleet.kubectl("mgmt", "create", "namespace", "emojivoto")
         self.fleet.apply("mgmt", [member("west"), member("east"), member("locked"), FS])
         self.env = dict(os.environ, PATH=os.environ["SWITCHYARD_BIN"] + os.pathsep + os.environ["PATH"],
@@ -315,6 +301,111 @@ class PluginFleetE2E(unittest.TestCase):
         out = self.plugin("explain", "checkout", "-n", NS).stdout
         self.assertRegex(out, r"rule 4 failback     in east: priority group 0 is healthy again; traffic returns after "
                               r"failback.delaySeconds 60: about (5\d|60)s left")
+
+
+    def routes_in_members(self):
+        """Every TrafficSplit in every member cluster, counted by kubectl (not
+        only checkout's: Observe must write none at all)."""
+        return sum(len(self.fleet.get_json(m, "trafficsplits.split.smi-spec.io", "-A")["items"])
+                   for m in self.members)
+
+    def events(self, namespace=NS):
+        return self.fleet.get_json("mgmt", "events", "-n", namespace)["items"]
+
+    def condition(self, type_):
+        conditions = self.fleet.fos_status(NS, "checkout").get("conditions", [])
+        return next((c for c in conditions if c["type"] == type_), None)
+
+    def test_drain_moves_every_consumer_and_undrain_waits_the_failback_delay(self):
+        delay = 8
+        self.fleet.apply("mgmt", checkout(self.members, delay=delay))
+        self.wait_all_on("west", "at start")
+        self.plugin("drain", "west", "--reason", "node pool upgrade")
+        self.wait_all_on("east", "drained", timeout=10)
+        status = self.fleet.get_json("mgmt", "mc", "west").get("status", {})
+        self.assertIn("node pool upgrade", status.get("drained", ""))
+        self.assertTrue(status.get("connected"))  # its agent keeps reporting
+        wait_for("the Drained Event with the reason", lambda: any(
+            e["reason"] == "Drained" and "node pool upgrade" in e["message"]
+            for e in self.fleet.get_json("mgmt", "events", "-A")["items"]))
+        out = self.plugin("undrain", "west").stdout
+        self.assertIn("traffic returns after the failback delay", out)
+        undrained = time.monotonic()
+        # Within the delay every consumer stays on east: checked well inside it.
+        while time.monotonic() - undrained < delay / 2:
+            self.assertEqual({m: self.split(m) for m in self.members},
+                             {"west": {"checkout": 0, "checkout-east": 1, "checkout-north": 0},
+                              "east": {"checkout-west": 0, "checkout": 1, "checkout-north": 0},
+                              "north": {"checkout-west": 0, "checkout-east": 1, "checkout": 0}})
+            time.sleep(0.5)
+        self.wait_all_on("west", "after the failback delay", timeout=delay + 20)
+        self.assertGreaterEqual(time.monotonic() - undrained, delay / 2)
+
+    def test_pin_to_a_lower_priority_backend_until_it_expires(self):
+        self.fleet.apply("mgmt", checkout(self.members, delay=2))
+        self.wait_all_on("west", "at start")
+        out = self.plugin("pin", "checkout", "north", "-n", NS, "--for", "10s").stdout
+        self.assertIn("pinned to north/shop/checkout until", out)
+        self.wait_all_on("north", "pinned", timeout=10)
+        pinned = self.condition("Pinned")
+        self.assertEqual(pinned and pinned["status"], "True", pinned)
+        self.assertIn("north/shop/checkout", pinned["message"])
+        # The pin expires: automatic decisions resume and traffic goes back to west.
+        self.wait_all_on("west", "the pin expired", timeout=30)
+        wait_for("the Unpinned Event naming the expiry", lambda: any(
+            e["reason"] == "Unpinned" and "the pin expired" in e["message"] for e in self.events()))
+        wait_for("Pinned no longer in force", lambda: (self.condition("Pinned") or {}).get("status") == "False")
+
+    def test_force_pin_on_an_unhealthy_backend_warns(self):
+        self.fleet.apply("mgmt", checkout(self.members, delay=2))
+        self.wait_all_on("west", "at start")
+        self.fleet.apply("north", endpoint_slice(NS, "checkout", ["10.5.0.1", "10.5.0.2"], ready=False))
+        wait_for("north Unhealthy in status", lambda: any(
+            b["cluster"] == "north" and b.get("health") == "Unhealthy"
+            for b in self.fleet.fos_status(NS, "checkout").get("backingServices", [])))
+        # Without force the pin does not hold traffic on an unusable backend.
+        self.plugin("pin", "checkout", "north", "-n", NS)
+        wait_for("Pinned not in force", lambda: (self.condition("Pinned") or {}).get("reason") == "NotInForce")
+        self.wait_all_on("west", "an unforced pin on an unhealthy backend")
+        out = self.plugin("pin", "checkout", "north", "-n", NS, "--force").stdout
+        self.assertIn("(forced)", out)
+        self.wait_all_on("north", "forced", timeout=10)
+        wait_for("the PinForced condition", lambda: (self.condition("PinForced") or {}).get("status") == "True")
+        wait_for("a PinForced Warning Event saying why", lambda: any(
+            e["reason"] == "PinForced" and e["type"] == "Warning" and "not usable" in e["message"]
+            for e in self.events()))
+        self.plugin("unpin", "checkout", "-n", NS)
+        self.wait_all_on("west", "unpinned", timeout=10)
+
+    def test_observe_mode_writes_no_route_and_shows_the_decision(self):
+        fos = checkout(self.members, delay=2)
+        fos["spec"]["mode"] = "Observe"
+        self.fleet.apply("mgmt", fos)
+
+        def would_apply(cluster):
+            for consumer in self.fleet.fos_status(NS, "checkout").get("consumers", []):
+                if consumer["cluster"] == cluster:
+                    return {w["backend"]: w["weight"] for w in consumer.get("wouldApply", [])}
+            return {}
+        wait_for("the decision shown for every consumer", lambda: all(
+            would_apply(m).get("west/shop/checkout") == 1 for m in self.members))
+        observing = self.condition("Observing")
+        self.assertEqual(observing and observing["status"], "True", observing)
+        self.assertEqual(self.routes_in_members(), 0)
+
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"], ready=False))
+        wait_for("the failover shown in wouldApply", lambda: all(
+            would_apply(m).get("east/shop/checkout") == 1 and would_apply(m).get("west/shop/checkout") == 0
+            for m in self.members))
+        time.sleep(2)  # time for an agent to write, had it been told to
+        self.assertEqual(self.routes_in_members(), 0)
+
+        # Enforce applies the decision at once.
+        self.fleet.kubectl("mgmt", "patch", "fos", "checkout", "-n", NS, "--type", "merge",
+                           "-p", json.dumps({"spec": {"mode": "Enforce"}}))
+        self.wait_all_on("east", "Enforce", timeout=10)
+        self.assertEqual(self.routes_in_members(), len(self.members))
+        wait_for("Observing gone", lambda: self.condition("Observing") is None)
 
 
 if __name__ == "__main__":
