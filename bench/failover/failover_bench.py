@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""End-to-end failover latency against its floor (issue 8 items 1 and 3).
+"""End-to-end failover latency against its floor (issue 8 items 1 and 3), per
+output kind (issue 16 item 8).
 
 Real processes on loopback: three devclusters as member clusters (west, east,
 north) plus one as the management cluster, the hub, and an agent per member.
@@ -10,9 +11,18 @@ three clusters), it measures:
 
   failover: from the API write that takes west's last ready endpoint away to
             the moment a watcher in every consumer cluster has seen its
-            TrafficSplit move to east;
+            route (TrafficSplit or HTTPRoute) move to east;
   failback: from the write that makes it ready again to every consumer's
-            TrafficSplit back on west.
+            route back on west.
+
+With --outputs trafficsplit,httproute (the default) it runs one fleet per
+output kind side by side: every FailoverService of a fleet names that kind
+in spec.output, and the HTTPRoute fleet's members hold the released Gateway
+API CRD (crds/third_party), so devcluster validates every route against the
+real schema. Each size is reached in both fleets before it is measured, and
+the failovers alternate between the fleets round by round, so that both
+kinds meet the same machine load; the run reports each kind's p99 over the
+first kind's at every size.
 
 The floor, measured in the same run with the same client: one API hop (a
 write in a devcluster to the event at a watcher of it) and one agent-API
@@ -30,15 +40,16 @@ pooled keep-alive connections of the hub and agents have outlived the
 devcluster's 30 s idle timeout by then.
 
   bench/failover/failover_bench.py [--sizes 1,1000,10000] [--iterations 200] [--steady-seconds 60]
+                                   [--outputs trafficsplit,httproute]
                                    [--quiet-seconds 60 [--quiet-iterations 3]]
 """
 
 import argparse
 import concurrent.futures
+import contextlib
 import http.client
 import json
 import os
-import statistics
 import sys
 import threading
 import time
@@ -52,7 +63,35 @@ MEMBERS = ("west", "east", "north")
 NS = "bench"
 SVC = "bench-svc"
 GROUP, VERSION = "switchyard.io", "v1alpha1"
-TS_GROUP, TS_VERSION = "split.smi-spec.io", "v1alpha2"
+
+
+class Output:
+    """One output kind as the benchmark sees it: what each FailoverService
+    names in spec.output, the CRDs its members need beyond the fleet's SMI
+    one, and the route object each consumer's watcher reads weights from."""
+
+    def __init__(self, name, spec, group, version, plural, crds, weights):
+        self.name, self.spec, self.crds = name, spec, crds
+        self.group, self.version, self.plural = group, version, plural
+        self.weights = weights
+
+
+def split_weights(split):
+    return {b["service"]: b.get("weight", 0) for b in split.get("spec", {}).get("backends", [])}
+
+
+def route_weights(route):
+    """backendRefs' weights of the route's one rule (the Gateway API's default weight is 1)."""
+    rules = route.get("spec", {}).get("rules", [])
+    return {ref["name"]: ref.get("weight", 1) for ref in (rules[0].get("backendRefs", []) if rules else [])}
+
+
+OUTPUTS = {
+    "trafficsplit": Output("TrafficSplit", {"kind": "TrafficSplit", "apiVersion": "split.smi-spec.io/v1alpha2"},
+                           "split.smi-spec.io", "v1alpha2", "trafficsplits", [], split_weights),
+    "httproute": Output("HTTPRoute", {"kind": "HTTPRoute", "port": 8080},
+                        "gateway.networking.k8s.io", "v1", "httproutes", [fl.GATEWAY_CRD], route_weights),
+}
 
 
 def percentiles(samples):
@@ -76,23 +115,24 @@ class Api:
         return int(self.core.list_namespace(limit=1).metadata.resource_version)
 
 
-class SplitWatch(threading.Thread):
-    """Records each version of one TrafficSplit's weights with its arrival time."""
+class RouteWatch(threading.Thread):
+    """Records each version of one consumer's route weights (the bench
+    FailoverService's TrafficSplit or HTTPRoute) with its arrival time."""
 
-    def __init__(self, api, cluster):
+    def __init__(self, api, cluster, output):
         super().__init__(daemon=True)
-        self.api, self.cluster = api, cluster
+        self.api, self.cluster, self.output = api, cluster, output
         self.events = []
         self.cond = threading.Condition()
         self.watch = kwatch.Watch()
 
     def run(self):
-        for event in self.watch.stream(self.api.custom.list_namespaced_custom_object, TS_GROUP, TS_VERSION, NS,
-                                       "trafficsplits", field_selector=f"metadata.name={SVC}",
+        output = self.output
+        for event in self.watch.stream(self.api.custom.list_namespaced_custom_object, output.group,
+                                       output.version, NS, output.plural, field_selector=f"metadata.name={SVC}",
                                        timeout_seconds=3600):
             arrived = time.perf_counter()
-            backends = event["object"].get("spec", {}).get("backends", [])
-            weights = {b["service"]: b.get("weight", 0) for b in backends}
+            weights = output.weights(event["object"])
             with self.cond:
                 self.events.append((arrived, weights))
                 self.cond.notify_all()
@@ -108,7 +148,8 @@ class SplitWatch(threading.Thread):
                         return at
                 remaining = deadline - time.perf_counter()
                 if remaining <= 0:
-                    raise fl.FleetError(f"{self.cluster}: TrafficSplit did not change within {timeout}s "
+                    raise fl.FleetError(f"{self.cluster}: {self.output.name} {NS}/{SVC} did not change "
+                                        f"within {timeout}s "
                                         f"(last: {self.events[-1][1] if self.events else None})")
                 self.cond.wait(remaining)
 
@@ -121,13 +162,13 @@ def mirror(name, cluster):
     return f"{name}-{cluster}"
 
 
-def fos_object(name, service_name, delay=0):
+def fos_object(name, service_name, output, delay=0):
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "FailoverService",
             "metadata": {"name": name, "namespace": NS},
             "spec": {"service": service_name,
                      "backingServices": [{"cluster": m, "namespace": NS, "name": service_name} for m in MEMBERS],
                      "failback": {"delaySeconds": delay},
-                     "output": {"kind": "TrafficSplit", "apiVersion": f"{TS_GROUP}/{TS_VERSION}"}}}
+                     "output": dict(output.spec)}}
 
 
 def deploy_service(apis, service_name, index):
@@ -151,39 +192,84 @@ def set_primary_ready(api, ready):
 BACKGROUND_SERVICES = 100
 
 
-def add_background(fleet, apis, first, count):
-    """FailoverServices bg-first..bg-(first+count-1) over BACKGROUND_SERVICES
-    services (as a fleet where many virtual services share backends), so that
-    the member clusters hold the TrafficSplits of every FailoverService but
-    only a few hundred services."""
-    def service_for(i):
-        return f"bg-{i % BACKGROUND_SERVICES}"
+class OutputFleet:
+    """A fleet whose FailoverServices all name one output kind: its
+    processes, its clients, the watchers of the bench FailoverService's route
+    in every consumer, and how many FailoverServices it holds."""
 
-    def deploy(j):
-        deploy_service(apis, f"bg-{j}", j + 1)
+    def __init__(self, output):
+        self.output = output
+        self.fleet = fl.Fleet(members=MEMBERS, report_interval="5s", persist=False)
+        self.apis = {}
+        self.watches = {}
+        self.present = 0
 
-    def create(i):
-        apis["mgmt"].custom.create_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices",
-                                                            fos_object(f"fos-{i}", service_for(i), delay=30))
-    with concurrent.futures.ThreadPoolExecutor(8) as pool:
-        existing = min(first - 1, BACKGROUND_SERVICES)
-        list(pool.map(deploy, range(existing, min(first - 1 + count, BACKGROUND_SERVICES))))
-        list(pool.map(create, range(first, first + count)))
-
-
-def wait_settled(fleet, apis, total):
-    """Every FailoverService has a status and every member has all its TrafficSplits."""
-    def settled():
-        listed = apis["mgmt"].custom.list_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices")
-        with_status = sum(1 for item in listed["items"] if item.get("status", {}).get("state") == "Primary")
-        if with_status < total:
-            return False
+    def start(self):
+        fleet = self.fleet
+        fleet.start(agents=False)
+        # Before the agents: an agent discovers the route APIs its cluster
+        # serves when it starts (and then only every --discovery-interval).
         for member in MEMBERS:
-            splits = apis[member].custom.list_namespaced_custom_object(TS_GROUP, TS_VERSION, NS, "trafficsplits")
-            if len(splits["items"]) < total:
+            for crd in self.output.crds:
+                fleet.kubectl(member, "apply", "-f", crd)
+            fleet.start_agent(member)
+        self.apis = {name: Api(fleet, name) for name in ("mgmt", *MEMBERS)}
+        for name in self.apis:
+            fleet.apply(name, fl.namespace(NS))
+        deploy_service(self.apis, SVC, 0)
+        self.apis["mgmt"].custom.create_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices",
+                                                                 fos_object(SVC, SVC, self.output))
+        self.present = 1
+        self.wait_settled()
+        self.watches = {m: RouteWatch(self.apis[m], m, self.output) for m in MEMBERS}
+        for w in self.watches.values():
+            w.start()
+
+    def stop(self):
+        for w in self.watches.values():
+            w.watch.stop()
+        self.fleet.stop()
+
+    def grow_to(self, size):
+        """FailoverServices fos-present..fos-(size-1) over BACKGROUND_SERVICES
+        services (as a fleet where many virtual services share backends), so
+        that the member clusters hold the routes of every FailoverService but
+        only a few hundred services."""
+        first, count = self.present, size - self.present
+
+        def service_for(i):
+            return f"bg-{i % BACKGROUND_SERVICES}"
+
+        def deploy(j):
+            deploy_service(self.apis, f"bg-{j}", j + 1)
+
+        def create(i):
+            self.apis["mgmt"].custom.create_namespaced_custom_object(
+                GROUP, VERSION, NS, "failoverservices", fos_object(f"fos-{i}", service_for(i), self.output, delay=30))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            existing = min(first - 1, BACKGROUND_SERVICES)
+            list(pool.map(deploy, range(existing, min(first - 1 + count, BACKGROUND_SERVICES))))
+            list(pool.map(create, range(first, first + count)))
+        self.present = size
+        self.wait_settled()
+
+    def wait_settled(self):
+        """Every FailoverService has a status and every member holds all their routes."""
+        total, output = self.present, self.output
+
+        def settled():
+            listed = self.apis["mgmt"].custom.list_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices")
+            with_status = sum(1 for item in listed["items"] if item.get("status", {}).get("state") == "Primary")
+            if with_status < total:
                 return False
-        return True
-    fl.wait_for(f"{total} FailoverServices decided and applied", settled, timeout=900, interval=1.0)
+            for member in MEMBERS:
+                routes = self.apis[member].custom.list_namespaced_custom_object(output.group, output.version, NS,
+                                                                               output.plural)
+                if len(routes["items"]) < total:
+                    return False
+            return True
+        fl.wait_for(f"{total} FailoverServices with {output.name} output decided and applied", settled,
+                    timeout=900, interval=1.0)
 
 
 def measure_floor(fleet, apis, iterations):
@@ -240,22 +326,41 @@ def measure_floor(fleet, apis, iterations):
 QUIET_SECONDS = 0.02
 
 
-def run_failovers(apis, watches, iterations, quiet_seconds=None):
+def run_failovers(benches, iterations, quiet_seconds=None):
     """Failovers and failbacks in turn, each after `quiet_seconds` without a
-    write (the usual short quiet by default)."""
+    write (the usual short quiet by default); {output name: (failover
+    percentiles, failback percentiles)}. The fleets take turns round by
+    round, so that a burst of load on the shared machine meets every output
+    kind alike and their ratio holds even when the absolute figures do not."""
     quiet_seconds = QUIET_SECONDS if quiet_seconds is None else quiet_seconds
-    failovers, failbacks = [], []
+    samples = {b.output.name: ([], []) for b in benches}
+    east, west = {"west": all_on(mirror(SVC, "east")), "east": all_on(SVC), "north": all_on(mirror(SVC, "east"))}, \
+        {"west": all_on(SVC), "east": all_on(mirror(SVC, "west")), "north": all_on(mirror(SVC, "west"))}
     for _ in range(iterations):
-        for ready, sink, expected in ((False, failovers, {"west": all_on(mirror(SVC, "east")), "east": all_on(SVC),
-                                                          "north": all_on(mirror(SVC, "east"))}),
-                                      (True, failbacks, {"west": all_on(SVC), "east": all_on(mirror(SVC, "west")),
-                                                         "north": all_on(mirror(SVC, "west"))})):
-            time.sleep(quiet_seconds)
-            sent = time.perf_counter()
-            set_primary_ready(apis["west"], ready)
-            seen = max(watches[m].wait_for(expected[m], sent) for m in MEMBERS)
-            sink.append((seen - sent) * 1000)
-    return percentiles(failovers), percentiles(failbacks)
+        for bench in benches:
+            failovers, failbacks = samples[bench.output.name]
+            for ready, sink, expected in ((False, failovers, east), (True, failbacks, west)):
+                time.sleep(quiet_seconds)
+                sent = time.perf_counter()
+                set_primary_ready(bench.apis["west"], ready)
+                seen = max(bench.watches[m].wait_for(expected[m], sent) for m in MEMBERS)
+                sink.append((seen - sent) * 1000)
+    return {name: (percentiles(fo), percentiles(fb)) for name, (fo, fb) in samples.items()}
+
+
+def route_writes_per_consumer(writes):
+    """The route writes in each consumer cluster over one failover: its
+    revision delta, less the EndpointSlice write in west that set it off."""
+    return {m: writes[m] - (1 if m == "west" else 0) for m in MEMBERS}
+
+
+# Issue 16 item 8: failover p99 with HTTPRoute output within 10 % of the
+# TrafficSplit figure at 10,000 FailoverServices, in the same run.
+P99_RATIO_TARGET = 1.10
+
+
+def load():
+    return os.getloadavg()[0]
 
 
 class WriteTally:
@@ -312,6 +417,9 @@ def main():
     parser.add_argument("--sizes", default="1,1000,10000")
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--steady-seconds", type=int, default=60)
+    parser.add_argument("--outputs", default="trafficsplit,httproute",
+                        help=f"the output kinds to measure side by side, the first as the reference "
+                             f"({', '.join(OUTPUTS)})")
     parser.add_argument("--quiet-seconds", type=int, default=0,
                         help="also measure --quiet-iterations failovers and failbacks, each after this many "
                              "seconds without a write (kept-alive connections the servers closed meanwhile)")
@@ -319,62 +427,79 @@ def main():
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    try:
+        outputs = [OUTPUTS[name] for name in args.outputs.split(",")]
+    except KeyError as e:
+        parser.error(f"--outputs: unknown output kind {e} (known: {', '.join(OUTPUTS)})")
+    reference = outputs[0].name
 
-    results = {"machine": f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", "sizes": {}}
-    with fl.Fleet(members=MEMBERS, report_interval="5s", persist=False) as fleet:
-        fleet.start()
-        apis = {name: Api(fleet, name) for name in ("mgmt", *MEMBERS)}
-        for name in apis:
-            fleet.apply(name, fl.namespace(NS))
-        deploy_service(apis, SVC, 0)
-        apis["mgmt"].custom.create_namespaced_custom_object(GROUP, VERSION, NS, "failoverservices",
-                                                            fos_object(SVC, SVC))
-        wait_settled(fleet, apis, 1)
-        watches = {m: SplitWatch(apis[m], m) for m in MEMBERS}
-        for w in watches.values():
-            w.start()
+    results = {"machine": f"{os.cpu_count()} cores, load {load():.1f}", "outputs": [o.name for o in outputs],
+               "sizes": {}}
+    with contextlib.ExitStack() as stack:
+        benches = []
+        for output in outputs:
+            bench = OutputFleet(output)
+            stack.callback(bench.stop)
+            bench.start()
+            benches.append(bench)
 
-        hop, round_trip = measure_floor(fleet, apis, args.iterations)
+        hop, round_trip = measure_floor(benches[0].fleet, benches[0].apis, args.iterations)
         floor = 2 * hop["p50"] + 2 * round_trip["p50"]
         results["floor"] = {"api_hop_ms": hop, "agent_api_round_trip_ms": round_trip, "floor_ms": floor}
         print(f"floor: API hop p50 {hop['p50']:.2f} ms p99 {hop['p99']:.2f} ms; agent API round trip "
               f"p50 {round_trip['p50']:.2f} ms; floor = 2 x hop + 2 x round trip = {floor:.2f} ms", flush=True)
 
-        present = 1
         for size in sizes:
-            if size > present:
-                started = time.monotonic()
-                add_background(fleet, apis, present, size - present)
-                wait_settled(fleet, apis, size)
-                present = size
-                print(f"{size} FailoverServices present (added and settled in {time.monotonic() - started:.0f} s)",
+            for bench in benches:
+                if size > bench.present:
+                    started = time.monotonic()
+                    bench.grow_to(size)
+                    print(f"{size} FailoverServices with {bench.output.name} output present (added and settled "
+                          f"in {time.monotonic() - started:.0f} s)", flush=True)
+            load_before = load()
+            measured = run_failovers(benches, args.iterations)
+            load_after = load()
+            entry = results["sizes"][size] = {"load": [load_before, load_after]}
+            for bench in benches:
+                name = bench.output.name
+                failover, failback = measured[name]
+                writes, mgmt_writes = count_writes(bench.apis, lambda: set_primary_ready(bench.apis["west"], False))
+                count_writes(bench.apis, lambda: set_primary_ready(bench.apis["west"], True))
+                per_consumer = route_writes_per_consumer(writes)
+                entry[name] = {"failover_ms": failover, "failback_ms": failback, "writes_per_failover": writes,
+                               "route_writes_per_consumer": per_consumer, "mgmt_writes_by_kind": mgmt_writes}
+                print(f"{size:>6} FailoverServices, {name}: failover p50 {failover['p50']:.1f} ms p99 "
+                      f"{failover['p99']:.1f} ms max {failover['max']:.1f} ms ({failover['p99'] / floor:.1f}x floor); "
+                      f"failback p50 {failback['p50']:.1f} ms p99 {failback['p99']:.1f} ms max "
+                      f"{failback['max']:.1f} ms; {name} writes per consumer in one failover {per_consumer}"
+                      f"{'' if set(per_consumer.values()) == {1} else ' (NOT 1)'} (mgmt by kind {mgmt_writes})",
                       flush=True)
-            failover, failback = run_failovers(apis, watches, args.iterations)
-            writes, mgmt_writes = count_writes(apis, lambda: set_primary_ready(apis["west"], False))
-            count_writes(apis, lambda: set_primary_ready(apis["west"], True))
-            results["sizes"][size] = {"failover_ms": failover, "failback_ms": failback,
-                                      "writes_per_failover": writes, "mgmt_writes_by_kind": mgmt_writes}
-            print(f"{size:>6} FailoverServices: failover p50 {failover['p50']:.1f} ms p99 {failover['p99']:.1f} ms "
-                  f"max {failover['max']:.1f} ms ({failover['p99'] / floor:.1f}x floor); failback p50 "
-                  f"{failback['p50']:.1f} ms p99 {failback['p99']:.1f} ms max {failback['max']:.1f} ms; "
-                  f"writes in one failover {writes} (west includes the EndpointSlice write itself; "
-                  f"mgmt by kind {mgmt_writes})", flush=True)
+            for name in entry.keys() - {"load", reference}:
+                ratio = entry[name]["failover_ms"]["p99"] / entry[reference]["failover_ms"]["p99"]
+                entry.setdefault("p99_ratio", {})[name] = ratio
+                verdict = "within" if ratio <= P99_RATIO_TARGET else "NOT within"
+                print(f"{size:>6} FailoverServices: failover p99 {name} / {reference} = {ratio:.2f} ({verdict} "
+                      f"{P99_RATIO_TARGET:.2f}); load {load_before:.1f} -> {load_after:.1f}", flush=True)
 
         if args.quiet_seconds > 0:
-            failover, failback = run_failovers(apis, watches, args.quiet_iterations, args.quiet_seconds)
-            results["after_quiet"] = {"quiet_seconds": args.quiet_seconds, "failover_ms": failover,
-                                      "failback_ms": failback}
-            print(f"after {args.quiet_seconds} s of quiet ({present} FailoverServices): failover p50 "
-                  f"{failover['p50']:.1f} ms max {failover['max']:.1f} ms; failback p50 {failback['p50']:.1f} ms "
-                  f"max {failback['max']:.1f} ms ({failover['n']} of each)", flush=True)
+            measured = run_failovers(benches, args.quiet_iterations, args.quiet_seconds)
+            results["after_quiet"] = {"quiet_seconds": args.quiet_seconds}
+            for bench in benches:
+                failover, failback = measured[bench.output.name]
+                results["after_quiet"][bench.output.name] = {"failover_ms": failover, "failback_ms": failback}
+                print(f"after {args.quiet_seconds} s of quiet ({bench.present} FailoverServices, "
+                      f"{bench.output.name}): failover p50 {failover['p50']:.1f} ms max {failover['max']:.1f} ms; "
+                      f"failback p50 {failback['p50']:.1f} ms max {failback['max']:.1f} ms "
+                      f"({failover['n']} of each)", flush=True)
 
-        steady, steady_mgmt = count_writes(apis, lambda: None, settle_seconds=args.steady_seconds)
-        results["steady_state_writes"] = {"seconds": args.steady_seconds, "writes": steady,
-                                          "mgmt_by_kind": steady_mgmt}
-        print(f"steady state: API writes over {args.steady_seconds} s: {steady} (mgmt by kind {steady_mgmt})",
-              flush=True)
-        for w in watches.values():
-            w.watch.stop()
+        with concurrent.futures.ThreadPoolExecutor(len(benches)) as pool:
+            steady = list(pool.map(lambda b: count_writes(b.apis, lambda: None, settle_seconds=args.steady_seconds),
+                                   benches))
+        results["steady_state_writes"] = {"seconds": args.steady_seconds}
+        for bench, (writes, mgmt) in zip(benches, steady):
+            results["steady_state_writes"][bench.output.name] = {"writes": writes, "mgmt_by_kind": mgmt}
+            print(f"steady state, {bench.output.name}: API writes over {args.steady_seconds} s: {writes} "
+                  f"(mgmt by kind {mgmt})", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
