@@ -228,3 +228,28 @@ TEST_CASE("a user's HTTPRoute on the same parent Service: nothing written, a con
     CHECK(api.writes() == 0);
   }
 }
+
+TEST_CASE("a delta pass that creates many HTTPRoutes lists their group once", "[agent][applier][routes]") {
+  // FailoverServices created in bulk: each new route needs the group's
+  // routes (someone else's on its parent?), and listing them once per route
+  // made creating N routes cost N lists of up to N objects.
+  FakeSplitApi api;
+  AppliedSplits applied;
+  api.put_in(FakeSplitApi::kGateway, "emojivoto", "canary", users_route(R"(,"port":8080)"));
+  // Already in the cluster as derived (written before an agent restart, say): nothing to write.
+  api.put_in(FakeSplitApi::kGateway, "emojivoto", "svc-0", http_route(kGatewayVersion, "svc-0", 1, 0).object_json);
+  std::vector<protocol::DesiredTrafficSplit> routes;
+  for (int i = 0; i < 50; ++i) routes.push_back(http_route(kGatewayVersion, "svc-" + std::to_string(i), 1, 0));
+  routes.push_back(http_route(kGatewayVersion, "web-svc", 1, 0));  // the user's canary is on its parent
+  std::vector<SplitChange> changes;
+  for (const auto& route : routes) changes.push_back({key_of(route), &route, route.api_version});
+
+  auto pass = apply_changes(api, 2, changes, applied);
+  CHECK(api.lists() == 1);
+  CHECK(api.creates() == 49);
+  CHECK(applied.size() == 50);
+  REQUIRE(pass.errors.size() == 1);
+  CHECK_THAT(pass.errors[0], Catch::StartsWith("RouteConflict: HTTPRoute emojivoto/canary"));
+  CHECK(pass.failed.count(kGatewayKey) == 1);
+  CHECK_FALSE(api.get_in(FakeSplitApi::kGateway, "emojivoto", "web-svc"));
+}
