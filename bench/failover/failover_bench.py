@@ -474,12 +474,15 @@ def main():
                       f"{failback['max']:.1f} ms; {name} writes per consumer in one failover {per_consumer}"
                       f"{'' if set(per_consumer.values()) == {1} else ' (NOT 1)'} (mgmt by kind {mgmt_writes})",
                       flush=True)
-            for name in entry.keys() - {"load", reference}:
-                ratio = entry[name]["failover_ms"]["p99"] / entry[reference]["failover_ms"]["p99"]
-                entry.setdefault("p99_ratio", {})[name] = ratio
-                verdict = "within" if ratio <= P99_RATIO_TARGET else "NOT within"
-                print(f"{size:>6} FailoverServices: failover p99 {name} / {reference} = {ratio:.2f} ({verdict} "
-                      f"{P99_RATIO_TARGET:.2f}); load {load_before:.1f} -> {load_after:.1f}", flush=True)
+            for name in [o.name for o in outputs[1:]]:
+                # p99 of 200 is the second slowest: one stall moves it; the
+                # p50 ratio says whether the path itself differs.
+                ratios = {q: entry[name]["failover_ms"][q] / entry[reference]["failover_ms"][q] for q in ("p50", "p99")}
+                entry.setdefault("ratio", {})[name] = ratios
+                verdict = "within" if ratios["p99"] <= P99_RATIO_TARGET else "NOT within"
+                print(f"{size:>6} FailoverServices: failover {name} / {reference}: p99 {ratios['p99']:.2f} ({verdict} "
+                      f"{P99_RATIO_TARGET:.2f}), p50 {ratios['p50']:.2f}; load {load_before:.1f} -> {load_after:.1f}",
+                      flush=True)
 
         if args.quiet_seconds > 0:
             measured = run_failovers(benches, args.quiet_iterations, args.quiet_seconds)
