@@ -13,35 +13,23 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fleet as fl  # noqa: E402
+import test_scenarios  # noqa: E402
 from test_scenarios import NS, all_on, backing, fos, FleetTestCase  # noqa: E402
 
-from fleet import GATEWAY_CRD, GATEWAY_ROUTES, LINKERD_CRD, LINKERD_ROUTES  # noqa: E402
+from fleet import GATEWAY_CRD, GATEWAY_ROUTES, LINKERD_CRD  # noqa: E402
 
 
 class Outputs(FleetTestCase):
     """Each member gets the CRDs `crds` names before its agent starts (the
     agent discovers what its cluster serves at start)."""
-    crds = {"west": [], "east": []}
-
-    def setUp(self):
-        self.fleet = fl.Fleet(members=self.members)
-        self.addCleanup(self.fleet.stop)
-        self.fleet.start(agents=False)
-        for member, files in self.crds.items():
-            for crd in files:
-                self.fleet.kubectl(member, "apply", "-f", crd)
-        for member in self.members:
-            self.fleet.start_agent(member)
-        self.fleet.apply("mgmt", fl.namespace(NS))
-        self.pods = {}
 
     # --- helpers -----------------------------------------------------------
-    def route(self, cluster, resource=GATEWAY_ROUTES, name="checkout"):
+    def http_route(self, cluster, resource=GATEWAY_ROUTES, name="checkout"):
         return self.fleet.http_route(cluster, NS, name, resource)
 
-    def wait_route(self, cluster, predicate, resource=GATEWAY_ROUTES, timeout=20):
+    def wait_http_route(self, cluster, predicate, resource=GATEWAY_ROUTES, timeout=20):
         return fl.wait_for(f"the {resource} {NS}/checkout in {cluster}",
-                           lambda: predicate(self.route(cluster, resource)), timeout=timeout)
+                           lambda: predicate(self.http_route(cluster, resource)), timeout=timeout)
 
     def consumer(self, cluster):
         for entry in self.status().get("consumers", []):
@@ -72,7 +60,7 @@ class AutoOutputs(Outputs):
             self.deploy(member)
         self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")],
                                      output={"kind": "Auto", "port": 8080}))
-        self.wait_route("west", all_on("checkout"))
+        self.wait_http_route("west", all_on("checkout"))
         self.wait_split("east", all_on("checkout-west"))
         self.assertIsNone(self.split("west"))
         fl.wait_for("outputs in status", lambda: (self.consumer("west").get("output"),
@@ -81,7 +69,7 @@ class AutoOutputs(Outputs):
         table = self.fleet.kubectl("west", "get", "httproute", "-n", NS)
         self.assertIn("HOSTNAMES", table.splitlines()[0])
         self.assertIn("checkout", table)
-        self.failover_and_back("west", lambda: self.route("west"))
+        self.failover_and_back("west", lambda: self.http_route("west"))
         self.wait_split("east", all_on("checkout-west"))
 
     def test_output_unavailable_in_one_consumer_keeps_its_routing(self):
@@ -97,12 +85,12 @@ class AutoOutputs(Outputs):
 
         def watch_west():
             while not stop.is_set():
-                seen.append((self.split("west") is not None, self.route("west") is not None))
+                seen.append((self.split("west") is not None, self.http_route("west") is not None))
         watcher = threading.Thread(target=watch_west, daemon=True)
         watcher.start()
         self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")],
                                      output={"kind": "HTTPRoute", "port": 8080}))
-        self.wait_route("west", all_on("checkout"))
+        self.wait_http_route("west", all_on("checkout"))
         fl.wait_for("west's TrafficSplit removed", lambda: self.split("west") is None)
         stop.set()
         watcher.join()
@@ -115,36 +103,24 @@ class AutoOutputs(Outputs):
         self.assertIn("OutputUnavailable", [c["type"] for c in self.status().get("conditions", [])])
         # Others unaffected: a failover still moves both.
         self.set_ready("west", False)
-        self.wait_route("west", all_on("checkout-east"))
+        self.wait_http_route("west", all_on("checkout-east"))
         self.wait_split("east", all_on("checkout"))
 
 
-class LinkerdOutputs(Outputs):
-    crds = {"west": [LINKERD_CRD], "east": [LINKERD_CRD]}
-
-    def test_linkerd_httproute_failover_and_failback(self):
-        for member in self.members:
-            self.deploy(member)
-        self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")],
-                                     output={"kind": "LinkerdHTTPRoute", "port": 8080}))
-        self.wait_route("west", all_on("checkout"), LINKERD_ROUTES)
-        self.wait_route("east", all_on("checkout-west"), LINKERD_ROUTES)
-        self.assertIsNone(self.split("west"))
-        self.failover_and_back("west", lambda: self.route("west", LINKERD_ROUTES))
-
-
-class GatewayOutputs(Outputs):
+class GatewayScenarios(FleetTestCase):
+    """test_scenarios' main failover and failback scenario with Gateway API
+    HTTPRoutes (issue 16 item 7): the failback delay held, the state and
+    Events, and a clean shutdown, read off the HTTPRoutes."""
     crds = {"west": [GATEWAY_CRD], "east": [GATEWAY_CRD]}
+    output = {"kind": "HTTPRoute", "port": 8080}
+    test_primary_down_then_back = test_scenarios.Scenarios.test_primary_down_then_back
 
-    def test_httproute_failover_and_failback(self):
-        for member in self.members:
-            self.deploy(member)
-        self.fleet.apply("mgmt", fos("checkout", [backing("west"), backing("east")],
-                                     output={"kind": "HTTPRoute", "port": 8080}))
-        self.wait_route("west", all_on("checkout"))
-        self.wait_route("east", all_on("checkout-west"))
-        self.failover_and_back("west", lambda: self.route("west"))
-        self.wait_route("east", all_on("checkout-west"))
+
+class LinkerdScenarios(FleetTestCase):
+    """The same with Linkerd's policy.linkerd.io HTTPRoutes."""
+    crds = {"west": [LINKERD_CRD], "east": [LINKERD_CRD]}
+    output = {"kind": "LinkerdHTTPRoute", "port": 8080}
+    test_primary_down_then_back = test_scenarios.Scenarios.test_primary_down_then_back
 
 
 if __name__ == "__main__":

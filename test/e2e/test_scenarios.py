@@ -42,13 +42,24 @@ def all_on(*backends):
 
 
 class FleetTestCase(unittest.TestCase):
-    """A fresh fleet per test, stopped when the test ends."""
+    """A fresh fleet per test, stopped when the test ends. Each member gets
+    the CRDs `crds` names before its agent starts (the agent discovers which
+    route APIs its cluster serves at start); the FailoverService of
+    start_primary_secondary names `output` as its spec.output (None: unset,
+    a TrafficSplit), and route()/wait_route() read that kind."""
     members = ("west", "east")
+    crds = {}
+    output = None
 
     def setUp(self):
         self.fleet = fl.Fleet(members=self.members)
         self.addCleanup(self.fleet.stop)
-        self.fleet.start()
+        self.fleet.start(agents=False)
+        for member, files in self.crds.items():
+            for crd in files:
+                self.fleet.kubectl(member, "apply", "-f", crd)
+        for member in self.members:
+            self.fleet.start_agent(member)
         self.fleet.apply("mgmt", fl.namespace(NS))
         self.pods = {}
 
@@ -74,6 +85,20 @@ class FleetTestCase(unittest.TestCase):
         return fl.wait_for(f"the TrafficSplit {NS}/{name} in {cluster}",
                            lambda: predicate(self.split(cluster, name)), timeout=timeout)
 
+    def output_kind(self):
+        return (self.output or {}).get("kind", "TrafficSplit")
+
+    def route(self, cluster, name="checkout"):
+        """The consumer's route of this case's output kind as {backend: weight}, None when absent."""
+        if self.output_kind() == "TrafficSplit":
+            return self.split(cluster, name)
+        resource = {"HTTPRoute": fl.GATEWAY_ROUTES, "LinkerdHTTPRoute": fl.LINKERD_ROUTES}[self.output_kind()]
+        return self.fleet.http_route(cluster, NS, name, resource)
+
+    def wait_route(self, cluster, predicate, name="checkout", timeout=20):
+        return fl.wait_for(f"the route {NS}/{name} in {cluster}", lambda: predicate(self.route(cluster, name)),
+                           timeout=timeout)
+
     def status(self, name="checkout"):
         return self.fleet.fos_status(NS, name)
 
@@ -92,19 +117,24 @@ class FleetTestCase(unittest.TestCase):
     def start_primary_secondary(self, delay=3, **extra):
         for member in self.members:
             self.deploy(member)
+        if self.output is not None:
+            extra.setdefault("output", self.output)
         self.fleet.apply("mgmt", fos("checkout", [backing(m) for m in self.members], delay=delay, **extra))
-        self.wait_split("west", all_on("checkout"))
-        self.wait_split("east", all_on("checkout-west"))
+        self.wait_route("west", all_on("checkout"))
+        self.wait_route("east", all_on("checkout-west"))
         self.wait_state("Primary")
+        if self.output_kind() != "TrafficSplit":
+            self.assertIsNone(self.split("west"), "an HTTPRoute output writes no TrafficSplit")
 
 
 
 class Scenarios(FleetTestCase):
     def test_primary_down_then_back(self):
+        """Also run for each HTTPRoute output (test_outputs.GatewayScenarios, LinkerdScenarios)."""
         self.start_primary_secondary(delay=4)
         self.set_ready("west", False)
-        self.wait_split("west", all_on("checkout-east"))
-        self.wait_split("east", all_on("checkout"))
+        self.wait_route("west", all_on("checkout-east"))
+        self.wait_route("east", all_on("checkout"))
         status = self.wait_state("FailedOver")
         self.assertEqual(status["failoverCount"], 1)
         self.assertEqual([a["cluster"] for a in status["active"]], ["east"])
@@ -113,9 +143,9 @@ class Scenarios(FleetTestCase):
         self.set_ready("west", True)
         # Failback waits for the delay: traffic stays on east meanwhile.
         self.hold(3, "traffic stays on east during the failback delay",
-                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
-        self.wait_split("west", all_on("checkout"))
-        self.wait_split("east", all_on("checkout-west"))
+                  lambda: all_on("checkout-east")(self.route("west")) and all_on("checkout")(self.route("east")))
+        self.wait_route("west", all_on("checkout"))
+        self.wait_route("east", all_on("checkout-west"))
         self.assertGreaterEqual(time.monotonic() - recovered, 4)
         self.wait_state("Primary")
         # Both moves are Events on the FailoverService, read with kubectl.
