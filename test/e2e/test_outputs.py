@@ -114,6 +114,11 @@ class GatewayScenarios(FleetTestCase):
     crds = {"west": [GATEWAY_CRD], "east": [GATEWAY_CRD]}
     output = {"kind": "HTTPRoute", "port": 8080}
     test_primary_down_then_back = test_scenarios.Scenarios.test_primary_down_then_back
+    # A restarted agent re-lists its HTTPRoutes; a restarted hub resumes the
+    # recorded output and waits for the agents' reports before choosing.
+    test_agent_killed_fails_static_then_restarts = test_scenarios.Scenarios.test_agent_killed_fails_static_then_restarts
+    test_hub_killed_during_failover_restarts_without_flip = \
+        test_scenarios.Scenarios.test_hub_killed_during_failover_restarts_without_flip
 
 
 class LinkerdScenarios(FleetTestCase):

@@ -209,16 +209,17 @@ class Scenarios(FleetTestCase):
         self.wait_split("east", all_on("checkout-west"))
 
     def test_agent_killed_fails_static_then_restarts(self):
+        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios)."""
         self.start_primary_secondary()
         self.fleet.agents["west"].kill()
-        self.hold(3, "splits stay while west's agent is down",
-                  lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
+        self.hold(3, "routes stay while west's agent is down",
+                  lambda: all_on("checkout")(self.route("west")) and all_on("checkout-west")(self.route("east")))
         self.fleet.start_agent("west")
         self.hold(4, "a restarted agent re-reports and flips nothing",
-                  lambda: all_on("checkout")(self.split("west")) and all_on("checkout-west")(self.split("east")))
+                  lambda: all_on("checkout")(self.route("west")) and all_on("checkout-west")(self.route("east")))
         # ... and still reacts.
         self.set_ready("west", False)
-        self.wait_split("east", all_on("checkout"))
+        self.wait_route("east", all_on("checkout"))
 
     def test_agent_stopped_past_silent_failover_keeps_its_own_traffic(self):
         """api.md rule 1b: west's agent is SIGSTOPped beyond silentFailoverSeconds
@@ -260,19 +261,20 @@ class Scenarios(FleetTestCase):
         self.assertEqual(moved, [], "west's TrafficSplit moved its local traffic away")
 
     def test_hub_killed_during_failover_restarts_without_flip(self):
+        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios)."""
         self.start_primary_secondary(delay=60)
         self.set_ready("west", False)
-        # Both consumers' splits must be applied before the hub dies: the
+        # Both consumers' routes must be applied before the hub dies: the
         # claim is that a restart changes nothing, not that it finishes a
         # failover the old hub had not delivered yet.
-        self.wait_split("west", all_on("checkout-east"))
-        self.wait_split("east", all_on("checkout"))
+        self.wait_route("west", all_on("checkout-east"))
+        self.wait_route("east", all_on("checkout"))
         self.wait_state("FailedOver")
         self.set_ready("west", True)       # failback now pending for 60 s
         self.fleet.hub.kill()
         self.fleet.start_hub()
         self.hold(5, "a restarted hub keeps traffic where it was",
-                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
+                  lambda: all_on("checkout-east")(self.route("west")) and all_on("checkout")(self.route("east")))
         self.assertEqual(self.status()["state"], "FailedOver")
 
     def test_member_devcluster_restarted(self):
