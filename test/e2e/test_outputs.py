@@ -119,6 +119,8 @@ class GatewayScenarios(FleetTestCase):
     test_agent_killed_fails_static_then_restarts = test_scenarios.Scenarios.test_agent_killed_fails_static_then_restarts
     test_hub_killed_during_failover_restarts_without_flip = \
         test_scenarios.Scenarios.test_hub_killed_during_failover_restarts_without_flip
+    test_no_healthy_backend_keeps_last_weights = test_scenarios.Scenarios.test_no_healthy_backend_keeps_last_weights
+    test_member_devcluster_restarted = test_scenarios.Scenarios.test_member_devcluster_restarted
 
 
 class LinkerdScenarios(FleetTestCase):
@@ -126,6 +128,9 @@ class LinkerdScenarios(FleetTestCase):
     crds = {"west": [LINKERD_CRD], "east": [LINKERD_CRD]}
     output = {"kind": "LinkerdHTTPRoute", "port": 8080}
     test_primary_down_then_back = test_scenarios.Scenarios.test_primary_down_then_back
+    test_agent_killed_fails_static_then_restarts = test_scenarios.Scenarios.test_agent_killed_fails_static_then_restarts
+    test_hub_killed_during_failover_restarts_without_flip = \
+        test_scenarios.Scenarios.test_hub_killed_during_failover_restarts_without_flip
 
 
 if __name__ == "__main__":

@@ -173,15 +173,16 @@ class Scenarios(FleetTestCase):
         self.assertGreaterEqual(time.monotonic() - restarted, 4)
 
     def test_no_healthy_backend_keeps_last_weights(self):
+        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios)."""
         self.start_primary_secondary()
         self.set_ready("west", False)
-        self.wait_split("west", all_on("checkout-east"))
+        self.wait_route("west", all_on("checkout-east"))
         self.set_ready("east", False)
         status = self.wait_state("NoHealthyBackend")
         self.assertIn("keeping the last weights", status.get("message", ""))
         fl.wait_for("the NoHealthyBackend Event", lambda: "NoHealthyBackend" in self.fleet.event_reasons("mgmt", NS))
         self.hold(3, "weights stay as they were (fail static)",
-                  lambda: all_on("checkout-east")(self.split("west")) and all_on("checkout")(self.split("east")))
+                  lambda: all_on("checkout-east")(self.route("west")) and all_on("checkout")(self.route("east")))
 
     def test_mirror_missing_in_one_consumer(self):
         self.deploy("west", mirrors_of=[])           # west has no mirror of east
@@ -209,7 +210,7 @@ class Scenarios(FleetTestCase):
         self.wait_split("east", all_on("checkout-west"))
 
     def test_agent_killed_fails_static_then_restarts(self):
-        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios)."""
+        """Also run with each HTTPRoute kind (test_outputs.GatewayScenarios, LinkerdScenarios)."""
         self.start_primary_secondary()
         self.fleet.agents["west"].kill()
         self.hold(3, "routes stay while west's agent is down",
@@ -261,7 +262,7 @@ class Scenarios(FleetTestCase):
         self.assertEqual(moved, [], "west's TrafficSplit moved its local traffic away")
 
     def test_hub_killed_during_failover_restarts_without_flip(self):
-        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios)."""
+        """Also run with each HTTPRoute kind (test_outputs.GatewayScenarios, LinkerdScenarios)."""
         self.start_primary_secondary(delay=60)
         self.set_ready("west", False)
         # Both consumers' routes must be applied before the hub dies: the
@@ -278,16 +279,18 @@ class Scenarios(FleetTestCase):
         self.assertEqual(self.status()["state"], "FailedOver")
 
     def test_member_devcluster_restarted(self):
+        """Also run with Gateway API HTTPRoutes (test_outputs.GatewayScenarios): the
+        restarted devcluster keeps the CRD and the routes it persisted."""
         self.start_primary_secondary()
         self.fleet.stop_cluster("east")
         time.sleep(1)
         self.fleet.start_cluster("east")
         self.hold(3, "a restarted member API server flips nothing",
-                  lambda: all_on("checkout")(self.split("west")))
-        self.wait_split("east", all_on("checkout-west"))
+                  lambda: all_on("checkout")(self.route("west")))
+        self.wait_route("east", all_on("checkout-west"))
         # The agent rode out the restart: it still reports east's changes.
         self.set_ready("west", False)
-        self.wait_split("east", all_on("checkout"))
+        self.wait_route("east", all_on("checkout"))
 
 
 class ThreeClusterScenarios(FleetTestCase):
