@@ -32,7 +32,8 @@ assignment (long poll answer), agent's TrafficSplit write -> consumer's watch.
 floor = 2 x hop + 2 x round trip (p50s).
 
 Writes: resourceVersion deltas of each devcluster (one monotonic counter per
-cluster, as etcd's revision) over one failover, and over 60 s of steady state.
+cluster, as etcd's revision) over one failover, and over 60 s of steady state,
+with each agent's CPU time meanwhile (its periodic full pass falls in it).
 
 With --quiet-seconds 60 it also measures a few failovers and failbacks each
 after 60 s without a write, as after a quiet period in production: the
@@ -363,6 +364,13 @@ def load():
     return os.getloadavg()[0]
 
 
+def cpu_seconds(process):
+    """User and system CPU time a child process has used so far (/proc/PID/stat)."""
+    with open(f"/proc/{process.popen.pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class WriteTally:
     """Watches the management cluster from one resourceVersion and counts the
     writes it sees by kind: Events, FailoverServices (the hub writes only
@@ -495,14 +503,20 @@ def main():
                       f"failback p50 {failback['p50']:.1f} ms max {failback['max']:.1f} ms "
                       f"({failover['n']} of each)", flush=True)
 
+        # Each agent's periodic full pass (every 60 s: list and plan every
+        # route it manages) falls in a steady state of 60 s or more: its CPU
+        # time is most of what an idle agent spends.
+        cpu_before = [{m: cpu_seconds(b.fleet.agents[m]) for m in MEMBERS} for b in benches]
         with concurrent.futures.ThreadPoolExecutor(len(benches)) as pool:
             steady = list(pool.map(lambda b: count_writes(b.apis, lambda: None, settle_seconds=args.steady_seconds),
                                    benches))
         results["steady_state_writes"] = {"seconds": args.steady_seconds}
-        for bench, (writes, mgmt) in zip(benches, steady):
-            results["steady_state_writes"][bench.output.name] = {"writes": writes, "mgmt_by_kind": mgmt}
+        for bench, (writes, mgmt), before in zip(benches, steady, cpu_before):
+            cpu = {m: round(cpu_seconds(bench.fleet.agents[m]) - before[m], 2) for m in MEMBERS}
+            results["steady_state_writes"][bench.output.name] = {"writes": writes, "mgmt_by_kind": mgmt,
+                                                                 "agent_cpu_seconds": cpu}
             print(f"steady state, {bench.output.name}: API writes over {args.steady_seconds} s: {writes} "
-                  f"(mgmt by kind {mgmt})", flush=True)
+                  f"(mgmt by kind {mgmt}); agents' CPU seconds {cpu}", flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
