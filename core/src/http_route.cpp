@@ -50,6 +50,22 @@ std::string http_route_to_json(const TrafficSplit& route) {
   out.Key("rules");
   out.StartArray();
   out.StartObject();
+  // The match both CRDs default a rule without matches to, written out: the
+  // API server stores it, and an agent comparing what it derives with what
+  // is stored would otherwise patch every route on every full pass (10,000
+  // writes a minute in each member cluster with 10,000 FailoverServices).
+  out.Key("matches");
+  out.StartArray();
+  out.StartObject();
+  out.Key("path");
+  out.StartObject();
+  out.Key("type");
+  out.String("PathPrefix");
+  out.Key("value");
+  out.String("/");
+  out.EndObject();
+  out.EndObject();
+  out.EndArray();
   out.Key("backendRefs");
   out.StartArray();
   for (const auto& backend : route.backends) {

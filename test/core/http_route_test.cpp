@@ -75,7 +75,8 @@ TEST_CASE("rule 6: an HTTPRoute attaches to the apex Service and carries the wei
       R"("switchyard.io/failover-service":"emojivoto.web-svc"}})";
   const std::string spec =
       R"("spec":{"parentRefs":[{"group":"","kind":"Service","name":"web-apex","port":8080}],)"
-      R"("rules":[{"backendRefs":[{"group":"","kind":"Service","name":"web-svc","port":8080,"weight":0},)"
+      R"("rules":[{"matches":[{"path":{"type":"PathPrefix","value":"/"}}],)"
+      R"("backendRefs":[{"group":"","kind":"Service","name":"web-svc","port":8080,"weight":0},)"
       R"({"group":"","kind":"Service","name":"web-svc-east","port":8080,"weight":3}]}]})";
   CHECK(route_to_json(sample(RouteKind::GatewayHTTPRoute)) ==
         R"({"apiVersion":"gateway.networking.k8s.io/v1","kind":"HTTPRoute",)" + metadata + "," + spec + "}");
