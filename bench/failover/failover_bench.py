@@ -126,17 +126,27 @@ class RouteWatch(threading.Thread):
         self.events = []
         self.cond = threading.Condition()
         self.watch = kwatch.Watch()
+        self.stopping = False
 
     def run(self):
         output = self.output
-        for event in self.watch.stream(self.api.custom.list_namespaced_custom_object, output.group,
-                                       output.version, NS, output.plural, field_selector=f"metadata.name={SVC}",
-                                       timeout_seconds=3600):
-            arrived = time.perf_counter()
-            weights = output.weights(event["object"])
-            with self.cond:
-                self.events.append((arrived, weights))
-                self.cond.notify_all()
+        try:
+            for event in self.watch.stream(self.api.custom.list_namespaced_custom_object, output.group,
+                                           output.version, NS, output.plural, field_selector=f"metadata.name={SVC}",
+                                           timeout_seconds=3600):
+                arrived = time.perf_counter()
+                weights = output.weights(event["object"])
+                with self.cond:
+                    self.events.append((arrived, weights))
+                    self.cond.notify_all()
+        except Exception:
+            # The stream blocks in a read that the devcluster's exit breaks.
+            if not self.stopping:
+                raise
+
+    def stop(self):
+        self.stopping = True
+        self.watch.stop()
 
     def wait_for(self, predicate, after, timeout=30):
         deadline = time.perf_counter() + timeout
@@ -228,7 +238,7 @@ class OutputFleet:
 
     def stop(self):
         for w in self.watches.values():
-            w.watch.stop()
+            w.stop()
         self.fleet.stop()
 
     def grow_to(self, size):
