@@ -205,7 +205,6 @@ def main():
     except ValueError as error:
         parser.error(str(error).replace("_", "-", 1))
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(traffic, args.authority))
-    server.daemon_threads = True
 
     def tick():
         last = time.monotonic()
@@ -216,6 +215,13 @@ def main():
             last = now
 
     threading.Thread(target=tick, daemon=True).start()
+    return serve(server)
+
+
+def serve(server):
+    """Prints the line the harness waits for ("listening on 127.0.0.1:PORT"),
+    then serves until interrupted; also bench/dataplane/workload_exporter.py's."""
+    server.daemon_threads = True
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     try:
         server.serve_forever()

@@ -26,6 +26,14 @@ PROMETHEUS = os.environ.get("PROMETHEUS", "prometheus")
 FAKE_PROXY = os.path.join(HERE, "fake_linkerd_proxy.py")
 
 
+def _seconds(duration):
+    """Seconds in a Prometheus duration of one unit: "1s", "10s", "500ms", "1m"."""
+    for unit, scale in (("ms", 0.001), ("s", 1), ("m", 60)):
+        if duration.endswith(unit) and duration[:-len(unit)].isdigit():
+            return int(duration[:-len(unit)]) * scale
+    raise ValueError(f"scrape_interval: {duration!r} is not a whole number of ms, s or m")
+
+
 class FakePod:
     """One stand-in meshed pod: its process and its control endpoint."""
 
@@ -45,10 +53,15 @@ class FakePod:
 
 
 class DataPlane:
-    def __init__(self, workdir=None):
+    def __init__(self, workdir=None, scrape_interval="1s"):
         self._own_workdir = workdir is None
         self.workdir = workdir or tempfile.mkdtemp(prefix="switchyard-dataplane-")
+        # linkerd-viz scrapes every 10 s; the tests every second, to be quick.
+        self.scrape_interval = scrape_interval
         self.pods = []
+        # Processes that serve many workloads' series, labelled in their own
+        # exposition (bench/dataplane/workload_exporter.py): (process, port).
+        self.exporters = []
         self.prometheus = None
         self.prometheus_port = None
 
@@ -70,12 +83,26 @@ class DataPlane:
         self.pods.append(fake)
         return fake
 
+    def add_exporter(self, argv, name):
+        """A process serving many workloads' series with their namespace,
+        deployment and pod labels, scraped with honor_labels; it prints
+        "listening on 127.0.0.1:PORT"."""
+        process = fl.Process(name, argv, os.path.join(self.workdir, f"{name}.log"))
+        line = process.wait_stdout_line("listening on ")
+        self.exporters.append((process, int(line.rsplit(":", 1)[1])))
+        return process
+
     def config_text(self):
         targets = [{"targets": [f"127.0.0.1:{p.port}"],
                     "labels": {"namespace": p.namespace, "pod": p.pod, "deployment": p.deployment,
                                "control_plane_ns": "linkerd"}} for p in self.pods]
-        config = {"global": {"scrape_interval": "1s", "scrape_timeout": "1s", "evaluation_interval": "1s"},
+        interval = self.scrape_interval
+        config = {"global": {"scrape_interval": interval, "scrape_timeout": interval, "evaluation_interval": interval},
                   "scrape_configs": [{"job_name": "linkerd-proxy", "static_configs": targets}]}
+        if self.exporters:
+            config["scrape_configs"].append(
+                {"job_name": "linkerd-proxy-exporters", "honor_labels": True,
+                 "static_configs": [{"targets": [f"127.0.0.1:{port}" for _, port in self.exporters]}]})
         return json.dumps(config, indent=2)  # JSON is YAML
 
     def start_prometheus(self):
@@ -91,9 +118,9 @@ class DataPlane:
              f"--web.listen-address=127.0.0.1:{self.prometheus_port}", "--log.level=warn"],
             os.path.join(self.workdir, "prometheus.log"))
         fl.wait_for("prometheus ready", lambda: self._ready(), timeout=60)
-        want = len(self.pods)
-        fl.wait_for(f"prometheus to scrape {want} stand-in pods",
-                    lambda: self._up_targets() == want, timeout=30)
+        want = len(self.pods) + len(self.exporters)
+        fl.wait_for(f"prometheus to scrape {want} stand-in pods and exporters",
+                    lambda: self._up_targets() == want, timeout=30 + 3 * _seconds(self.scrape_interval))
 
     @property
     def url(self):
@@ -109,7 +136,7 @@ class DataPlane:
             return False
 
     def _up_targets(self):
-        status, body = self.query('up{job="linkerd-proxy"} == 1')
+        status, body = self.query('up{job=~"linkerd-proxy(-exporters)?"} == 1')
         if status != 200:
             return 0
         return len(json.loads(body)["data"]["result"])
@@ -124,7 +151,7 @@ class DataPlane:
             return error.code, error.read().decode()
 
     def stop(self):
-        for process in [self.prometheus] + [p.process for p in self.pods]:
+        for process in [self.prometheus] + [p.process for p in self.pods] + [e for e, _ in self.exporters]:
             if process is not None:
                 process.stop()
         if self._own_workdir:

@@ -1,0 +1,161 @@
+// dataplane_evaluation_cost: what one batched data-plane evaluation of
+// many watched services costs the agent (issue 15 item 7), against a real
+// Prometheus. Each round does what the agent's evaluator thread does in one
+// round (data_plane_evaluator.cpp): evaluate_data_plane through the real
+// PrometheusClient, then to_report for every service. Per round it prints
+// one JSON line: the wall time, this thread's CPU time (getrusage
+// RUSAGE_THREAD: the client, the JSON decoding and the per-service work all
+// run on the calling thread), each query's wall time and answer size, and
+// how many services got numbers. Driven by bench/dataplane/dataplane_bench.py,
+// which starts the stand-in exporters and Prometheus; not a *_bench (scripts/bench
+// runs those without arguments).
+//
+//   dataplane_evaluation_cost --prometheus-url URL --workloads 10000 --namespaces 100
+//                             [--rounds 10] [--pause-ms 5000] [--window 30s] [--quantile 0.99]
+//                             [--print-queries]
+//
+// --print-queries prints the round's PromQL instead, one query a line, for
+// the driver to time on Prometheus itself without the agent's 5 s timeout.
+//
+// Workload i is deployment w<i> (5 digits) in namespace bench-<i mod namespaces>, as
+// bench/dataplane/workload_exporter.py names them.
+#include <CLI/CLI.hpp>
+
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "switchyard/agent/data_plane.h"
+#include "switchyard/agent/data_plane_evaluator.h"
+
+namespace {
+
+using namespace switchyard::agent;
+using Clock = std::chrono::steady_clock;
+
+double thread_cpu_ms() {
+  rusage usage{};
+  getrusage(RUSAGE_THREAD, &usage);
+  const auto ms = [](const timeval& t) { return t.tv_sec * 1e3 + t.tv_usec / 1e3; };
+  return ms(usage.ru_utime) + ms(usage.ru_stime);
+}
+
+// The real client, each query timed: the query latency is Prometheus's
+// answer time as the agent sees it (request, evaluation, body transfer).
+class TimedPrometheus final : public PrometheusApi {
+ public:
+  explicit TimedPrometheus(PrometheusApi& inner) : inner_(inner) {}
+
+  PromQueryResult query(const std::string& promql) override {
+    const auto started = Clock::now();
+    auto answer = inner_.query(promql);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    const auto* vector = std::get_if<PromVector>(&answer);
+    timings.push_back({ms, promql.size(), vector ? vector->samples.size() : 0,
+                       vector ? std::string() : std::get<PromError>(answer).message});
+    return answer;
+  }
+
+  struct Timing {
+    double ms;
+    std::size_t query_bytes;
+    std::size_t samples;
+    std::string error;
+  };
+  std::vector<Timing> timings;
+
+ private:
+  PrometheusApi& inner_;
+};
+
+std::vector<WatchedWorkload> bench_workloads(int workloads, int namespaces) {
+  std::vector<WatchedWorkload> out;
+  out.reserve(static_cast<std::size_t>(workloads));
+  for (int i = 0; i < workloads; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "w%05d", i);
+    out.push_back({"bench-" + std::to_string(i % namespaces), std::string(name) + "-svc", name, std::nullopt});
+  }
+  return out;
+}
+
+std::string json_string(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) continue;
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  PrometheusConfig config;
+  int workloads = 10000;
+  int namespaces = 100;
+  int rounds = 10;
+  int pause_ms = 5000;
+  std::string window = "30s";
+  double quantile = 0.99;
+  CLI::App app{"the agent's batched data-plane evaluation over many workloads, timed"};
+  app.add_option("--prometheus-url", config.url)->required();
+  app.add_option("--workloads", workloads)->check(CLI::Range(1, 1000000));
+  app.add_option("--namespaces", namespaces)->check(CLI::Range(1, 100000));
+  app.add_option("--rounds", rounds)->check(CLI::Range(1, 100000));
+  app.add_option("--pause-ms", pause_ms, "time between rounds (the agent's --data-plane-interval)")
+      ->check(CLI::Range(0, 3600000));
+  app.add_option("--window", window, "rate window: Ns");
+  app.add_option("--quantile", quantile, "latency quantile (negative: no latency query)");
+  bool print_queries = false;
+  app.add_flag("--print-queries", print_queries, "print the round's queries and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  DataPlaneQueries queries;
+  queries.options.window = std::chrono::seconds(std::stoll(window));
+  if (quantile >= 0) queries.latency_quantile = quantile;
+  const auto watched = bench_workloads(workloads, namespaces);
+  if (print_queries) {
+    for (const auto& query : plan_queries(watched, queries)) std::cout << query.promql << "\n";
+    return 0;
+  }
+
+  // The agent's own limits, not the bench's: a query over 5 s is an error there.
+  auto created = PrometheusClient::create(config);
+  if (auto* error = std::get_if<std::string>(&created)) {
+    std::cerr << *error << "\n";
+    return 2;
+  }
+  auto& client = *std::get<std::unique_ptr<PrometheusClient>>(created);
+
+  for (int round = 0; round < rounds; ++round) {
+    if (round > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
+    TimedPrometheus timed(client);
+    const double cpu_before = thread_cpu_ms();
+    const auto started = Clock::now();
+    const auto measured = evaluate_data_plane(timed, watched, queries, std::chrono::system_clock::now());
+    std::size_t with_values = 0;
+    std::string first_error;
+    for (const auto& m : measured) {
+      const auto reported = to_report(m);
+      if (reported.success_rate && (!queries.latency_quantile || reported.latency_ms)) ++with_values;
+      if (first_error.empty() && !reported.error.empty()) first_error = reported.error;
+    }
+    const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+    const double cpu_ms = thread_cpu_ms() - cpu_before;
+    std::cout << "{\"round\": " << round << ", \"wall_ms\": " << wall_ms << ", \"cpu_ms\": " << cpu_ms
+              << ", \"services\": " << measured.size() << ", \"with_values\": " << with_values
+              << ", \"first_error\": " << json_string(first_error.substr(0, 300)) << ", \"queries\": [";
+    for (std::size_t i = 0; i < timed.timings.size(); ++i) {
+      const auto& t = timed.timings[i];
+      std::cout << (i ? ", " : "") << "{\"ms\": " << t.ms << ", \"query_bytes\": " << t.query_bytes
+                << ", \"samples\": " << t.samples << ", \"error\": " << json_string(t.error.substr(0, 300)) << "}";
+    }
+    std::cout << "]}" << std::endl;
+  }
+  return 0;
+}
