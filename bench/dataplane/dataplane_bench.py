@@ -37,6 +37,7 @@ evaluation: one Prometheus scraping --workloads workloads' proxy series from
 import argparse
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -172,12 +173,17 @@ def run_detection(args):
           f"{args.minimum}) / {args.failure_ratio}) = {floor['floor_s']:.2f} s; mean floor (half a scrape and half an "
           f"evaluation interval on average) {floor['mean_floor_s']:.2f} s", flush=True)
     all_consumers, by_consumer, loads, rates_seen = [], {m: [] for m in MEMBERS}, [], []
+    phases = random.Random(args.seed)
     with DetectionFleet(args) as bench:
         web = bench.web["west"]
         for run in range(args.runs):
             # The window must hold no failure of the last run: the rate would
             # start low and cross the minimum sooner than from a clean start.
-            time.sleep(seconds(args.window) + 2)
+            # The random part spreads the start over the scrape and evaluation
+            # cycles: the failback that ended the last run came right after an
+            # evaluation, so a fixed pause would start every run at the same
+            # phase (each then measured 2.00 s).
+            time.sleep(seconds(args.window) + 2 + phases.uniform(0, max(1.0, seconds(args.interval))))
             loads.append(load())
             started = time.monotonic()
             web.control(failure_ratio=args.failure_ratio)
@@ -284,6 +290,19 @@ def agent_rounds(plane, args, quantile, pause_ms):
     return result
 
 
+def scrape_health(plane):
+    """Whether every scrape of the exporters succeeded, and the longest: a
+    failed scrape leaves series without the samples rate() needs, which the
+    evaluation would report as missing data rather than cost."""
+    def value(promql):
+        _, body = plane.query(promql)
+        result = json.loads(body)["data"]["result"]
+        return float(result[0]["value"][1]) if result else float("nan")
+    job = '{job="linkerd-proxy-exporters"}'
+    return {"min_up": value(f"min(min_over_time(up{job}[30m]))"),
+            "max_seconds": value(f"max(max_over_time(scrape_duration_seconds{job}[30m]))")}
+
+
 def run_evaluation(args):
     per_exporter = -(-args.workloads // args.exporters)
     with ph.DataPlane(scrape_interval=args.eval_scrape_interval) as plane:
@@ -315,9 +334,13 @@ def run_evaluation(args):
         rates_only = agent_rounds(plane, args, -1, pause_ms)
         with_latency = agent_rounds(plane, args, args.quantile, pause_ms)
         rss = rss_mib(plane.prometheus.popen.pid)
+        scrapes = scrape_health(plane)
+        print(f"  scrapes of the exporters over the run: up at least {scrapes['min_up']:.0f}, longest "
+              f"{scrapes['max_seconds']:.1f} s (of {args.eval_scrape_interval}); Prometheus resident {rss:.0f} MiB",
+              flush=True)
     return {"workloads": args.workloads, "namespaces": args.namespaces, "exporters": args.exporters,
             "scrape_interval": args.eval_scrape_interval, "window": args.eval_window, "head_series": head_series,
-            "prometheus_rss_mib": rss, "queries_on_prometheus": on_prometheus,
+            "prometheus_rss_mib": rss, "scrapes": scrapes, "queries_on_prometheus": on_prometheus,
             "agent_success_rate_only": rates_only, "agent_with_latency": with_latency}
 
 
@@ -332,9 +355,10 @@ def main():
     parser.add_argument("--failure-threshold", type=int, default=2)
     parser.add_argument("--success-threshold", type=int, default=1)
     parser.add_argument("--rps", type=float, default=20.0, help="the stand-in pods' request rate")
+    parser.add_argument("--seed", type=int, default=15, help="of the random start phases")
     parser.add_argument("--workloads", type=int, default=10000)
     parser.add_argument("--namespaces", type=int, default=100)
-    parser.add_argument("--exporters", type=int, default=4)
+    parser.add_argument("--exporters", type=int, default=8)
     parser.add_argument("--eval-scrape-interval", default="10s")
     parser.add_argument("--eval-window", default="30s")
     parser.add_argument("--eval-pause", default="5s", help="time between evaluation rounds (--data-plane-interval)")

@@ -120,7 +120,7 @@ class DataPlane:
         fl.wait_for("prometheus ready", lambda: self._ready(), timeout=60)
         want = len(self.pods) + len(self.exporters)
         fl.wait_for(f"prometheus to scrape {want} stand-in pods and exporters",
-                    lambda: self._up_targets() == want, timeout=30 + 3 * _seconds(self.scrape_interval))
+                    lambda: self._up_targets() == want, timeout=30 + 6 * _seconds(self.scrape_interval))
 
     @property
     def url(self):
