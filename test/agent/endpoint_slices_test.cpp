@@ -21,7 +21,7 @@ EndpointSlice slice(std::string type, std::vector<SliceEndpoint> endpoints) {
 }
 
 SliceEndpoint endpoint(std::string address, std::optional<bool> ready, std::optional<bool> terminating = {}) {
-  return SliceEndpoint{{std::move(address)}, ready, terminating};
+  return SliceEndpoint{{std::move(address)}, ready, terminating, {}};
 }
 
 }  // namespace
