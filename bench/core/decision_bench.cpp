@@ -17,6 +17,9 @@
 // BM_HealthFlip runs the same events over 1,000, 10,000 and 100,000
 // FailoverServices: each event touches one FailoverService whatever the
 // fleet size, so the time per event must not grow with N.
+// BM_HealthFlipById is the same event with the service's id resolved once,
+// as a hub holding an id per (cluster, service) for each agent connection
+// would (issue 18 item 4): heard_from, observe by id, evaluate.
 // BM_SharedServiceFlip flips one service that K of 10,000 FailoverServices
 // name: the time per event must grow with K (FailoverServices touched).
 //
@@ -49,9 +52,17 @@ struct Backing {
   std::uint32_t ready = 2;
 };
 
+// A backing service as a per-connection id cache holds it.
+struct BackingById {
+  ClusterId cluster;
+  ServiceId service;
+  std::uint32_t ready = 2;
+};
+
 struct Fleet {
   Engine engine{EngineOptions{kNow, 40'000}};
   std::vector<Backing> backings;  // every backing service, to flip at random
+  std::vector<BackingById> by_id;  // the same, ids resolved once
 };
 
 // One FailoverService `name` backed by `clusters` (first = primary), with
@@ -131,6 +142,10 @@ std::unique_ptr<Fleet> build_fleet(int fos_count, int sharing = 0) {
     fleet->engine.upsert(*parsed.value, std::nullopt, kNow);
   }
   report_all_healthy(*fleet, clusters_of, names);
+  for (const auto& backing : fleet->backings) {
+    fleet->by_id.push_back(
+        {backing.cluster, fleet->engine.service_id(backing.cluster, "prod", backing.name, ServiceRole::Local)});
+  }
   if (sharing > 0) {
     auto& engine = fleet->engine;
     engine.observe(engine.service_id(engine.cluster_id(cluster_name(0)), "prod", "shared", ServiceRole::Local),
@@ -170,6 +185,16 @@ std::size_t flip(Fleet& fleet, Backing& backing, std::vector<Change>& changes, b
   return changes.size();
 }
 
+// The same report with the id already resolved.
+std::size_t flip_by_id(Fleet& fleet, BackingById& backing, std::vector<Change>& changes) {
+  auto& engine = fleet.engine;
+  backing.ready = 2 - backing.ready;
+  engine.heard_from(backing.cluster, kNow);
+  engine.observe(backing.service, {true, backing.ready, 2});
+  engine.evaluate(kNow, changes);
+  return changes.size();
+}
+
 void report(benchmark::State& state, std::size_t changed, std::size_t splits_derived) {
   const auto events = static_cast<double>(state.iterations());
   state.counters["events/s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
@@ -188,6 +213,16 @@ void run_random(benchmark::State& state, bool derive_splits) {
 }
 
 void BM_HealthFlip(benchmark::State& state) { run_random(state, false); }
+
+void BM_HealthFlipById(benchmark::State& state) {
+  const auto fleet = build_fleet(static_cast<int>(state.range(0)));
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::size_t> pick(0, fleet->by_id.size() - 1);
+  std::vector<Change> changes;
+  std::size_t changed = 0;
+  for (auto _ : state) changed += flip_by_id(*fleet, fleet->by_id[pick(rng)], changes);
+  report(state, changed, 0);
+}
 void BM_HealthFlipWithSplits(benchmark::State& state) { run_random(state, true); }
 
 // One service named by K FailoverServices flips: K decisions per event.
@@ -204,6 +239,7 @@ void BM_SharedServiceFlip(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_HealthFlip)->Arg(1'000)->Arg(10'000)->Arg(100'000);
+BENCHMARK(BM_HealthFlipById)->Arg(1'000)->Arg(10'000)->Arg(100'000);
 BENCHMARK(BM_HealthFlipWithSplits)->Arg(1'000)->Arg(10'000)->Arg(100'000);
 BENCHMARK(BM_SharedServiceFlip)->Arg(1)->Arg(10)->Arg(100)->Arg(1'000);
 BENCHMARK_MAIN();

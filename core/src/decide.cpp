@@ -12,6 +12,19 @@ void consider_wake(TimeMs& wake, TimeMs at, TimeMs now) {
 
 }  // namespace
 
+void Engine::Impl::Scratch::size_for(std::size_t backings, std::size_t groups) {
+  for (auto* flags : {&healthy, &last_known, &presumed_down, &no_info, &usable, &omitted, &mirror_unknown, &mentioned,
+                      &line.carrying}) {
+    flags->resize(backings);
+  }
+  display.resize(backings);
+  health_why.resize(backings);
+  why_not.resize(backings);
+  weights.resize(backings);
+  line.because.resize(backings);
+  group_usable.resize(groups);
+}
+
 void Engine::Impl::schedule(RecordId id, TimeMs at) {
   auto& record = records[id];
   if (record.scheduled_wake != kNever && record.scheduled_wake <= at) return;
@@ -43,14 +56,14 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
 
   // Rule 1: healthy, unhealthy or unknown, on the hub's receive times.
   auto& s = scratch;
-  s.healthy.assign(backing_count, false);
-  s.last_known.assign(backing_count, false);
-  s.presumed_down.assign(backing_count, false);
-  s.no_info.assign(backing_count, false);  // never reported, nothing restored, cluster not silent: wait for it
-  s.display.assign(backing_count, Health::Unknown);
-  s.health_why.assign(backing_count, Reason{});
-  s.mentioned.assign(backing_count, 0);
+  // Sized once; each loop below sets every element it reads.
+  s.size_for(backing_count, record.priorities.size());
   for (std::size_t b = 0; b < backing_count; ++b) {
+    s.healthy[b] = false;
+    s.presumed_down[b] = false;
+    s.no_info[b] = false;  // never reported, nothing restored, cluster not silent: wait for it
+    s.display[b] = Health::Unknown;
+    s.health_why[b] = Reason{};
     auto& runtime = record.backings[b];
     auto& cluster = clusters[runtime.cluster];
     const auto& service = health[runtime.service];
@@ -117,12 +130,10 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     }
     hold_or_resume(record, c, consumer_silent);
 
-    s.usable.assign(backing_count, false);
-    s.omitted.assign(backing_count, false);
-    s.mirror_unknown.assign(backing_count, false);
-    s.why_not.assign(s.health_why.begin(), s.health_why.end());
-    s.group_usable.assign(group_count, false);
+    std::fill(s.group_usable.begin(), s.group_usable.end(), 0);
     for (std::size_t b = 0; b < backing_count; ++b) {
+      s.mirror_unknown[b] = false;
+      s.why_not[b] = s.health_why[b];
       // Rule 1b: the consumer's own backends are not presumed down for its
       // own traffic when the silence is its own: they keep their last known
       // health for it (other consumers fail away from them, rule 1).
@@ -200,8 +211,8 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     if (pinned) best = record.group_of[pinned->backing];
 
     auto& line = s.line;
-    line.carrying.assign(backing_count, false);
-    line.because.assign(backing_count, Reason{});
+    std::fill(line.carrying.begin(), line.carrying.end(), 0);
+    std::fill(line.because.begin(), line.because.end(), Reason{});
 
     // A first decision waits while the best group found, or a better one,
     // still has a member whose health (or whose mirror here) no agent has
@@ -228,7 +239,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     const bool was_decided = consumer.decided;
     const auto previous_priority = consumer.active_priority;
     const bool was_no_healthy = consumer.no_healthy;
-    s.weights.assign(consumer.weights.begin(), consumer.weights.end());
+    std::copy(consumer.weights.begin(), consumer.weights.end(), s.weights.begin());
     if (!best) {
       // Rule 3: nothing usable -> keep the weights as they are (fail static).
       consumer.no_healthy = true;

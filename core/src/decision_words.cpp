@@ -75,7 +75,9 @@ void append_backings(std::string& out, const Record& record, const std::vector<s
     if (!include[b]) continue;
     if (!first) out.append(", ");
     first = false;
-    out.append(record.fos.spec.backing_services[b].to_string());
+    // BackingService::to_string's words, without its temporary.
+    const auto& backing = record.fos.spec.backing_services[b];
+    out.append(backing.cluster).append("/").append(backing.namespace_name).append("/").append(backing.name);
   }
 }
 

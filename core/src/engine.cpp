@@ -86,7 +86,11 @@ void Engine::observe(ServiceId service, const Observation& observation) {
   if (!health.reported) ++impl_->clusters[impl_->services[service].cluster].reported_services;
   health.reported = true;
   health.last = observation;
-  for (auto record : impl_->services[service].records) impl_->mark_dirty(record);
+  if (health.sole_record < kManyRecords) {
+    impl_->mark_dirty(health.sole_record);
+  } else if (health.sole_record == kManyRecords) {
+    for (auto record : impl_->services[service].records) impl_->mark_dirty(record);
+  }
 }
 
 void Engine::observe_data_plane(ServiceId service, std::optional<DataPlaneSample> sample) {
@@ -158,10 +162,15 @@ void Engine::set_drain(ClusterId cluster, std::optional<Drain> drain, Undrain un
 const std::optional<Drain>& Engine::drain(ClusterId cluster) const { return impl_->clusters[cluster].drain; }
 
 void Engine::Impl::mark_dirty(RecordId id) {
-  auto& record = records[id];
-  if (!record.live || record.dirty) return;
-  record.dirty = true;
+  // A record removed meanwhile is skipped by evaluate().
+  if (queued[id]) return;
+  queued[id] = 1;
   dirty.push_back(id);
+}
+
+void Engine::Impl::sum_up_records(ServiceId service) {
+  const auto& list = services[service].records;
+  health[service].sole_record = list.empty() ? kNoRecord : list.size() == 1 ? list.front() : kManyRecords;
 }
 
 void Engine::set_member_clusters(const std::set<std::string, std::less<>>& names, TimeMs now) {
@@ -195,6 +204,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
   } else {
     id = static_cast<RecordId>(impl.records.size());
     impl.records.emplace_back();
+    impl.queued.push_back(0);
     impl.record_ids[fos.key] = id;
   }
   auto& record = impl.records[id];
@@ -216,7 +226,6 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
     record.unparsable = false;
     impl.attach(id);
     impl.count_threshold(record, true);
-    record.dirty = false;
     impl.mark_dirty(id);
     return id;
   }
@@ -278,7 +287,6 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
   }
   impl.attach(id);
   impl.count_threshold(record, true);
-  record.dirty = false;
   impl.mark_dirty(id);
   return id;
 }
@@ -326,12 +334,15 @@ void Engine::Impl::attach(RecordId id) {
   auto& record = records[id];
   for (const auto& backing : record.backings) {
     append_unique(services[backing.service].records, id);
+    sum_up_records(backing.service);
     append_unique(clusters[backing.cluster].records, id);
   }
   for (const auto& consumer : record.consumers) {
     append_unique(clusters[consumer.cluster].records, id);
     for (auto mirror : consumer.mirrors) {
-      if (mirror != kNoService) append_unique(services[mirror].records, id);
+      if (mirror == kNoService) continue;
+      append_unique(services[mirror].records, id);
+      sum_up_records(mirror);
     }
   }
 }
@@ -340,12 +351,15 @@ void Engine::Impl::detach(RecordId id) {
   auto& record = records[id];
   for (const auto& backing : record.backings) {
     erase_value(services[backing.service].records, id);
+    sum_up_records(backing.service);
     erase_value(clusters[backing.cluster].records, id);
   }
   for (const auto& consumer : record.consumers) {
     erase_value(clusters[consumer.cluster].records, id);
     for (auto mirror : consumer.mirrors) {
-      if (mirror != kNoService) erase_value(services[mirror].records, id);
+      if (mirror == kNoService) continue;
+      erase_value(services[mirror].records, id);
+      sum_up_records(mirror);
     }
   }
 }
@@ -410,10 +424,13 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
   auto& batch = impl.deciding;
   batch.clear();
   batch.swap(impl.dirty);
+  // The records first, then what they point to: their misses overlap.
+  for (auto id : batch) __builtin_prefetch(&impl.records[id]);
+  for (auto id : batch) impl.prefetch(impl.records[id]);
   for (auto id : batch) {
+    impl.queued[id] = 0;
     auto& record = impl.records[id];
     if (!record.live) continue;
-    record.dirty = false;
     const auto wake = record.errors.empty() ? impl.decide(record, now, frozen_) : kNever;
     if (!record.errors.empty() && !record.status_dirty && !record.spec_changed && record.pending_events.empty()) {
       continue;

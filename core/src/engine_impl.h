@@ -10,6 +10,8 @@
 namespace switchyard::core {
 
 inline constexpr TimeMs kNever = INT64_MIN;
+inline constexpr RecordId kNoRecord = UINT32_MAX;
+inline constexpr RecordId kManyRecords = UINT32_MAX - 1;
 
 struct ClusterState {
   std::string name;
@@ -28,18 +30,23 @@ struct ClusterState {
 };
 
 // What the reports say of one service. Kept apart from its names, so that
-// deciding reads 16 bytes per service and the health of a large fleet stays
+// deciding reads 20 bytes per service and the health of a large fleet stays
 // in cache (bench/core).
 struct ServiceHealth {
   Observation last;       // the last reported values (the last known health)
   bool reported = false;  // some report since the hub started carried it
   bool in_snapshot = false;
+  // The FailoverService that decides on it when there is exactly one (the
+  // common case), so that observe marks it without reading ServiceState and
+  // its list: kNoRecord when none, kManyRecords when more (see the list).
+  RecordId sole_record = kNoRecord;
 };
+
 
 struct ServiceState {
   ClusterId cluster = 0;
   ServiceRole role = ServiceRole::Local;
-  std::vector<RecordId> records;  // FailoverServices that decide on it
+  std::vector<RecordId> records;  // FailoverServices that decide on it (ServiceHealth::sole_record sums it up)
   std::string name, namespace_name;
 };
 
@@ -163,7 +170,6 @@ struct Record {
   std::vector<Condition> conditions;            // as last shown, for transition times
   bool shown_frozen = false;
   std::string state_message;
-  bool dirty = false;
   TimeMs scheduled_wake = kNever;  // the earliest wake-up queued for it
   bool status_dirty = true;
   std::uint64_t splits_dirty = 0;
@@ -178,7 +184,7 @@ struct Engine::Impl {
   std::vector<ServiceState> services;
   std::vector<ServiceHealth> health;  // per service
   // Per service: its agent's last data-plane measurement (rule 1a), apart
-  // from `health` so that readiness stays 16 bytes per service.
+  // from `health` so that readiness stays 20 bytes per service.
   std::vector<std::optional<DataPlaneSample>> samples;
   std::string key_buffer;  // reused to look clusters up without allocating
   std::vector<Record> records;
@@ -191,6 +197,9 @@ struct Engine::Impl {
   // ClusterState::undrained_now is set).
   std::vector<ClusterId> undrained_now;
   std::vector<RecordId> dirty;
+  // Per record: queued in `dirty`. Apart from Record so that marking one
+  // reads a byte, not a Record's cache lines (they are read when decided).
+  std::vector<std::uint8_t> queued;
   std::vector<RecordId> deciding;  // the batch evaluate() takes from `dirty` (kept for its capacity)
   // Rule 8's count of silent members is redone only when it can change.
   bool fleet_recount = true;
@@ -202,6 +211,9 @@ struct Engine::Impl {
     std::vector<Reason> health_why, why_not;
     std::vector<std::uint32_t> weights;
     ConsumerLine line;
+    // Sizes every per-backing vector (and group_usable) for one record,
+    // without refilling them: deciding sets each element it reads.
+    void size_for(std::size_t backings, std::size_t groups);
   } scratch;
   using Wake = std::pair<TimeMs, RecordId>;
   std::priority_queue<Wake, std::vector<Wake>, std::greater<>> wakes;
@@ -210,6 +222,8 @@ struct Engine::Impl {
   ServiceId intern_service(ClusterId cluster, std::string_view namespace_name, std::string_view name,
                            ServiceRole role);
   void mark_dirty(RecordId id);
+  // Keeps health[service].sole_record in step with services[service].records.
+  void sum_up_records(ServiceId service);
   void attach(RecordId id);
   void detach(RecordId id);
   void compile(Record& record, const std::optional<FosStatus>& recorded, TimeMs now);
@@ -221,6 +235,8 @@ struct Engine::Impl {
   void hold_or_resume(Record& record, std::size_t consumer, bool silent);
   // Decides one record; returns its next wake-up time (or kNever).
   TimeMs decide(Record& record, TimeMs now, bool frozen);
+  // Starts the memory loads decide() will make for `record` (prefetch.cpp).
+  void prefetch(const Record& record) const;
   // Keeps `line` as the consumer's status line; true when what status says changed.
   bool update_line(Record& record, std::size_t consumer, const ConsumerLine& line);
   // The operator overrides step (overrides.cpp), on the scratch's usable
