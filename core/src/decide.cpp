@@ -42,10 +42,11 @@ bool Engine::Impl::returns_without_delay(const Record& record, std::size_t group
 }
 
 TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
-  const auto& spec = record.fos.spec;
-  const TimeMs unknown_ms = seconds_ms(spec.health.unknown_after_seconds);
-  const TimeMs silent_ms = seconds_ms(spec.health.silent_failover_seconds);
-  const TimeMs delay_ms = seconds_ms(spec.failback_delay_seconds);
+  const auto& spec = record.fos.spec;  // read for words only
+  const auto& deciding = record.deciding;
+  const TimeMs unknown_ms = deciding.unknown_after_ms;
+  const TimeMs silent_ms = deciding.silent_failover_ms;
+  const TimeMs delay_ms = deciding.failback_delay_ms;
   const std::size_t backing_count = record.backings.size();
   TimeMs wake = kNever;
 
@@ -69,7 +70,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
     const auto& service = health[runtime.service];
     const TimeMs silence = now - cluster.last_heard;
     // Rule 1a: ready endpoints suffice AND no data-plane check is failing.
-    const bool enough_ready = service.last.exists && service.last.ready_endpoints >= spec.health.min_ready_endpoints;
+    const bool enough_ready = service.last.exists && service.last.ready_endpoints >= deciding.min_ready_endpoints;
     const bool reported_healthy = enough_ready && !runtime.streak.failing;
     const bool last_known = service.reported ? reported_healthy : runtime.restored_healthy.value_or(false);
     s.last_known[b] = last_known;
@@ -171,7 +172,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       if (s.omitted[b]) {
         mirror_ok = false;
         s.why_not[b] = {WhyNot::MirrorMissing};
-      } else if (mirror_state == MirrorState::NotReady && spec.health.require_mirror_ready) {
+      } else if (mirror_state == MirrorState::NotReady && deciding.require_mirror_ready) {
         mirror_ok = false;
         s.why_not[b] = {WhyNot::MirrorNotReady};
       }
@@ -269,7 +270,7 @@ TimeMs Engine::Impl::decide(Record& record, TimeMs now, bool frozen) {
       // Rule 5: the active group's usable members share by weight.
       for (std::size_t b = 0; b < backing_count; ++b) {
         const bool carries = pinned ? b == pinned->backing : record.group_of[b] == active && s.usable[b];
-        s.weights[b] = carries ? spec.backing_services[b].weight : 0;
+        s.weights[b] = carries ? record.backings[b].weight : 0;
       }
     }
 
@@ -339,9 +340,9 @@ void Engine::Impl::hold_or_resume(Record& record, std::size_t c, bool silent) {
   auto& consumer = record.consumers[c];
   if (silent) {
     if (!consumer.before_silence) {
-      consumer.before_silence = HeldDecision{consumer.decided,     consumer.active_priority, consumer.active_since,
-                                             consumer.weights,     consumer.omitted,         consumer.no_healthy,
-                                             consumer.usable_since};
+      consumer.before_silence = std::make_unique<HeldDecision>(
+          HeldDecision{consumer.decided, consumer.active_priority, consumer.active_since, consumer.weights,
+                       consumer.omitted, consumer.no_healthy, consumer.usable_since});
     }
     return;
   }
@@ -394,9 +395,13 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
     }
   }
   std::sort(record.priorities.begin(), record.priorities.end());
+  record.deciding = {seconds_ms(spec.health.unknown_after_seconds), seconds_ms(spec.health.silent_failover_seconds),
+                     seconds_ms(spec.failback_delay_seconds),      spec.health.min_ready_endpoints,
+                     spec.health.require_mirror_ready,              spec.pin.has_value()};
   for (const auto& backing : spec.backing_services) {
     BackingRuntime runtime;
     runtime.cluster = intern_cluster(backing.cluster);
+    runtime.weight = backing.weight;
     runtime.display_since = now;
     record.group_of.push_back(static_cast<std::uint32_t>(
         std::find(record.priorities.begin(), record.priorities.end(), backing.priority) - record.priorities.begin()));
@@ -464,7 +469,7 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
             consumer.weights[b] = backing.weight;
           }
         }
-        consumer.recorded_message = shown.message;
+        consumer.recorded_message = std::make_unique<std::string>(shown.message);
       }
     }
     record.consumers.push_back(std::move(consumer));

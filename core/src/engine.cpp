@@ -248,7 +248,7 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
   if (same_backings) {
     for (std::size_t c = 0; c < record.consumers.size(); ++c) {
       auto& now_consumer = record.consumers[c];
-      const auto& before = previous.consumers[c];
+      auto& before = previous.consumers[c];  // `previous` is dropped after this
       now_consumer.decided = before.decided;
       now_consumer.active_priority = before.active_priority;
       now_consumer.active_since = before.active_since;
@@ -259,8 +259,8 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       // A decision resumed from status stays resumed across a recompile
       // (a MemberCluster added, a spec edit): its holding rules still apply.
       now_consumer.restored = before.restored;
-      now_consumer.recorded_message = before.recorded_message;
-      now_consumer.before_silence = before.before_silence;
+      now_consumer.recorded_message = std::move(before.recorded_message);
+      now_consumer.before_silence = std::move(before.before_silence);
       now_consumer.observe_hold = before.observe_hold;
       now_consumer.pin_shown = before.pin_shown;
       now_consumer.pin_backing = before.pin_backing;
@@ -424,8 +424,6 @@ void Engine::evaluate(TimeMs now, std::vector<Change>& out) {
   auto& batch = impl.deciding;
   batch.clear();
   batch.swap(impl.dirty);
-  // The records first, then what they point to: their misses overlap.
-  for (auto id : batch) __builtin_prefetch(&impl.records[id]);
   for (auto id : batch) impl.prefetch(impl.records[id]);
   for (auto id : batch) {
     impl.queued[id] = 0;

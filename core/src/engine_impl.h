@@ -91,6 +91,7 @@ struct ConsumerLine {
 struct BackingRuntime {
   ServiceId service = kNoService;
   ClusterId cluster = 0;
+  std::uint32_t weight = 1;              // spec's, here so that deciding does not read the spec
   std::optional<bool> restored_healthy;  // from the recorded status, until a report says
   Health display = Health::Unknown;
   std::uint32_t display_ready = 0;
@@ -121,26 +122,32 @@ struct PinDecision {
   bool forced = false;  // not usable, pinned by spec.pin.force
 };
 
+// The fields every decision reads come first, so that a consumer's decision
+// reads three or four cache lines; what is read only after a restart, during
+// a silence or for outputs follows (bench/core).
 struct ConsumerRuntime {
   ClusterId cluster = 0;
-  std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
-  std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
   bool decided = false;
   bool restored = false;                 // decided from a recorded status, before this hub heard the consumer
+  bool no_healthy = false;
+  PinShown pin_shown = PinShown::None;
   std::int32_t active_priority = 0;
   TimeMs active_since = 0;
+  std::size_t pin_backing = 0;           // the backing pinned when pin_shown was set
+  std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
   std::vector<std::uint32_t> weights;    // per backing
   std::vector<std::uint8_t> omitted;     // per backing: mirror missing here (rule 7)
-  bool no_healthy = false;
   std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
   ConsumerLine line;                     // its status line
-  std::optional<std::string> recorded_message;  // after a restart: the line status showed, until decided anew
+  // After a restart: the line status showed, until decided anew.
+  std::unique_ptr<std::string> recorded_message;
   // Set while this consumer's own agent is silent. Decisions made meanwhile
   // (rule 2: only the backends' side counts) are provisional: its agent hears
   // none of them, and when it reports again the consumer is decided anew from
   // this held decision on the fresh report, so that its silence moves none of
   // its traffic and starts no failback delay (rule 1b).
-  std::optional<HeldDecision> before_silence;
+  std::unique_ptr<HeldDecision> before_silence;
+  std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
   // spec.mode Observe: the split as last enforced (undecided: none), which
   // its route keeps while `weights` shows the would-be decision. Nothing
   // while enforcing.
@@ -150,31 +157,43 @@ struct ConsumerRuntime {
     std::vector<std::uint8_t> omitted;
   };
   std::optional<Routed> observe_hold;
-  PinShown pin_shown = PinShown::None;
-  std::size_t pin_backing = 0;           // the backing pinned when pin_shown was set
 };
 
+// What decide() reads of the spec on every decision, copied next to the
+// record's decision state (compile), so that a decision reads none of the
+// spec's cache lines unless it writes words.
+struct DecidingSpec {
+  TimeMs unknown_after_ms = 0;
+  TimeMs silent_failover_ms = 0;
+  TimeMs failback_delay_ms = 0;
+  std::uint32_t min_ready_endpoints = 1;
+  bool require_mirror_ready = false;
+  bool has_pin = false;
+};
+
+// The fields every decision reads come first (see ConsumerRuntime).
 struct Record {
   bool live = false;
-  FailoverService fos;              // the spec decided on (the last valid one, if any)
-  FailoverService latest;           // the spec as last given, valid or not
+  bool status_dirty = true;
+  bool spec_changed = false;
+  bool shown_frozen = false;
   bool unparsable = false;          // latest could not be parsed at all
-  std::int64_t observed_generation = 0;
+  std::uint64_t splits_dirty = 0;
+  TimeMs scheduled_wake = kNever;  // the earliest wake-up queued for it
+  DecidingSpec deciding;
   std::vector<FieldError> errors;  // non-empty: Invalid
   std::vector<BackingRuntime> backings;
   std::vector<std::int32_t> priorities;         // distinct, ascending
   std::vector<std::uint32_t> group_of;          // per backing: index into priorities
   std::vector<ConsumerRuntime> consumers;
+  std::vector<DecisionEvent> pending_events;
+  FailoverService fos;              // the spec decided on (the last valid one, if any)
+  std::int64_t observed_generation = 0;
   std::uint64_t failover_count = 0;
   std::optional<TimeMs> last_failover_time;
   std::vector<Condition> conditions;            // as last shown, for transition times
-  bool shown_frozen = false;
   std::string state_message;
-  TimeMs scheduled_wake = kNever;  // the earliest wake-up queued for it
-  bool status_dirty = true;
-  std::uint64_t splits_dirty = 0;
-  bool spec_changed = false;
-  std::vector<DecisionEvent> pending_events;
+  FailoverService latest;           // the spec as last given, valid or not
 };
 
 struct Engine::Impl {

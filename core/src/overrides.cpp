@@ -168,7 +168,7 @@ std::optional<PinDecision> Engine::Impl::apply_overrides(Record& record, std::si
   // when not; never one this consumer cannot resolve, rule 7), until expiry.
   std::optional<PinDecision> pinned;
   PinShown shown = PinShown::None;
-  if (spec.pin && pin_in_force(*spec.pin, now)) {
+  if (record.deciding.has_pin && pin_in_force(*spec.pin, now)) {
     const auto b = spec.pin->backing;
     if (spec.pin->until_ms && (wake == kNever || *spec.pin->until_ms < wake)) wake = *spec.pin->until_ms;
     if (s.usable[b]) {
