@@ -433,9 +433,17 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
   for (const auto& consumer_name : spec.consumers) {
     ConsumerRuntime consumer;
     consumer.cluster = intern_cluster(consumer_name);
+    // Every per-backing vector a decision reads, allocated one after the
+    // other and at full size (the line's too, which deciding copies into),
+    // so that they share cache lines and pages (bench/core).
+    const auto backing_count = spec.backing_services.size();
+    consumer.mirrors.reserve(backing_count);
+    consumer.weights.assign(backing_count, 0);
+    consumer.omitted.assign(backing_count, false);
     consumer.usable_since.assign(record.priorities.size(), kNever);
-    consumer.weights.assign(spec.backing_services.size(), 0);
-    consumer.omitted.assign(spec.backing_services.size(), false);
+    consumer.line.carrying.assign(backing_count, false);
+    consumer.line.because.assign(backing_count, Reason{});
+    consumer.backend_names.reserve(backing_count);
     for (const auto& backing : spec.backing_services) {
       if (backing.cluster == consumer_name) {
         consumer.backend_names.push_back(backing.name);

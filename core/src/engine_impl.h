@@ -123,8 +123,8 @@ struct PinDecision {
 };
 
 // The fields every decision reads come first, so that a consumer's decision
-// reads three or four cache lines; what is read only after a restart, during
-// a silence or for outputs follows (bench/core).
+// reads four cache lines of it; what is read only for outputs follows
+// (bench/core).
 struct ConsumerRuntime {
   ClusterId cluster = 0;
   bool decided = false;
@@ -134,11 +134,6 @@ struct ConsumerRuntime {
   std::int32_t active_priority = 0;
   TimeMs active_since = 0;
   std::size_t pin_backing = 0;           // the backing pinned when pin_shown was set
-  std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
-  std::vector<std::uint32_t> weights;    // per backing
-  std::vector<std::uint8_t> omitted;     // per backing: mirror missing here (rule 7)
-  std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
-  ConsumerLine line;                     // its status line
   // After a restart: the line status showed, until decided anew.
   std::unique_ptr<std::string> recorded_message;
   // Set while this consumer's own agent is silent. Decisions made meanwhile
@@ -147,6 +142,11 @@ struct ConsumerRuntime {
   // this held decision on the fresh report, so that its silence moves none of
   // its traffic and starts no failback delay (rule 1b).
   std::unique_ptr<HeldDecision> before_silence;
+  std::vector<ServiceId> mirrors;        // per backing: its mirror here, kNoService when local
+  std::vector<std::uint32_t> weights;    // per backing
+  std::vector<std::uint8_t> omitted;     // per backing: mirror missing here (rule 7)
+  std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
+  ConsumerLine line;                     // its status line
   std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
   // spec.mode Observe: the split as last enforced (undecided: none), which
   // its route keeps while `weights` shows the would-be decision. Nothing
