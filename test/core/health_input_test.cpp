@@ -109,3 +109,35 @@ TEST_CASE("a snapshot of one cluster re-decides only the FailoverServices its se
   CHECK(engine.reported_services(north) == 0);
   CHECK(engine.reported_services(engine.cluster_id("west")) == 2);
 }
+
+// observe finds the FailoverServices a service feeds through a summary of its
+// list (none, the one, or many: engine_impl.h ServiceHealth::sole_record),
+// which each add and removal must keep in step.
+TEST_CASE("an observation re-decides every FailoverService naming the service as they come and go",
+          "[core][health]") {
+  Fleet fleet({"west", "east"});
+  const auto first = fleet.apply(kTwoClusterSpec);
+  all_healthy(fleet);
+  auto& engine = fleet.engine;
+  const auto west = engine.cluster_id("west");
+  const auto web = engine.service_id(west, "emojivoto", "web-svc", R::Local);
+  const auto changed = [&](std::uint32_t ready) {
+    engine.heard_from(west, fleet.now);
+    engine.observe(web, Observation{true, ready, 2});
+    fleet.evaluate();
+    std::set<RecordId> records;
+    for (const auto& change : fleet.last_changes) records.insert(change.record);
+    return records;
+  };
+  CHECK(changed(0) == std::set<RecordId>{first});  // one FailoverService
+  const auto second = fleet.apply(kTwoClusterSpec, std::nullopt, "web-copy");
+  CHECK(changed(2) == std::set<RecordId>{first, second});  // two
+  const auto first_key = engine.key_of(first);
+  engine.remove(first_key);
+  CHECK(changed(0) == std::set<RecordId>{second});  // one again
+  const auto second_key = engine.key_of(second);
+  engine.remove(second_key);
+  CHECK(changed(2).empty());  // none
+  const auto third = fleet.apply(kTwoClusterSpec, std::nullopt, "web-again");
+  CHECK(changed(0) == std::set<RecordId>{third});
+}
