@@ -19,31 +19,29 @@
 
 using namespace decision_fleet;
 
-// Not inlined, so that callgrind can count exactly these calls.
-__attribute__((noinline)) std::size_t events_by_id(Fleet& fleet, int events) {
+// `events` events on backings picked at random from `backings`, each pick
+// flipped down and back up by `flip`.
+template <class Backings, class Flip>
+std::size_t run_events(Fleet& fleet, Backings& backings, int events, Flip flip) {
   std::mt19937 rng(7);
-  std::uniform_int_distribution<std::size_t> pick(0, fleet.by_id.size() - 1);
+  std::uniform_int_distribution<std::size_t> pick(0, backings.size() - 1);
   std::vector<Change> changes;
   std::size_t changed = 0;
   for (int i = 0; i < events / 2; ++i) {
-    auto& backing = fleet.by_id[pick(rng)];
-    changed += flip_by_id(fleet, backing, changes);
-    changed += flip_by_id(fleet, backing, changes);
+    auto& backing = backings[pick(rng)];
+    changed += flip(fleet, backing, changes);
+    changed += flip(fleet, backing, changes);
   }
   return changed;
 }
 
+// Not inlined, so that callgrind can count exactly these calls.
+__attribute__((noinline)) std::size_t events_by_id(Fleet& fleet, int events) {
+  return run_events(fleet, fleet.by_id, events, flip_by_id);
+}
+
 __attribute__((noinline)) std::size_t events_by_name(Fleet& fleet, int events) {
-  std::mt19937 rng(7);
-  std::uniform_int_distribution<std::size_t> pick(0, fleet.backings.size() - 1);
-  std::vector<Change> changes;
-  std::size_t changed = 0;
-  for (int i = 0; i < events / 2; ++i) {
-    auto& backing = fleet.backings[pick(rng)];
-    changed += flip_by_name(fleet, backing, changes);
-    changed += flip_by_name(fleet, backing, changes);
-  }
-  return changed;
+  return run_events(fleet, fleet.backings, events, flip_by_name);
 }
 
 int main(int argc, char** argv) {
