@@ -115,6 +115,14 @@ std::string label(const std::string& labels, const std::string& key) {
 
 }  // namespace
 
+bool hub_ready(int metrics_port) {
+  httplib::Client client("127.0.0.1", metrics_port);
+  client.set_connection_timeout(0, 300'000);
+  client.set_read_timeout(1, 0);
+  auto ready = client.Get("/readyz");
+  return ready && ready->status == 200;
+}
+
 HubScrape scrape_hub(int metrics_port) {
   HubScrape scrape;
   httplib::Client client("127.0.0.1", metrics_port);

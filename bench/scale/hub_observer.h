@@ -52,5 +52,7 @@ struct HubScrape {
   double ready = 0;                               // /readyz answered 200
 };
 [[nodiscard]] HubScrape scrape_hub(int metrics_port);
+// /readyz answers 200: the hub serves agents (it leads, its informers synced).
+[[nodiscard]] bool hub_ready(int metrics_port);
 
 }  // namespace switchyard::bench

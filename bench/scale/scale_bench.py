@@ -107,6 +107,9 @@ def main():
     parser.add_argument("--report-interval-ms", type=int, default=5000)
     parser.add_argument("--rsa", action="store_true", help="an RSA-2048 hub certificate instead of ECDSA P-256")
     parser.add_argument("--smoke", action="store_true", help="5 clusters, 20 FailoverServices, short phases")
+    parser.add_argument("--no-handover", action="store_true",
+                        help="one hub replica without leader election (no handover phase)")
+    parser.add_argument("--lease-seconds", type=int, default=4, help="the leader-election Lease's duration")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--no-deployed-env", action="store_true",
@@ -167,14 +170,24 @@ def main():
         port, metrics_port = fl.free_port(), fl.free_port()
         hub_log = os.path.join(fleet.workdir, "hub.log")
         json_out = args.json or os.path.join(fleet.workdir, "figures.json")
-        argv = [loadgen, "--hub-url", f"https://127.0.0.1:{port}", "--ca-file", cert, "--tokens", tokens_file,
-                "--metrics-port", str(metrics_port), "--hub-log", hub_log, "--json", json_out,
+        # Two replicas with leader election, as deployed and as test/chaos runs
+        # them; the load generator puts each replica's ports and identity in
+        # place of {port}, {metrics_port} and {identity}.
+        second = [] if args.no_handover else ["--second-hub-port", str(fl.free_port()),
+                                              "--second-metrics-port", str(fl.free_port())]
+        election = [] if args.no_handover else [
+            "--leader-elect", "--leader-elect-identity", "{identity}",
+            "--leader-elect-lease-duration", f"{args.lease_seconds}s", "--leader-elect-renew-deadline",
+            f"{max(1, args.lease_seconds // 2)}s", "--leader-elect-retry-period", "500ms"]
+        argv = [loadgen, "--hub-port", str(port), "--metrics-port", str(metrics_port), *second,
+                "--ca-file", cert, "--tokens", tokens_file,
+                "--hub-log", hub_log, "--json", json_out,
                 "--report-interval-ms", str(args.report_interval_ms), "--steady-seconds", str(args.steady_seconds),
                 "--wake-iterations", str(args.wake_iterations), "--trigger-cluster", names[0],
                 "--", "/usr/bin/env", *[f"{k}={v}" for k, v in hub_env.items()],
                 os.path.join(bin_dir, "switchyard-hub"), "--kubeconfig", mgmt.kubeconfig,
-                "--namespace", fl.SYSTEM_NAMESPACE, "--listen", f"127.0.0.1:{port}", "--tls-cert", cert,
-                "--tls-key", key, "--metrics-listen", f"127.0.0.1:{metrics_port}"]
+                "--namespace", fl.SYSTEM_NAMESPACE, "--listen", "127.0.0.1:{port}", "--tls-cert", cert,
+                "--tls-key", key, "--metrics-listen", "127.0.0.1:{metrics_port}", *election]
         code = subprocess.run(argv).returncode
         if code != 0:
             print(f"hub_scale_loadgen failed ({code}); hub log tail:", file=sys.stderr)
@@ -188,6 +201,7 @@ def main():
             figures = json.load(f)
         figures["fleet"] = {"clusters": args.clusters, "failoverservices": args.services,
                             "certificate": "rsa-2048" if args.rsa else "ecdsa-p256",
+                            "replicas": 1 if args.no_handover else 2,
                             "hub_environment": hub_env}
         if args.json:
             with open(args.json, "w") as f:

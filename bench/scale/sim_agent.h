@@ -1,12 +1,19 @@
-// One simulated member cluster for the hub scale benchmark: the real agent's
-// hub side (HubClient, Reporter, AssignmentPoller, ReportBuilder: the same
-// code, threads and backoff as switchyard-agent) without a Kubernetes API
-// behind it. What a real agent reads from EndpointSlices comes from a shared
-// HealthTable instead, for exactly the services the hub's assignment `watch`
-// list names; TrafficSplits are "applied" at once (the applied revision
-// reported is the one received).
+// One simulated member cluster for the hub scale benchmark, on the load
+// generator's event loop: the agent's side of docs/protocol.md over ONE
+// kept-alive TLS connection (hub_link.h) carrying its reports and its long
+// poll, with the real agent's ReportBuilder and Backoff. No Kubernetes API
+// behind it: what a real agent reads from EndpointSlices comes from a shared
+// HealthTable, for exactly the services the hub's `watch` list names, and
+// TrafficSplits are "applied" at once (the applied revision reported is the
+// one received).
 //
-// Thread-safe: every public member may be called from any thread.
+// As the real agent (issue 18 item 2), it sends a full snapshot whenever it
+// may have missed a hub: a new connection (the hub may have restarted or
+// another replica may lead) or a new epoch in an assignment; so a hub
+// restart costs it no 409.
+//
+// start(), stop(), remeasure(), view(), parked() may be called from any
+// thread; the rest runs on the loop's thread.
 #pragma once
 
 #include <atomic>
@@ -15,15 +22,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <tuple>
 #include <vector>
 
-#include "switchyard/agent/agent_metrics.h"
-#include "switchyard/agent/assignment_poller.h"
-#include "switchyard/agent/hub_client.h"
-#include "switchyard/agent/reporter.h"
+#include "hub_link.h"
+#include "switchyard/agent/backoff.h"
+#include "switchyard/agent/report_builder.h"
 
 namespace switchyard::bench {
 
@@ -45,36 +50,21 @@ class HealthTable {
 struct FleetCounters {
   std::atomic<std::int64_t> polls_in_flight{0};
   std::atomic<std::int64_t> reports_accepted{0};
+  std::atomic<std::int64_t> reports_full{0};      // full snapshots sent
   std::atomic<std::int64_t> reports_conflict{0};  // 409: full snapshot asked for
-  std::atomic<std::int64_t> reports_failed{0};
-  std::atomic<std::int64_t> polls_failed{0};      // network error, 5xx, 429, 4xx
-};
-
-// The real HubClient, recording what the benchmark needs to see.
-class RecordingHub final : public agent::HubApi {
- public:
-  RecordingHub(agent::HubClientOptions options, FleetCounters& counters);
-  [[nodiscard]] agent::ReportResult send_report(const protocol::Report& report) override;
-  [[nodiscard]] agent::PollResult poll_assignment(std::int64_t after, const std::string& epoch,
-                                                  std::chrono::seconds wait) override;
-  void cancel() override { client_.cancel(); }
-
-  [[nodiscard]] std::int64_t accepted_applied() const { return accepted_applied_.load(); }
-  [[nodiscard]] bool parked() const { return parked_.load(); }
-
- private:
-  agent::HubClient client_;
-  FleetCounters& counters_;
-  std::atomic<std::int64_t> accepted_applied_{-1};  // applied.revision of the last report answered 200
-  std::atomic<bool> parked_{false};
+  std::atomic<std::int64_t> reports_failed{0};    // no answer, 5xx, 429, other 4xx
+  std::atomic<std::int64_t> polls_failed{0};
+  std::atomic<std::int64_t> connections{0};       // opened, all agents
+  // TrafficSplits a real agent would have written (created, changed or
+  // deleted) after its first assignment.
+  std::atomic<std::int64_t> route_writes{0};
 };
 
 struct SimAgentOptions {
-  std::string hub_url;
   std::string cluster;
   std::string token;
-  std::string ca_file;
   std::chrono::milliseconds report_interval{5000};
+  std::chrono::seconds poll_wait{30};
   std::uint64_t seed = 1;
 };
 
@@ -86,13 +76,10 @@ struct AgentView {
   std::size_t splits = 0;
 };
 
-class SimAgent {
+class SimAgent : public std::enable_shared_from_this<SimAgent> {
  public:
-  SimAgent(SimAgentOptions options, const HealthTable& health, agent::AgentMetrics& metrics,
-           FleetCounters& counters);
-  ~SimAgent();
-  SimAgent(const SimAgent&) = delete;
-  SimAgent& operator=(const SimAgent&) = delete;
+  SimAgent(net::any_io_executor executor, net::ssl::context& tls, HubLink::PickEndpoint pick_endpoint,
+           SimAgentOptions options, const HealthTable& health, FleetCounters& counters);
 
   void start();
   void stop();
@@ -100,25 +87,41 @@ class SimAgent {
   void remeasure();
 
   [[nodiscard]] AgentView view() const;
-  [[nodiscard]] bool parked() const { return hub_.parked(); }
+  [[nodiscard]] bool parked() const { return polling_.load(); }
   [[nodiscard]] const std::string& cluster() const { return options_.cluster; }
 
  private:
-  void on_assignment(protocol::Assignment&& assignment);
-  void report_current();  // mutex_ held
+  void poll();
+  void on_poll(HubAnswer answer);
+  void apply(protocol::Assignment&& assignment);
+  void retry_poll(const HubAnswer& answer);
+  void report();
+  void on_report(HubAnswer answer, const protocol::Report& report, std::uint64_t generation);
+  void retry_report(const HubAnswer& answer);
+  void heartbeat_after(std::chrono::milliseconds delay);
+  std::chrono::milliseconds delay_after(agent::Backoff& backoff, const HubAnswer& answer);
 
   SimAgentOptions options_;
   const HealthTable& health_;
-  RecordingHub hub_;
-  agent::Reporter reporter_;
-  agent::AssignmentPoller poller_;
-
-  mutable std::mutex mutex_;  // guards the fields below
-  std::vector<protocol::ServiceKey> watch_;
-  std::int64_t revision_ = 0;
+  FleetCounters& counters_;
+  std::shared_ptr<HubLink> link_;
+  net::steady_timer heartbeat_;
+  net::steady_timer poll_retry_;
+  agent::ReportBuilder builder_;
+  agent::Backoff report_backoff_;
+  agent::Backoff poll_backoff_;
+  bool stopped_ = false;
   bool assigned_ = false;
-  Clock::time_point received_at_{};
-  std::set<protocol::SplitName> splits_;  // assigned TrafficSplits
+  bool report_in_flight_ = false;
+  bool report_again_ = false;     // something changed while a report was in flight
+  std::uint64_t reported_on_ = 0; // the link generation the last accepted report went on
+  std::string epoch_;
+  std::vector<protocol::ServiceKey> watch_;
+  std::map<protocol::SplitName, std::string> splits_;  // assigned TrafficSplits, as objects
+  std::atomic<bool> polling_{false};
+
+  mutable std::mutex view_mutex_;  // guards view_ (read by the bench's thread)
+  AgentView view_;
 };
 
 }  // namespace switchyard::bench

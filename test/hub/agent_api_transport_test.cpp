@@ -246,3 +246,41 @@ TEST_CASE("agent API transport: a parked poll is released when its client goes a
   CHECK(Hub::eventually([&] { return hub.server->limits().connections("east") == 0; }, 2s));
   CHECK(hub.counter("switchyard_agent_api_parked_polls_dropped_total") == 1);
 }
+
+TEST_CASE("agent API transport: a request pipelined behind a parked poll ends the poll at once", "[hub]") {
+  // An agent that reports and polls on one connection writes its report
+  // while its poll is parked: the poll is answered now, unchanged, and the
+  // report right after it, not 300 s later.
+  Hub hub;
+  RawConnection connection(hub.server->port());
+  REQUIRE(connection.send(poll_request("east", "east-token", 1, 300)));
+  REQUIRE(Hub::eventually([&] { return hub.board.parked() == 1; }));
+  REQUIRE(connection.send(report_request("east", "east-token", full_report("a1", 1))));
+  // Without the early answer both wait out the poll's 300 s: status 0 here.
+  const auto poll = connection.read_response(5s);
+  CHECK(poll.status == 200);
+  CHECK(poll.body == R"({"revision":1})");
+  const auto report = connection.read_response(5s);
+  CHECK(report.status == 200);
+  CHECK(hub.board.parked() == 0);
+  CHECK(hub.server->limits().parked("east") == 0);
+  CHECK(hub.counter("switchyard_agent_api_parked_polls_ended_by_request_total") == 1);
+  CHECK(hub.counter("switchyard_agent_api_parked_polls_dropped_total") == 0);
+  // The connection stays usable: the next poll parks again.
+  REQUIRE(connection.send(poll_request("east", "east-token", 1, 300)));
+  CHECK(Hub::eventually([&] { return hub.board.parked() == 1; }));
+}
+
+TEST_CASE("agent API transport: a request written together with a poll ends the poll at once", "[hub]") {
+  // Both arrive in one segment: the server holds the report's bytes before
+  // the poll parks, and the socket never turns readable for them.
+  Hub hub;
+  RawConnection connection(hub.server->port());
+  REQUIRE(connection.send(poll_request("east", "east-token", 1, 300) +
+                          report_request("east", "east-token", full_report("a1", 1))));
+  const auto poll = connection.read_response(5s);
+  CHECK(poll.status == 200);
+  CHECK(poll.body == R"({"revision":1})");
+  CHECK(connection.read_response(5s).status == 200);
+  CHECK(hub.counter("switchyard_agent_api_parked_polls_ended_by_request_total") == 1);
+}

@@ -64,6 +64,7 @@ struct ServerCounters {
   metrics::Counter& evicted;
   metrics::Counter& timed_out;
   metrics::Counter& polls_dropped;  // their client closed while parked
+  metrics::Counter& polls_ended_by_request;  // the client pipelined its next request behind them
   metrics::Gauge& open;
 };
 
@@ -289,16 +290,32 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     respond(server_.handler.poll_answer(plan_.cluster, answer), close_after_);
   }
 
-  // The socket turns readable while parked when the client closed it (or
-  // sent something: an agent never does while it waits; such a client is no
-  // longer watched and its poll ends at its deadline).
+  // The socket turns readable while parked when the client closed it, or
+  // sent its next request behind the poll (HTTP/1.1 pipelining: an agent
+  // that reports and polls on one connection). That request must not wait
+  // out the poll's timeout, so the poll is answered at once with what the
+  // board holds (as at its timeout) and the next request is read.
   void watch_for_close(std::uint64_t generation) {
+    if (buffer_.size() > 0) {
+      // The next request came with the poll's own bytes: already read, so
+      // the socket will not turn readable for it.
+      return net::post(stream_.get_executor(), [self = this->shared_from_this(), generation] {
+        if (!self->parked_ || generation != self->generation_) return;
+        self->server_.counters.polls_ended_by_request.inc();
+        self->answer_parked(
+            self->server_.board.answer_now(self->plan_.cluster, self->plan_.after, self->plan_.epoch));
+      });
+    }
     socket().async_wait(tcp::socket::wait_read,
                         [self = this->shared_from_this(), generation](boost::system::error_code error) {
                           if (error || !self->parked_ || generation != self->generation_) return;
-                          if (!self->peer_closed()) return;
-                          self->server_.counters.polls_dropped.inc();
-                          self->close();
+                          if (self->peer_closed()) {
+                            self->server_.counters.polls_dropped.inc();
+                            return self->close();
+                          }
+                          self->server_.counters.polls_ended_by_request.inc();
+                          self->answer_parked(self->server_.board.answer_now(self->plan_.cluster, self->plan_.after,
+                                                                             self->plan_.epoch));
                         });
   }
 

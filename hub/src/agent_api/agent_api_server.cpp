@@ -21,6 +21,9 @@ ServerCounters::ServerCounters(metrics::Registry& metrics)
                                 "Agent API connections closed at their request deadline or idle timeout.")),
       polls_dropped(metrics.counter("switchyard_agent_api_parked_polls_dropped_total",
                                     "Parked long polls dropped because their client closed the connection.")),
+      polls_ended_by_request(metrics.counter(
+          "switchyard_agent_api_parked_polls_ended_by_request_total",
+          "Parked long polls answered early because their client sent its next request behind them.")),
       open(metrics.gauge("switchyard_agent_api_connections", "Agent API connections open.")) {}
 
 struct AgentApiServer::Loop {
