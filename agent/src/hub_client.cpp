@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <poll.h>
+
 #include <charconv>
 
 #include <rapidjson/document.h>
@@ -28,6 +30,14 @@ std::optional<std::chrono::seconds> retry_after_of(const httplib::Response& resp
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
   if (text.empty() || error != std::errc() || seconds < 0) return std::nullopt;
   return std::chrono::seconds(seconds);
+}
+
+// The peer closed or reset a kept-alive connection we hold idle (a hub
+// never sends anything on it unasked).
+bool closed_by_peer(int socket) {
+  pollfd watched{socket, POLLIN | POLLRDHUP, 0};
+  if (::poll(&watched, 1, 0) != 1) return false;
+  return (watched.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 HubOutcome outcome_of_status(int status) {
@@ -67,9 +77,21 @@ std::unique_ptr<httplib::Client> HubClient::make_client(std::chrono::seconds rea
   return client;
 }
 
+bool HubClient::may_have_missed_hub() {
+  // httplib would reopen a closed connection silently and send a delta on
+  // it: look before building the report.
+  bool missed = poll_broke_.exchange(false);
+  if (reported_) {
+    const auto socket = report_client_->socket();
+    if (socket == INVALID_SOCKET || closed_by_peer(socket)) missed = true;
+  }
+  return missed;
+}
+
 ReportResult HubClient::send_report(const protocol::Report& report) {
   const auto path = "/v1/clusters/" + options_.cluster + "/report";
   const auto result = report_client_->Put(path, protocol::encode_report(report), "application/json");
+  reported_ = static_cast<bool>(result);
   if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error())};
   if (result->status == 200) return {HubOutcome::Ok, {}, {}, protocol::decode_report_answer(result->body)};
   return {outcome_of_status(result->status), "HTTP " + std::to_string(result->status) + ": " + message_of(*result),
@@ -83,7 +105,10 @@ PollResult HubClient::poll_assignment(std::int64_t after, const std::string& epo
   // The hub holds the answer for up to `wait`: allow for that plus a margin.
   poll_client_->set_read_timeout((wait + options_.request_timeout).count(), 0);
   const auto result = poll_client_->Get(path);
-  if (!result) return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error()), {}, {}};
+  if (!result) {
+    if (result.error() != httplib::Error::Canceled) poll_broke_ = true;
+    return {HubOutcome::Unavailable, "hub unreachable: " + httplib::to_string(result.error()), {}, {}};
+  }
   const auto outcome = outcome_of_status(result->status);
   if (outcome != HubOutcome::Ok) {
     return {outcome, "HTTP " + std::to_string(result->status) + ": " + message_of(*result), {},

@@ -88,6 +88,7 @@ void Reporter::run() {
       builder_.require_full();
       full_requested_ = false;
     }
+    if (hub_.may_have_missed_hub()) builder_.require_full();
     auto report = builder_.next(input_->measured, input_->applied, input_->outputs);
     report.data_plane = input_->data_plane;
     lock.unlock();

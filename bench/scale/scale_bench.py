@@ -109,7 +109,7 @@ def main():
     parser.add_argument("--smoke", action="store_true", help="5 clusters, 20 FailoverServices, short phases")
     parser.add_argument("--no-handover", action="store_true",
                         help="one hub replica without leader election (no handover phase)")
-    parser.add_argument("--lease-seconds", type=int, default=4, help="the leader-election Lease's duration")
+    parser.add_argument("--lease-seconds", type=int, default=10, help="the leader-election Lease's duration")
     parser.add_argument("--json", help="write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs)")
     parser.add_argument("--no-deployed-env", action="store_true",

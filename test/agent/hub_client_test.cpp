@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "switchyard/agent/hub_client.h"
+#include "switchyard/agent/reporter.h"
 #include "switchyard/hub/agent_api_server.h"
 #include "switchyard/protocol/codec.h"
 
@@ -50,7 +52,7 @@ struct TestCertificate {
 };
 
 struct Hub {
-  explicit Hub(const TestCertificate& certificate) {
+  explicit Hub(const TestCertificate& certificate, int port = 0) {
     tokens.set_token("east", "east-token");
     hub::AgentApiOptions options;
     options.tls_cert_file = certificate.cert();
@@ -59,7 +61,7 @@ struct Hub {
     server = std::make_unique<hub::AgentApiServer>(options, tokens, sessions, board, inbox, metrics,
                                                    [this] { return serving.load(); });
     std::string error;
-    REQUIRE(server->start("127.0.0.1", 0, error));
+    REQUIRE(server->start("127.0.0.1", port, error));
   }
   std::string url() const { return "https://127.0.0.1:" + std::to_string(server->port()); }
 
@@ -135,4 +137,34 @@ TEST_CASE("the hub client tells refusals from outages", "[agent]") {
     CHECK(client.send_report(report(1, true)).outcome == agent::HubOutcome::Unavailable);
     CHECK(client.poll_assignment(0, "", 1s).outcome == agent::HubOutcome::Unavailable);
   }
+}
+
+TEST_CASE("after a hub restart the reporter's first report is a full snapshot: no 409", "[agent]") {
+  // The hub process goes away and another starts on the same address: the
+  // kept-alive report connection is closed by the first; httplib would
+  // reopen it silently and send a delta, which the new hub (no session for
+  // this agent) answers 409.
+  TestCertificate certificate;
+  auto first = std::make_unique<Hub>(certificate);
+  const int port = first->server->port();
+  const auto url = first->url();
+  agent::HubClient client({url, "east", "east-token", certificate.cert()});
+  metrics::Registry registry;
+  agent::AgentMetrics metrics(registry);
+  agent::Reporter reporter(client, agent::ReportBuilder("a1"),
+                           agent::ReporterOptions{.interval = 100ms, .seed = 3}, metrics);
+  reporter.update({});
+  reporter.start();
+  auto eventually = [](auto&& condition) {
+    for (int i = 0; i < 200 && !condition(); ++i) std::this_thread::sleep_for(25ms);
+    return condition();
+  };
+  REQUIRE(eventually([&] { return first->inbox.delivered >= 3; }));  // a full snapshot and deltas
+  first->server->stop();
+  first.reset();
+
+  Hub second(certificate, port);
+  REQUIRE(eventually([&] { return second.inbox.delivered >= 2; }));
+  reporter.stop();
+  CHECK(metrics.reports_resync.value() == 0);  // no 409
 }

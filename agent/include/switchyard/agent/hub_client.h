@@ -3,10 +3,13 @@
 // hands the outcomes back.
 //
 // Thread-safety: send_report and poll_assignment may run at once on two
-// threads (each has its own connection); neither may be called concurrently
-// with itself.
+// threads (each has its own kept-alive connection: a parked poll would hold
+// up a report behind it on one connection with an older hub, and httplib
+// does not pipeline); neither may be called concurrently with itself.
+// may_have_missed_hub() runs on the thread that sends reports.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -66,6 +69,12 @@ class HubApi {
   // Any thread: makes a call in progress on another thread return soon (as
   // Unavailable), for shutdown.
   virtual void cancel() = 0;
+  // The reporting thread, before it builds a report: true when the agent
+  // may have missed a hub since the last report answered, so that the next
+  // report must be a full snapshot (a delta would be a 409 from a hub
+  // process that knows nothing of this agent). Broken or closed connections
+  // say so: a restarted hub, another replica now leading.
+  [[nodiscard]] virtual bool may_have_missed_hub() { return false; }
 };
 
 class HubClient : public HubApi {
@@ -79,6 +88,9 @@ class HubClient : public HubApi {
   [[nodiscard]] PollResult poll_assignment(std::int64_t after, const std::string& epoch,
                                            std::chrono::seconds wait) override;
   void cancel() override;
+  // The report connection the hub last answered on is gone (closed by the
+  // hub, reset), or a poll's connection broke since the last report.
+  [[nodiscard]] bool may_have_missed_hub() override;
 
  private:
   std::unique_ptr<httplib::Client> make_client(std::chrono::seconds read_timeout) const;
@@ -86,6 +98,8 @@ class HubClient : public HubApi {
   HubClientOptions options_;
   std::unique_ptr<httplib::Client> report_client_;
   std::unique_ptr<httplib::Client> poll_client_;
+  bool reported_ = false;                  // a report was answered on report_client_'s connection
+  std::atomic<bool> poll_broke_{false};    // a poll failed without an answer (set by the polling thread)
 };
 
 }  // namespace switchyard::agent

@@ -1,5 +1,8 @@
 // Sends the agent's reports on its own thread (docs/protocol.md): a full
-// snapshot first, after a 409 and after any failed send; deltas otherwise,
+// snapshot first, after a 409, after any failed send and whenever the agent
+// may have missed a hub (a new epoch in an assignment; the hub client saw a
+// connection break or close: a restarted hub or a new leader would answer a
+// delta 409, issue 18 item 2); deltas otherwise,
 // promptly after the loop hands over a change; a heartbeat (an empty delta)
 // when nothing was sent for `interval`; a full snapshot after
 // `full_after_duplicates` answers in a row that the hub did not apply it.
