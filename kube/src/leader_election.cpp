@@ -81,14 +81,27 @@ struct LeaderElector::Impl {
   }
 
   // Tells the loop whether this elector may lead and until when.
+  // The loop reads the latest report whenever it looks (take_latest), not
+  // the one a queued closure carried: a loop that was busy past the renew
+  // deadline (a hub replaying 10,000 FailoverServices when it starts
+  // deciding) runs its timer and then older reports first, and would step
+  // down although the worker renewed in time (the hub then exits).
   void report() {
-    const bool may_lead = state.leading(SteadyClock::now());
-    const auto deadline = state.renew_deadline_at();
-    mailbox->post([this, may_lead, deadline] {
-      may_lead_ = may_lead;
-      deadline_ = deadline;
+    {
+      std::lock_guard<std::mutex> lock(report_mutex);
+      reported_may_lead = state.leading(SteadyClock::now());
+      reported_deadline = state.renew_deadline_at();
+    }
+    mailbox->post([this] {
+      take_latest();
       evaluate();
     });
+  }
+
+  void take_latest() {
+    std::lock_guard<std::mutex> lock(report_mutex);
+    may_lead_ = reported_may_lead;
+    deadline_ = reported_deadline;
   }
 
   void set_observed_holder(const std::string& holder) {
@@ -113,8 +126,13 @@ struct LeaderElector::Impl {
     }
   }
 
+  // The deadline passed, as far as the loop knows: with what the worker
+  // reported last, which may have moved it.
   static void on_timer(uv_timer_t* handle) {
-    if (auto* impl = static_cast<Impl*>(handle->data)) impl->evaluate();
+    auto* impl = static_cast<Impl*>(handle->data);
+    if (impl == nullptr) return;
+    impl->take_latest();
+    impl->evaluate();
   }
 
   void set_leading(bool lead) {
@@ -136,6 +154,10 @@ struct LeaderElector::Impl {
   ElectionState state;
   UnitRandom random;
   ObjectPtr last_written;  // the Lease as our last successful write left it
+
+  std::mutex report_mutex;  // guards the worker's last report, below
+  bool reported_may_lead = false;
+  SteadyClock::time_point reported_deadline;
 
   mutable std::mutex holder_mutex;  // guards observed_holder
   std::string observed_holder;

@@ -173,14 +173,14 @@ void Controller::failover_service_changed(const FailoverServiceObject& object, T
     engine_.upsert(*object.spec.value, known ? std::nullopt : object.recorded, now);
     const auto& spec = object.spec.value->spec;
     entry.spec = spec;
-    entry.consumers = spec.consumers;
+    set_consumers(entry, spec.consumers);
     std::set<std::string> clusters(spec.consumers.begin(), spec.consumers.end());
     for (const auto& backing : spec.backing_services) clusters.insert(backing.cluster);
     entry.clusters.assign(clusters.begin(), clusters.end());
   } else if (!same_spec) {
     engine_.upsert_unparsable(object.key, object.generation, object.spec.errors, now);
     entry.spec.reset();
-    entry.consumers.clear();
+    set_consumers(entry, {});
     entry.clusters.clear();
   }
   if (!known && object.recorded) entry.resumed = true;
@@ -227,6 +227,7 @@ void Controller::failover_service_deleted(const core::ObjectKey& key) {
   }
   if (auto entry = services_.find(key); entry != services_.end()) {
     for (const auto& consumer : entry->second.consumers) forget_consumer(consumer, key);
+    set_consumers(entry->second, {});
     for (const auto& consumer : entry->second.restored) forget_consumer(consumer, key);
     for (const auto& [consumer, output] : entry->second.outputs) {
       moving_[consumer].erase(key);
@@ -832,11 +833,22 @@ void Controller::choose_output_for(FosEntry& entry, const std::string& cluster, 
 }
 
 void Controller::choose_outputs_in(const std::string& cluster, TimeMs now) {
-  for (auto& [key, entry] : services_) {
-    if (std::find(entry.consumers.begin(), entry.consumers.end(), cluster) != entry.consumers.end()) {
-      choose_output_for(entry, cluster, now);
-    }
+  auto consumed = consumed_by_.find(cluster);
+  if (consumed == consumed_by_.end()) return;
+  for (const auto& key : consumed->second) {
+    if (auto entry = services_.find(key); entry != services_.end()) choose_output_for(entry->second, cluster, now);
   }
+}
+
+void Controller::set_consumers(FosEntry& entry, std::vector<std::string> consumers) {
+  for (const auto& cluster : entry.consumers) {
+    auto consumed = consumed_by_.find(cluster);
+    if (consumed == consumed_by_.end()) continue;
+    consumed->second.erase(entry.key);
+    if (consumed->second.empty()) consumed_by_.erase(consumed);
+  }
+  entry.consumers = std::move(consumers);
+  for (const auto& cluster : entry.consumers) consumed_by_[cluster].insert(entry.key);
 }
 
 void Controller::output_kinds_changed(const FosEntry& entry, const std::string& cluster) {

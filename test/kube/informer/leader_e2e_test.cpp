@@ -7,6 +7,8 @@
 #include <optional>
 
 #include "devcluster_process.h"
+#include <thread>
+
 #include "e2e_support.h"
 #include "switchyard/kube/leader_election.h"
 #include "tcp_proxy.h"
@@ -150,4 +152,23 @@ TEST_CASE("a leader cut off from the server stops leading before another takes o
   CHECK(timeline.max_leaders == 1);
   a.stop();
   b.stop();
+}
+
+TEST_CASE("a leader whose loop was busy past its renew deadline keeps leading when it renewed meanwhile",
+          "[kube][leader][e2e]") {
+  DevclusterProcess devcluster;
+  TestLoop loop;
+  Client client(devcluster.config());
+  Timeline timeline;
+  LeaderElector a(client, loop.get(), short_lease("elector-a"), [&timeline] { timeline.started("elector-a"); },
+                  [&timeline] { timeline.stopped(); });
+  a.start();
+  REQUIRE(loop.run_until([&] { return a.leading(); }, 10s));
+  // The loop does nothing for longer than the renew deadline (2 s); the
+  // worker renews every 200 ms meanwhile.
+  std::this_thread::sleep_for(3s);
+  loop.run_for(500ms);
+  CHECK(a.leading());
+  CHECK(timeline.starts["elector-a"] == 1);  // it never stepped down
+  a.stop();
 }
