@@ -610,6 +610,7 @@ int main(int argc, char** argv) {
   app.add_option("hub", settings.hub_command, "switchyard-hub and its flags")->required();
   CLI11_PARSE(app, argc, argv);
   std::signal(SIGPIPE, SIG_IGN);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each phase's line as it ends, also into a file or pipe
   raise_fd_limit();
   log::configure(log::Level::Error, log::Format::Text);
   return Bench(std::move(settings)).run();

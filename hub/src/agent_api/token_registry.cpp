@@ -18,6 +18,14 @@ bool same_digest(const TokenRegistry::Digest& a, const TokenRegistry::Digest& b)
 
 }  // namespace
 
+void TokenRegistry::forget(Table& table, const std::string& cluster) {
+  auto held = table.by_cluster.find(cluster);
+  if (held == table.by_cluster.end()) return;
+  auto uses = table.clusters_with.find(held->second);
+  if (uses != table.clusters_with.end() && --uses->second == 0) table.clusters_with.erase(uses);
+  table.by_cluster.erase(held);
+}
+
 void TokenRegistry::set_token(const std::string& cluster, std::string_view token) {
   if (token.empty()) {
     remove(cluster);
@@ -25,21 +33,24 @@ void TokenRegistry::set_token(const std::string& cluster, std::string_view token
   }
   std::lock_guard lock(mutex_);
   auto next = std::make_shared<Table>(*table_);
-  (*next)[cluster] = digest_of(token);
+  forget(*next, cluster);
+  const auto digest = digest_of(token);
+  next->by_cluster[cluster] = digest;
+  ++next->clusters_with[digest];
   table_ = std::move(next);
 }
 
 void TokenRegistry::remove(const std::string& cluster) {
   std::lock_guard lock(mutex_);
-  if (table_->find(cluster) == table_->end()) return;
+  if (table_->by_cluster.find(cluster) == table_->by_cluster.end()) return;
   auto next = std::make_shared<Table>(*table_);
-  next->erase(cluster);
+  forget(*next, cluster);
   table_ = std::move(next);
 }
 
 std::size_t TokenRegistry::size() const {
   std::lock_guard lock(mutex_);
-  return table_->size();
+  return table_->by_cluster.size();
 }
 
 TokenVerdict TokenRegistry::check(std::string_view cluster, std::string_view bearer_token) const {
@@ -50,15 +61,11 @@ TokenVerdict TokenRegistry::check(std::string_view cluster, std::string_view bea
   }
   if (bearer_token.empty()) return TokenVerdict::Unauthenticated;
   const auto presented = digest_of(bearer_token);
-  // Every digest is compared, whatever matches, so the time taken says
-  // nothing about which cluster (if any) the token belongs to.
-  bool own = false;
-  bool other = false;
-  for (const auto& [name, digest] : *table) {
-    const bool match = same_digest(presented, digest);
-    own |= match && name == cluster;
-    other |= match && name != cluster;
-  }
+  const auto own_entry = table->by_cluster.find(cluster);
+  const bool own = own_entry != table->by_cluster.end() && same_digest(presented, own_entry->second);
+  const auto uses = table->clusters_with.find(presented);
+  const int holders = uses == table->clusters_with.end() ? 0 : uses->second;
+  const bool other = holders > (own ? 1 : 0);
   if (own && other) return TokenVerdict::Shared;
   if (own) return TokenVerdict::Allowed;
   if (other) return TokenVerdict::Forbidden;
@@ -73,7 +80,7 @@ std::map<std::string, std::vector<std::string>> TokenRegistry::sharing() const {
   }
   // Grouped by digest: one pass, not a comparison per pair of clusters.
   std::map<Digest, std::vector<std::string>> by_digest;
-  for (const auto& [name, digest] : *table) by_digest[digest].push_back(name);
+  for (const auto& [name, digest] : table->by_cluster) by_digest[digest].push_back(name);
   std::map<std::string, std::vector<std::string>> shared;
   for (const auto& [digest, names] : by_digest) {
     if (names.size() < 2) continue;
