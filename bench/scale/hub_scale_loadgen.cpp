@@ -176,6 +176,7 @@ class Bench {
   FleetCounters counters_;
   HealthTable health_;
   std::vector<Replica> replicas_;
+  Clock::time_point fresh_after_{};  // converged means heard from a hub after this
   std::atomic<int> serving_{-1};  // the replica new connections go to; -1: none ready
   std::atomic<bool> watching_{true};
   std::thread readiness_;
@@ -276,6 +277,9 @@ bool Bench::all_current(const HubScrape& scrape) const {
     if (current == scrape.revisions.end()) return false;
     const auto view = agent->view();
     if (view.revision != current->second || view.accepted_applied != current->second) return false;
+    // After a kill, only what the new hub sent and accepted counts: its
+    // revision numbers may equal those the agent held from the old one.
+    if (view.received_at < fresh_after_ || view.accepted_at < fresh_after_) return false;
   }
   return true;
 }
@@ -403,6 +407,7 @@ bool Bench::restart_phase(const std::string& name, bool handover) {
   for (auto& replica : replicas_) status_writes_before.push_back(scrape_hub(replica.metrics_port).status_writes);
   victim.process->kill();
   const auto killed_at = Clock::now();
+  fresh_after_ = killed_at;
   std::string error;
   if (!handover && !victim.process->start(error)) {
     fail(error);

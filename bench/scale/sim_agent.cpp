@@ -199,6 +199,7 @@ void SimAgent::on_report(HubAnswer answer, const protocol::Report& report, std::
     {
       std::lock_guard lock(view_mutex_);
       view_.accepted_applied = report.applied.revision;
+      view_.accepted_at = Clock::now();
     }
     if (report_again_) return this->report();
     return heartbeat_after(options_.report_interval);

@@ -72,6 +72,7 @@ struct AgentView {
   std::int64_t revision = 0;          // of the last assignment received
   Clock::time_point received_at{};    // when it arrived (the long poll returned and was decoded)
   std::int64_t accepted_applied = -1; // what the hub accepted as applied
+  Clock::time_point accepted_at{};    // when that report was answered
   std::size_t watched = 0;
   std::size_t splits = 0;
 };
