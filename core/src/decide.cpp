@@ -457,6 +457,8 @@ void Engine::Impl::compile(Record& record, const std::optional<FosStatus>& recor
     }
     if (recorded) {
       for (const auto& shown : recorded->consumers) {
+        // Observe mode: the route as last enforced, whatever the decision.
+        if (shown.cluster == consumer_name && spec.mode == Mode::Observe) consumer.observe_hold = recorded_hold(shown);
         if (shown.cluster != consumer_name || !shown.active_priority) continue;
         if (std::find(record.priorities.begin(), record.priorities.end(), *shown.active_priority) ==
             record.priorities.end()) {

@@ -274,15 +274,19 @@ RecordId Engine::upsert(const FailoverService& fos, const std::optional<FosStatu
       record.backings[b].failing_words = previous.backings[b].failing_words;
     }
   }
-  // spec.mode Observe holds each consumer's route as it was enforced (none
-  // for a FailoverService new to this hub); Enforce applies at once.
+  // spec.mode Observe holds each consumer's route as it was enforced: as
+  // this hub last routed that consumer (whatever the spec edit), as status
+  // recorded it (compile), or none for a FailoverService new to this hub
+  // and never enforced. Enforce applies at once.
   for (auto& consumer : record.consumers) {
     if (fos.spec.mode == Mode::Enforce) {
       consumer.observe_hold.reset();
-    } else if (!consumer.observe_hold) {
-      consumer.observe_hold = same_backings
-                                  ? ConsumerRuntime::Routed{consumer.decided, consumer.weights, consumer.omitted}
-                                  : ConsumerRuntime::Routed{};
+      continue;
+    }
+    if (consumer.observe_hold) continue;
+    consumer.observe_hold = ConsumerRuntime::Routed{};
+    for (std::size_t c = 0; c < previous.consumers.size(); ++c) {
+      if (previous.consumers[c].cluster == consumer.cluster) consumer.observe_hold = routed(previous, c);
     }
   }
   impl.attach(id);

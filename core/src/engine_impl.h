@@ -148,13 +148,13 @@ struct ConsumerRuntime {
   std::vector<TimeMs> usable_since;      // per priority group (index into Record::priorities)
   ConsumerLine line;                     // its status line
   std::vector<std::string> backend_names;  // per backing: the Service name in this cluster
-  // spec.mode Observe: the split as last enforced (undecided: none), which
-  // its route keeps while `weights` shows the would-be decision. Nothing
-  // while enforcing.
+  // spec.mode Observe: the route as last enforced (undecided: none), which
+  // this consumer keeps while `weights` shows the would-be decision. It lists
+  // its own backends, so that neither a spec edit nor a restart (resumed from
+  // status.consumers[].heldBackends) rewrites it. Nothing while enforcing.
   struct Routed {
     bool decided = false;
-    std::vector<std::uint32_t> weights;
-    std::vector<std::uint8_t> omitted;
+    std::vector<ConsumerStatus::Held> backends;  // in the route's order
   };
   std::optional<Routed> observe_hold;
 };
@@ -276,6 +276,12 @@ struct Engine::Impl {
 // The conditions of the overrides (overrides.cpp): Pinned and PinForced
 // while spec.pin is set, Observing in Observe mode.
 void append_override_conditions(const Record& record, std::vector<Condition>& conditions);
+// The route consumer `consumer` of `record` has now: its Observe-mode hold,
+// else its decision (overrides.cpp).
+[[nodiscard]] ConsumerRuntime::Routed routed(const Record& record, std::size_t consumer);
+// The hold status recorded for consumer `consumer` (restart), if any
+// (overrides.cpp): its heldBackends.
+[[nodiscard]] std::optional<ConsumerRuntime::Routed> recorded_hold(const ConsumerStatus& shown);
 
 // The words (decision_words.cpp).
 // Appends why backing `backing` is not usable from `consumer`.

@@ -53,8 +53,6 @@ std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) co
   // Observe mode: the route stays as it was last enforced.
   const auto& hold = consumer.observe_hold;
   if (!(hold ? hold->decided : consumer.decided)) return std::nullopt;
-  const auto& weights = hold ? hold->weights : consumer.weights;
-  const auto& omitted = hold ? hold->omitted : consumer.omitted;
   const auto& spec = record.fos.spec;
   TrafficSplit split;
   split.api_version = spec.output_version;
@@ -63,9 +61,13 @@ std::optional<TrafficSplit> Engine::traffic_split(RecordId id, std::size_t c) co
   split.name = record.fos.key.name;
   split.owner = record.fos.key.namespace_name + "." + record.fos.key.name;
   split.apex_service = spec.service;
+  if (hold) {
+    for (const auto& held : hold->backends) split.backends.push_back({held.service, held.weight});
+    return split;
+  }
   for (std::size_t b = 0; b < record.backings.size(); ++b) {
-    if (omitted[b]) continue;
-    split.backends.push_back({consumer.backend_names[b], weights[b]});
+    if (consumer.omitted[b]) continue;
+    split.backends.push_back({consumer.backend_names[b], consumer.weights[b]});
   }
   return split;
 }
@@ -152,6 +154,7 @@ FosStatus Engine::status(RecordId id, TimeMs now, const std::map<std::string, Re
           shown.active_backends.push_back(spec.backing_services[b].to_string());
         }
       }
+      if (consumer.observe_hold && consumer.observe_hold->decided) shown.held_backends = consumer.observe_hold->backends;
       if (consumer.observe_hold && consumer.decided) {
         for (std::size_t b = 0; b < record.backings.size(); ++b) {
           if (!consumer.omitted[b]) shown.would_apply.push_back({spec.backing_services[b].to_string(), consumer.weights[b]});

@@ -209,6 +209,27 @@ std::optional<PinDecision> Engine::Impl::apply_overrides(Record& record, std::si
   return pinned;
 }
 
+ConsumerRuntime::Routed routed(const Record& record, std::size_t c) {
+  const auto& consumer = record.consumers[c];
+  if (consumer.observe_hold) return *consumer.observe_hold;
+  ConsumerRuntime::Routed route;
+  route.decided = consumer.decided;
+  if (!consumer.decided) return route;
+  for (std::size_t b = 0; b < record.backings.size(); ++b) {
+    if (consumer.omitted[b]) continue;
+    route.backends.push_back(
+        {record.fos.spec.backing_services[b].to_string(), consumer.backend_names[b], consumer.weights[b]});
+  }
+  return route;
+}
+
+std::optional<ConsumerRuntime::Routed> recorded_hold(const ConsumerStatus& shown) {
+  // An empty list holds nothing: a FailoverService created in Observe mode
+  // (or recorded by a hub older than heldBackends) writes no route.
+  if (shown.held_backends.empty()) return std::nullopt;
+  return ConsumerRuntime::Routed{true, shown.held_backends};
+}
+
 void append_override_conditions(const Record& record, std::vector<Condition>& conditions) {
   const auto& spec = record.fos.spec;
   const auto generation = record.observed_generation;

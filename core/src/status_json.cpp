@@ -248,6 +248,21 @@ std::string status_to_json(const FosStatus& status) {
       }
       out.EndArray();
     }
+    if (!consumer.held_backends.empty()) {
+      out.Key("heldBackends");
+      out.StartArray();
+      for (const auto& held : consumer.held_backends) {
+        out.StartObject();
+        out.Key("backend");
+        out.String(held.backend);
+        out.Key("service");
+        out.String(held.service);
+        out.Key("weight");
+        out.Uint(held.weight);
+        out.EndObject();
+      }
+      out.EndArray();
+    }
     out.Key("message");
     out.String(consumer.message);
     if (!consumer.output.empty()) {
@@ -305,6 +320,21 @@ std::optional<FosStatus> status_from_json(const rapidjson::Value& value) {
         if (name.IsString()) list->emplace_back(name.GetString(), name.GetStringLength());
       }
     }
+    for_each_object(entry, "wouldApply", [&](const rapidjson::Value& would) {
+      consumer.would_apply.push_back(
+          {string_of(would, "backend"), static_cast<std::uint32_t>(int_of(would, "weight").value_or(0))});
+    });
+    // A held entry without its Service cannot be written back as it was:
+    // the whole hold is dropped rather than resumed with a wrong route.
+    bool held_complete = true;
+    for_each_object(entry, "heldBackends", [&](const rapidjson::Value& held) {
+      const auto weight = int_of(held, "weight");
+      auto service = string_of(held, "service");
+      if (service.empty() || !weight || *weight < 0) held_complete = false;
+      consumer.held_backends.push_back(
+          {string_of(held, "backend"), std::move(service), static_cast<std::uint32_t>(weight.value_or(0))});
+    });
+    if (!held_complete) consumer.held_backends.clear();
     consumer.message = string_of(entry, "message");
     consumer.output = string_of(entry, "output");
     consumer.conditions = conditions_of(entry);

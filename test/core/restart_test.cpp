@@ -136,3 +136,101 @@ TEST_CASE("a consumer's output and its conditions survive the status's JSON form
   CHECK(json.find(R"("cluster":"west","desiredRevision":0,"appliedRevision":0,"inSync":false,"activeBackends":[],"message":""})") !=
         std::string::npos);
 }
+
+namespace {
+
+const std::string kObserveSpec =
+    R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+    R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],"failback":{"delaySeconds":30},"mode":"Observe"})";
+
+}  // namespace
+
+TEST_CASE("a hub restarted in Observe mode publishes the route last enforced, nothing deleted or rewritten",
+          "[core][overrides]") {
+  // Enforced: west failed over to east. Then Observe, and west recovers:
+  // the decision returns to west while the routes stay on east.
+  Fleet before({"west", "east"});
+  before.apply(kTwoClusterSpec);
+  all_healthy(before);
+  before.report("west", {{"web-svc", 0}});
+  before.apply(kObserveSpec);
+  before.report("west", {{"web-svc", 2}, {"web-svc-east", 1, R::Mirror}});
+  before.advance(31);
+  const auto west_split = before.split("west");
+  const auto east_split = before.split("east");
+  REQUIRE(west_split == S{"web-svc=0", "web-svc-east=1"});
+  REQUIRE(east_split == S{"web-svc-west=0", "web-svc=1"});
+  const auto shown = before.status();
+  using W = ConsumerStatus::WouldApply;
+  REQUIRE(shown.consumers[0].would_apply == std::vector<W>{{"west/emojivoto/web-svc", 1}, {"east/emojivoto/web-svc", 0}});
+  using H = ConsumerStatus::Held;
+  CHECK(shown.consumers[1].held_backends ==
+        std::vector<H>{{"west/emojivoto/web-svc", "web-svc-west", 0}, {"east/emojivoto/web-svc", "web-svc", 1}});
+  CHECK_THAT(status_to_json(shown),
+             Catch::Contains(R"("heldBackends":[{"backend":"west/emojivoto/web-svc","service":"web-svc","weight":0},)"));
+  const auto recorded = round_trip(shown);
+  CHECK(recorded.consumers == shown.consumers);
+
+  SECTION("before and after the agents report, and through a recompile") {
+    Fleet after({"west", "east"}, before.now + 5'000);
+    after.apply(kObserveSpec, recorded);
+    CHECK(after.split("west") == west_split);
+    CHECK(after.split("east") == east_split);
+    CHECK(after.status().consumers == recorded.consumers);
+    all_healthy(after);
+    after.advance(31);
+    after.engine.set_member_clusters({"west", "east", "north"}, after.now);
+    after.evaluate();
+    CHECK(after.split("west") == west_split);
+    CHECK(after.split("east") == east_split);
+    CHECK(after.status().consumers[0].would_apply == recorded.consumers[0].would_apply);
+  }
+  SECTION("switched to Enforce after the restart, the decision applies at once") {
+    Fleet after({"west", "east"}, before.now + 5'000);
+    after.apply(kObserveSpec, recorded);
+    all_healthy(after);
+    after.apply(kTwoClusterSpec);
+    CHECK(after.split("west") == S{"web-svc=1", "web-svc-east=0"});
+    CHECK(after.split("east") == S{"web-svc-west=1", "web-svc=0"});
+    CHECK(after.status().consumers[0].held_backends.empty());
+  }
+  SECTION("a recorded hold whose backends left the spec is still the route written") {
+    // The route names its own Services: a spec edit rewrites nothing while
+    // observing, before or after a restart.
+    const std::string renamed =
+        R"({"backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+        R"({"cluster":"east","namespace":"emojivoto","name":"web-v2"}],"failback":{"delaySeconds":30},"mode":"Observe"})";
+    Fleet after({"west", "east"}, before.now + 5'000);
+    after.apply(renamed, recorded);
+    CHECK(after.split("west") == west_split);
+    CHECK(after.split("east") == east_split);
+    before.apply(renamed);
+    CHECK(before.split("west") == west_split);
+    CHECK(before.split("east") == east_split);
+  }
+}
+
+TEST_CASE("a hub restarted with a FailoverService created in Observe mode still writes no route", "[core][overrides]") {
+  Fleet before({"west", "east"});
+  before.apply(kObserveSpec);
+  all_healthy(before);
+  const auto recorded = round_trip(before.status());
+  CHECK(recorded.consumers[0].held_backends.empty());
+  CHECK_FALSE(recorded.consumers[0].would_apply.empty());
+
+  Fleet after({"west", "east"}, before.now + 5'000);
+  after.apply(kObserveSpec, recorded);
+  all_healthy(after);
+  CHECK(after.split("west") == S{"<no split>"});
+  CHECK(after.engine.assignment_for("west").splits.empty());
+  CHECK(after.engine.assignment_for("east").splits.empty());
+}
+
+TEST_CASE("a recorded hold missing a backend's Service is not resumed", "[core]") {
+  rapidjson::Document document;
+  document.Parse(R"({"consumers":[{"cluster":"east","heldBackends":[{"backend":"west/emojivoto/web-svc","weight":1}]}]})");
+  const auto status = status_from_json(document);
+  REQUIRE(status);
+  REQUIRE(status->consumers.size() == 1);
+  CHECK(status->consumers[0].held_backends.empty());
+}

@@ -75,6 +75,18 @@ struct ConsumerStatus {
     bool operator==(const WouldApply&) const = default;
   };
   std::vector<WouldApply> would_apply;
+  // spec.mode Observe only: the route this consumer keeps, as it was last
+  // enforced (heldBackends in JSON; docs/hub.md), so that a restarted hub or
+  // a new leader publishes that route and not nothing. It names each
+  // backend's Service in this cluster, as the route does, so that resuming
+  // it rewrites nothing even when spec.backingServices changed meanwhile.
+  struct Held {
+    std::string backend;  // "west/emojivoto/web-svc"
+    std::string service;  // "web-svc" here, "web-svc-west" in east
+    std::uint32_t weight = 0;
+    bool operator==(const Held&) const = default;
+  };
+  std::vector<Held> held_backends;
   // The route object written in this consumer ("TrafficSplit", "HTTPRoute",
   // "LinkerdHTTPRoute"; docs/outputs.md), empty before the hub chose one;
   // set by the hub, which makes the choice (core::choose_output).
