@@ -407,6 +407,71 @@ class PluginFleetE2E(unittest.TestCase):
         self.assertEqual(self.routes_in_members(), len(self.members))
         wait_for("Observing gone", lambda: self.condition("Observing") is None)
 
+    def split_object(self, cluster):
+        """checkout's TrafficSplit in `cluster` as (resourceVersion, spec), or None."""
+        result = self.fleet.kubectl(cluster, "get", "trafficsplits.split.smi-spec.io", "-n", NS, "checkout",
+                                    "-o", "json", check=False)
+        if result.returncode != 0:
+            self.assertIn("not found", result.stderr.lower(), result.stderr)
+            return None
+        split = json.loads(result.stdout)
+        return split["metadata"]["resourceVersion"], split["spec"]
+
+    def test_observe_mode_survives_a_hub_restart_without_a_write(self):
+        fos = checkout(self.members, delay=2)
+        self.fleet.apply("mgmt", fos)
+        self.wait_all_on("west", "at start")
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"], ready=False))
+        self.wait_all_on("east", "west failed, enforced")
+        self.fleet.kubectl("mgmt", "patch", "fos", "checkout", "-n", NS, "--type", "merge",
+                           "-p", json.dumps({"spec": {"mode": "Observe"}}))
+        # West recovers: the decision returns to west, the routes stay on east.
+        self.fleet.apply("west", endpoint_slice(NS, "checkout", ["10.4.0.1", "10.4.0.2"]))
+
+        def consumer(status, cluster):
+            return next((c for c in status.get("consumers", []) if c["cluster"] == cluster), {})
+
+        def shown(cluster):
+            entry = consumer(self.fleet.fos_status(NS, "checkout"), cluster)
+            return ({w["backend"]: w["weight"] for w in entry.get("wouldApply", [])},
+                    {h["service"]: h["weight"] for h in entry.get("heldBackends", [])})
+        wait_for("wouldApply back on west while the held route stays on east", lambda: all(
+            shown(m)[0].get("west/shop/checkout") == 1 and shown(m)[1].get("checkout" if m == "east" else
+                                                                             "checkout-east") == 1
+            for m in self.members))
+        time.sleep(1)  # time for an agent to write, had it been told to
+        before = {m: self.split_object(m) for m in self.members}
+        for member, split in before.items():
+            self.assertIsNotNone(split, member)
+        self.wait_all_on("east", "held in Observe mode")
+
+        self.fleet.hub.kill()
+        self.fleet.start_hub()
+        # Poll every member's TrafficSplit through the agents' return and
+        # beyond: the same object, never rewritten (its resourceVersion).
+        restarted = time.monotonic()
+        polls = 0
+        while time.monotonic() - restarted < 8:
+            for member in self.members:
+                self.assertEqual(self.split_object(member), before[member], f"{member}'s TrafficSplit changed")
+            polls += 1
+        wait_for("every agent back with the restarted hub", lambda: all(
+            self.fleet.get_json("mgmt", "mc", m).get("status", {}).get("connected") for m in self.members))
+        time.sleep(2)
+        for member in self.members:
+            self.assertEqual(self.split_object(member), before[member], f"{member}'s TrafficSplit changed")
+        status = self.fleet.fos_status(NS, "checkout")
+        for member in self.members:
+            self.assertEqual(shown(member)[0].get("west/shop/checkout"), 1, consumer(status, member))
+        observing = self.condition("Observing")
+        self.assertEqual(observing and observing["status"], "True", observing)
+        self.assertGreater(polls, 3)
+
+        # Enforce after the restart applies the decision at once.
+        self.fleet.kubectl("mgmt", "patch", "fos", "checkout", "-n", NS, "--type", "merge",
+                           "-p", json.dumps({"spec": {"mode": "Enforce"}}))
+        self.wait_all_on("west", "Enforce", timeout=10)
+
 
 if __name__ == "__main__":
     unittest.main()
