@@ -287,7 +287,11 @@ const RouteListing& listing_of(TrafficSplitApi& api, const std::string& version,
 void apply_one(TrafficSplitApi& api, const protocol::DesiredTrafficSplit& split, std::int64_t revision,
                AppliedSplits& applied, ApplyPass& pass, RouteListings& listings) {
   const Key key = key_of(split);
-  const auto& [group, namespace_name, name] = key;
+  // Plain references, not a structured binding: the lambdas below capture
+  // them, which clang before 16 refuses for bindings.
+  const std::string& group = std::get<0>(key);
+  const std::string& namespace_name = std::get<1>(key);
+  const std::string& name = std::get<2>(key);
   const auto& version = split.api_version;
   auto fail = [&](const std::string& verb, const ApiFailure& failure) {
     applied.erase(key);
@@ -362,7 +366,10 @@ void apply_one(TrafficSplitApi& api, const protocol::DesiredTrafficSplit& split,
 // pass (`unwritten_owners`): it keeps routing until that one is.
 void remove_one(TrafficSplitApi& api, const SplitKey& key, const std::string& version, std::int64_t revision,
                 const std::set<std::string>& unwritten_owners, AppliedSplits& applied, ApplyPass& pass) {
-  const auto& [group, namespace_name, name] = key;
+  // Plain references, not a structured binding: the lambdas below capture
+  // them, which clang before 16 refuses for bindings.
+  const std::string& namespace_name = std::get<1>(key);
+  const std::string& name = std::get<2>(key);
   auto fail = [&](const std::string& verb, const ApiFailure& failure) {
     pass.failed.insert(key);
     pass.errors.push_back(describe_failure(failure, verb, version, namespace_name, name));
