@@ -1,5 +1,6 @@
 #include "switchyard/agent/data_plane.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <tuple>
@@ -91,6 +92,29 @@ void fill_latency(DataPlaneMeasurement& m, const PromQueryResult* answer, const 
   }
 }
 
+// The share within `bound_ms` of `m` (after fill_rates: no traffic makes
+// NaN expected, 0/0).
+void fill_share(DataPlaneMeasurement& m, const PromQueryResult& answer, const std::map<Key, double>& shares,
+                std::int64_t bound_ms, const std::string& workload_label) {
+  const auto& w = m.watched;
+  m.latency_within_ms = bound_ms;
+  if (const auto* error = std::get_if<PromError>(&answer)) {
+    m.latency_within_share.error = error_text(*error, "latency share query");
+  } else if (const auto found = shares.find({w.namespace_, w.workload}); found == shares.end()) {
+    // Also when the proxy's histogram has no bucket at this bound.
+    m.latency_within_share.error = "no response_latency_ms series with le=\"" + std::to_string(bound_ms) + "\" for " +
+                                   workload_label + " " + w.namespace_ + "/" + w.workload;
+  } else if (std::isnan(found->second)) {
+    if (!m.request_rate || *m.request_rate > 0) {
+      m.latency_within_share.error = "share of requests within " + std::to_string(bound_ms) + "ms is NaN";
+    }
+  } else {
+    // rate() extrapolates each series on its own: a bucket's rate may pass
+    // the count's by a rounding error; a share is at most 1.
+    m.latency_within_share.value = std::clamp(found->second, 0.0, 1.0);
+  }
+}
+
 std::map<Key, Rates> rates_of(const PromQueryResult& answer, const std::string& workload_label) {
   const auto* vector = std::get_if<PromVector>(&answer);
   return vector ? rates_by_workload(*vector, workload_label) : std::map<Key, Rates>{};
@@ -118,7 +142,7 @@ CheckValue custom_value(const PromQueryResult& answer, const std::string& name) 
 // A custom check's query for `members`, its template expanded for `watched`.
 PlannedQuery custom_query(const std::string& name, const std::string& query_template, std::int64_t window_ms,
                           std::vector<std::size_t> members, const WatchedWorkload& watched) {
-  PlannedQuery planned{PlannedQuery::Kind::Custom, {}, std::move(members), name, {}};
+  PlannedQuery planned{PlannedQuery::Kind::Custom, {}, std::move(members), name, {}, 0};
   auto expanded = expand_query_template(query_template, watched, std::chrono::milliseconds(window_ms));
   if (auto* text = std::get_if<std::string>(&expanded)) {
     planned.promql = std::move(*text);
@@ -131,24 +155,32 @@ PlannedQuery custom_query(const std::string& name, const std::string& query_temp
 }  // namespace
 
 ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults) {
-  if (!watched.checks) return {defaults.options.window, defaults.latency_quantile, defaults.options.window, {}};
+  if (!watched.checks) return {defaults.options.window, defaults.latency_quantile, defaults.options.window, {}, {}};
   const auto& checks = *watched.checks;
   ResolvedChecks resolved{std::nullopt, checks.latency_quantile, std::chrono::milliseconds(checks.latency_window_ms),
-                          checks.queries};
+                          checks.queries, std::nullopt};
   if (checks.window_ms) resolved.window = std::chrono::milliseconds(*checks.window_ms);
+  if (checks.latency_maximum_ms && is_linkerd_latency_bound(*checks.latency_maximum_ms)) {
+    resolved.latency_share_bound_ms = checks.latency_maximum_ms;
+  }
   return resolved;
 }
 
 std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched, const DataPlaneQueries& defaults) {
   std::map<std::chrono::milliseconds, std::vector<std::size_t>> by_window;
   std::map<std::pair<double, std::chrono::milliseconds>, std::vector<std::size_t>> by_quantile;
+  std::map<std::pair<std::int64_t, std::chrono::milliseconds>, std::vector<std::size_t>> by_bound;
   // A template naming no service: one query for all, keyed by what it asks.
   std::map<std::tuple<std::string, std::string, std::int64_t>, std::vector<std::size_t>> shared;
   std::vector<PlannedQuery> per_service;
   for (std::size_t i = 0; i < watched.size(); ++i) {
     const auto checks = resolve_checks(watched[i], defaults);
     if (checks.window) by_window[*checks.window].push_back(i);
-    if (checks.latency_quantile) by_quantile[{*checks.latency_quantile, checks.latency_window}].push_back(i);
+    if (checks.latency_quantile && checks.latency_share_bound_ms) {
+      by_bound[{*checks.latency_share_bound_ms, checks.latency_window}].push_back(i);
+    } else if (checks.latency_quantile) {
+      by_quantile[{*checks.latency_quantile, checks.latency_window}].push_back(i);
+    }
     for (const auto& query : checks.queries) {
       if (!core::query_template_names_service(query.query_template)) {
         shared[{query.name, query.query_template, query.window_ms}].push_back(i);
@@ -167,13 +199,19 @@ std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watch
   for (auto& [window, indexes] : by_window) {
     auto options = defaults.options;
     options.window = window;
-    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}});
+    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}, 0});
+  }
+  for (auto& [key, indexes] : by_bound) {
+    auto options = defaults.options;
+    options.window = key.second;
+    planned.push_back({PlannedQuery::Kind::LatencyShare, latency_share_query(members_of(indexes), key.first, options),
+                       indexes, {}, {}, key.first});
   }
   for (auto& [key, indexes] : by_quantile) {
     auto options = defaults.options;
     options.window = key.second;
     planned.push_back(
-        {PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes, {}, {}});
+        {PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes, {}, {}, 0});
   }
   for (auto& [key, indexes] : shared) {
     const auto& [name, query_template, window_ms] = key;
@@ -193,7 +231,7 @@ std::vector<DataPlaneMeasurement> measurements_from(const std::vector<WatchedWor
   std::vector<DataPlaneMeasurement> out;
   out.reserve(watched.size());
   for (const auto& w : watched) {
-    DataPlaneMeasurement m{w, std::nullopt, {}, {}, {}, evaluated_at};
+    DataPlaneMeasurement m{w, std::nullopt, {}, {}, {}, std::nullopt, {}, evaluated_at};
     fill_rates(m, success, rates, workload_label);
     if (queries.latency_quantile) fill_latency(m, latency, latencies, workload_label);
     out.push_back(std::move(m));
@@ -207,7 +245,7 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
                                                       std::chrono::system_clock::time_point now) {
   std::vector<DataPlaneMeasurement> out;
   out.reserve(watched.size());
-  for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, {}, now});
+  for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, {}, std::nullopt, {}, now});
   const auto& workload_label = queries.options.workload_label;
   for (const auto& planned : plan_queries(watched, queries)) {
     if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) {
@@ -221,6 +259,9 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
     } else if (planned.kind == PlannedQuery::Kind::Rates) {
       const auto rates = rates_of(answer, workload_label);
       for (const auto i : planned.members) fill_rates(out[i], answer, rates, workload_label);
+    } else if (planned.kind == PlannedQuery::Kind::LatencyShare) {
+      const auto shares = latencies_of(answer, workload_label);  // one number per workload, as the quantile
+      for (const auto i : planned.members) fill_share(out[i], answer, shares, planned.bound_ms, workload_label);
     } else {
       const auto latencies = latencies_of(answer, workload_label);
       for (const auto i : planned.members) fill_latency(out[i], &answer, latencies, workload_label);

@@ -9,6 +9,10 @@ protocol::DataPlaneMeasurement to_report(const DataPlaneMeasurement& measured) {
   out.request_rate = measured.request_rate;
   out.success_rate = measured.success_rate.value;
   out.latency_ms = measured.latency_ms.value;
+  if (measured.latency_within_share.value) {
+    out.latency_within_share = measured.latency_within_share.value;
+    out.latency_within_ms = measured.latency_within_ms;
+  }
   // Any check's error makes the measurement an error: a half-measured
   // service must not pass on the half that answered.
   out.error = measured.success_rate.error;
@@ -16,11 +20,16 @@ protocol::DataPlaneMeasurement to_report(const DataPlaneMeasurement& measured) {
     if (!error.empty()) out.error += (out.error.empty() ? "" : "; ") + error;
   };
   add_error(measured.latency_ms.error);
+  add_error(measured.latency_within_share.error);
   for (const auto& [name, value] : measured.queries) {
     add_error(value.error);
     if (value.value) out.queries.emplace(name, *value.value);
   }
-  if (!out.error.empty()) out = protocol::DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, {}, out.error};
+  if (!out.error.empty()) {
+    protocol::DataPlaneMeasurement failed;
+    failed.error = std::move(out.error);
+    out = std::move(failed);
+  }
   return protocol::round_data_plane(std::move(out));
 }
 

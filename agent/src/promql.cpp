@@ -38,7 +38,9 @@ std::string alternation(const std::set<std::string>& values) {
 // The inbound selector restricted to the watched namespaces and workloads.
 // Namespace x workload is wider than the watched pairs; the caller keeps
 // only the pairs it asked for.
-std::string inbound_selector(const std::vector<WatchedWorkload>& watched, const LinkerdQueryOptions& options) {
+// `extra`: one more matcher (", le=...") or empty.
+std::string inbound_selector(const std::vector<WatchedWorkload>& watched, const LinkerdQueryOptions& options,
+                             const std::string& extra = {}) {
   std::set<std::string> namespaces;
   std::set<std::string> workloads;
   for (const auto& w : watched) {
@@ -46,7 +48,7 @@ std::string inbound_selector(const std::vector<WatchedWorkload>& watched, const 
     workloads.insert(w.workload);
   }
   return "{direction=\"inbound\", namespace=~\"" + alternation(namespaces) + "\", " + options.workload_label +
-         "=~\"" + alternation(workloads) + "\"}";
+         "=~\"" + alternation(workloads) + "\"" + extra + "}";
 }
 
 bool is_name_char(char c) {
@@ -85,6 +87,22 @@ std::string latency_query(const std::vector<WatchedWorkload>& watched, double qu
   return std::string("histogram_quantile(") + q + ", sum by (le, namespace, " + options.workload_label +
          ") (rate(response_latency_ms_bucket" + inbound_selector(watched, options) + "[" +
          promql_duration(options.window) + "])))";
+}
+
+bool is_linkerd_latency_bound(std::int64_t ms) {
+  return std::find(std::begin(kLinkerdLatencyBoundsMs), std::end(kLinkerdLatencyBoundsMs), ms) !=
+         std::end(kLinkerdLatencyBoundsMs);
+}
+
+std::string latency_share_query(const std::vector<WatchedWorkload>& watched, std::int64_t bound_ms,
+                                const LinkerdQueryOptions& options) {
+  if (watched.empty()) return {};
+  const auto by = "sum by (namespace, " + options.workload_label + ") (rate(";
+  const auto range = "[" + promql_duration(options.window) + "]))";
+  // "500" or "500.0": a regex over the le label's 26 values, not its series.
+  const auto le = ", le=~\"" + std::to_string(bound_ms) + "(\\\\.0)?\"";
+  return by + "response_latency_ms_bucket" + inbound_selector(watched, options, le) + range + " / " + by +
+         "response_latency_ms_count" + inbound_selector(watched, options) + range;
 }
 
 std::variant<std::string, TemplateError> expand_query_template(const std::string& query_template,

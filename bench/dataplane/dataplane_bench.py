@@ -27,8 +27,11 @@ evaluation: one Prometheus scraping --workloads workloads' proxy series from
   per round the wall time, each query's latency and the agent thread's CPU,
   and Prometheus's CPU per round from /proc (over the rounds, less its CPU
   over as long a stretch without queries); once with the success-rate check
-  alone, once with the latency check too. Each query is also timed on
-  Prometheus itself (stats=all, no timeout), since the agent gives up at 5 s.
+  alone, once with the latency check too, measured as the share of requests
+  within --latency-maximum-ms (the maximum passed as the hub passes it;
+  --quantile-rounds adds rounds of the histogram_quantile path). Each query
+  is also timed on Prometheus itself (stats=all, no timeout), since the
+  agent gives up at 5 s, and the rates and share queries once sent together.
 
   bench/dataplane/dataplane_bench.py [--parts detection,evaluation] [--runs 20] [--window 5s]
                                      [--workloads 10000] [--rounds 10] [--json FILE]
@@ -226,10 +229,13 @@ def rss_mib(pid):
     return 0.0
 
 
-def evaluation_cost(url, args, rounds, pause_ms, quantile, print_queries=False):
+def evaluation_cost(url, args, rounds, pause_ms, quantile, print_queries=False, maximum_ms=0):
+    """maximum_ms: the latency check's maximum, passed with every workload
+    as the hub does (0: none, the agent measures the quantile)."""
     argv = [os.path.join(args.bin, "dataplane_evaluation_cost"), "--prometheus-url", url,
             "--workloads", str(args.workloads), "--namespaces", str(args.namespaces), "--rounds", str(rounds),
-            "--pause-ms", str(pause_ms), "--window", str(int(seconds(args.eval_window))), "--quantile", str(quantile)]
+            "--pause-ms", str(pause_ms), "--window", str(int(seconds(args.eval_window))), "--quantile", str(quantile),
+            "--latency-maximum-ms", str(maximum_ms)]
     done = subprocess.run(argv + (["--print-queries"] if print_queries else []), capture_output=True, text=True,
                           timeout=rounds * (pause_ms / 1000 + 30) + 30)
     if done.returncode != 0:
@@ -256,7 +262,27 @@ def timed_on_prometheus(url, promql, repeats):
     return runs
 
 
-def agent_rounds(plane, args, quantile, pause_ms):
+def timed_together(url, queries, repeats):
+    """The wall time of `queries` sent at once (Prometheus runs concurrent
+    queries on its cores), against the sum of their times one by one."""
+    import threading
+    runs = []
+    for _ in range(repeats):
+        results = [None] * len(queries)
+
+        def one(i):
+            results[i] = timed_on_prometheus(url, queries[i], 1)[0]["ms"]
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(len(queries))]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        runs.append({"ms": (time.perf_counter() - started) * 1000, "each_ms": results, "load": load()})
+    return runs
+
+
+def agent_rounds(plane, args, quantile, pause_ms, maximum_ms=0):
     """The agent's rounds with one check configuration, and Prometheus's CPU
     for them (less what it spends scraping over as long)."""
     pid = plane.prometheus.popen.pid
@@ -267,9 +293,9 @@ def agent_rounds(plane, args, quantile, pause_ms):
     idle_rate = (cpu_seconds(pid) - idle_cpu) / (time.monotonic() - idle_started)
     load_before = load()
     busy_started, busy_cpu = time.monotonic(), cpu_seconds(pid)
-    rounds = evaluation_cost(plane.url, args, args.rounds, pause_ms, quantile)
+    rounds = evaluation_cost(plane.url, args, args.rounds, pause_ms, quantile, maximum_ms=maximum_ms)
     prometheus_cpu = cpu_seconds(pid) - busy_cpu - idle_rate * (time.monotonic() - busy_started)
-    result = {"quantile": quantile if quantile >= 0 else None,
+    result = {"quantile": quantile if quantile >= 0 else None, "latency_maximum_ms": maximum_ms or None,
               "wall_ms": percentiles([r["wall_ms"] for r in rounds]),
               "agent_cpu_ms": percentiles([r["cpu_ms"] for r in rounds]),
               "query_ms": [percentiles([r["queries"][i]["ms"] for r in rounds]) for i in range(len(rounds[0]["queries"]))],
@@ -279,6 +305,8 @@ def agent_rounds(plane, args, quantile, pause_ms):
               "prometheus_idle_cpu_share": idle_rate, "load": [load_before, load()]}
     wall, cpu = result["wall_ms"], result["agent_cpu_ms"]
     checks = "success rate" + (f" and latency p{quantile * 100:g}" if quantile >= 0 else " only")
+    if quantile >= 0:
+        checks += f" as the share within {maximum_ms} ms" if maximum_ms else " as histogram_quantile"
     verdict = "met" if wall["max"] < 1000 and result["with_values"]["min"] == args.workloads else "MISSED"
     print(f"  agent rounds, {checks}: wall p50 {wall['p50']:.0f} ms max {wall['max']:.0f} ms (queries p50 "
           f"{[round(q['p50']) for q in result['query_ms']]} ms); agent thread CPU p50 {cpu['p50']:.0f} ms max "
@@ -322,17 +350,30 @@ def run_evaluation(args):
               f"Prometheus from {args.exporters} exporters, scraped every {args.eval_scrape_interval}, window "
               f"{args.eval_window}, {args.rounds} rounds {args.eval_pause} apart):", flush=True)
         queries = evaluation_cost(plane.url, args, 1, 0, args.quantile, print_queries=True)
+        share = evaluation_cost(plane.url, args, 1, 0, args.quantile, print_queries=True,
+                                maximum_ms=args.latency_maximum_ms)[1]
+        numerator, denominator = share.split(" / ")  # the share query is bucket rate / count rate
+        named = [("rates", queries[0]), ("latency share", share), ("share numerator (one bucket)", numerator),
+                 ("share denominator (_count)", denominator)]
+        if args.quantile_rounds:
+            named.append(("latency quantile", queries[1]))
         on_prometheus = {}
-        for name, promql in zip(("rates", "latency"), queries):
+        for name, promql in named:
             runs = timed_on_prometheus(plane.url, promql, args.query_repeats)
             on_prometheus[name] = {"query_bytes": len(promql), "runs": runs}
             print(f"  {name} query ({len(promql)} bytes) on Prometheus, no timeout: "
                   + "; ".join(f"{r['ms']:.0f} ms (preparation {r['preparation_ms']:.0f}, inner evaluation "
                               f"{r['inner_eval_ms']:.0f}; {r['samples']} samples, {r['series']} series out; load "
                               f"{r['load']:.1f})" for r in runs), flush=True)
+        together = timed_together(plane.url, [queries[0], share], args.query_repeats)
+        on_prometheus["rates and share at once"] = {"runs": together}
+        print("  rates and share queries sent at once: " + "; ".join(
+            f"{r['ms']:.0f} ms (each {', '.join(f'{ms:.0f}' for ms in r['each_ms'])} ms; load {r['load']:.1f})"
+            for r in together), flush=True)
         pause_ms = int(seconds(args.eval_pause) * 1000)
         rates_only = agent_rounds(plane, args, -1, pause_ms)
-        with_latency = agent_rounds(plane, args, args.quantile, pause_ms)
+        with_latency = agent_rounds(plane, args, args.quantile, pause_ms, maximum_ms=args.latency_maximum_ms)
+        with_quantile = agent_rounds(plane, args, args.quantile, pause_ms) if args.quantile_rounds else None
         rss = rss_mib(plane.prometheus.popen.pid)
         scrapes = scrape_health(plane)
         print(f"  scrapes of the exporters over the run: up at least {scrapes['min_up']:.0f}, longest "
@@ -341,7 +382,8 @@ def run_evaluation(args):
     return {"workloads": args.workloads, "namespaces": args.namespaces, "exporters": args.exporters,
             "scrape_interval": args.eval_scrape_interval, "window": args.eval_window, "head_series": head_series,
             "prometheus_rss_mib": rss, "scrapes": scrapes, "queries_on_prometheus": on_prometheus,
-            "agent_success_rate_only": rates_only, "agent_with_latency": with_latency}
+            "agent_success_rate_only": rates_only, "agent_with_latency_share": with_latency,
+            "agent_with_latency_quantile": with_quantile}
 
 
 def main():
@@ -364,6 +406,10 @@ def main():
     parser.add_argument("--eval-pause", default="5s", help="time between evaluation rounds (--data-plane-interval)")
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--quantile", type=float, default=0.99, help="the latency check's quantile")
+    parser.add_argument("--latency-maximum-ms", type=int, default=500,
+                        help="the latency check's maximum, a bucket bound of Linkerd's histogram (the share path)")
+    parser.add_argument("--quantile-rounds", action="store_true",
+                        help="also time the histogram_quantile path (a maximum the hub does not send; slow at 10,000)")
     parser.add_argument("--query-repeats", type=int, default=3, help="times each query is timed on Prometheus")
     parser.add_argument("--bin", default=os.environ.get("SWITCHYARD_BIN", os.path.join(REPO, "build", "bin")))
     parser.add_argument("--json", help="also write the results to this file")

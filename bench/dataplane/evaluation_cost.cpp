@@ -12,7 +12,12 @@
 //
 //   dataplane_evaluation_cost --prometheus-url URL --workloads 10000 --namespaces 100
 //                             [--rounds 10] [--pause-ms 5000] [--window 30s] [--quantile 0.99]
-//                             [--print-queries]
+//                             [--latency-maximum-ms 500] [--print-queries]
+//
+// --latency-maximum-ms passes the latency check's maximum with every
+// workload as the hub does (watch[].checks, latency.maximumMs): a Linkerd
+// bucket bound makes the round measure the share of requests within it
+// instead of the quantile.
 //
 // --print-queries prints the round's PromQL instead, one query a line, for
 // the driver to time on Prometheus itself without the agent's 5 s timeout.
@@ -71,13 +76,15 @@ class TimedPrometheus final : public PrometheusApi {
   PrometheusApi& inner_;
 };
 
-std::vector<WatchedWorkload> bench_workloads(int workloads, int namespaces) {
+// `checks`: what the hub would send for each (unset: the flags' defaults).
+std::vector<WatchedWorkload> bench_workloads(int workloads, int namespaces,
+                                             const std::optional<switchyard::protocol::DataPlaneChecks>& checks) {
   std::vector<WatchedWorkload> out;
   out.reserve(static_cast<std::size_t>(workloads));
   for (int i = 0; i < workloads; ++i) {
     char name[16];
     std::snprintf(name, sizeof name, "w%05d", i);
-    out.push_back({"bench-" + std::to_string(i % namespaces), std::string(name) + "-svc", name, std::nullopt});
+    out.push_back({"bench-" + std::to_string(i % namespaces), std::string(name) + "-svc", name, checks});
   }
   return out;
 }
@@ -111,6 +118,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 3600000));
   app.add_option("--window", window, "rate window: Ns");
   app.add_option("--quantile", quantile, "latency quantile (negative: no latency query)");
+  std::int64_t latency_maximum_ms = 0;
+  app.add_option("--latency-maximum-ms", latency_maximum_ms,
+                 "the latency check's maximum, sent as the hub does (0: none, the quantile is measured)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3600000}));
   bool print_queries = false;
   app.add_flag("--print-queries", print_queries, "print the round's queries and exit");
   CLI11_PARSE(app, argc, argv);
@@ -118,7 +129,13 @@ int main(int argc, char** argv) {
   DataPlaneQueries queries;
   queries.options.window = std::chrono::seconds(std::stoll(window));
   if (quantile >= 0) queries.latency_quantile = quantile;
-  const auto watched = bench_workloads(workloads, namespaces);
+  std::optional<switchyard::protocol::DataPlaneChecks> checks;
+  if (latency_maximum_ms > 0) {
+    const std::int64_t window_ms = queries.options.window.count();
+    checks = switchyard::protocol::DataPlaneChecks{window_ms, queries.latency_quantile, window_ms, latency_maximum_ms,
+                                                   {}};
+  }
+  const auto watched = bench_workloads(workloads, namespaces, checks);
   if (print_queries) {
     for (const auto& query : plan_queries(watched, queries)) std::cout << query.promql << "\n";
     return 0;
@@ -142,7 +159,8 @@ int main(int argc, char** argv) {
     std::string first_error;
     for (const auto& m : measured) {
       const auto reported = to_report(m);
-      if (reported.success_rate && (!queries.latency_quantile || reported.latency_ms)) ++with_values;
+      const bool latency = reported.latency_ms || reported.latency_within_share;
+      if (reported.success_rate && (!queries.latency_quantile || latency)) ++with_values;
       if (first_error.empty() && !reported.error.empty()) first_error = reported.error;
     }
     const double wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();

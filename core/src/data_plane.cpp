@@ -118,6 +118,15 @@ void read_query_checks(const rapidjson::Value* queries, const std::string& path,
   }
 }
 
+// The sample's share of requests within the check's maximum; nothing when
+// the agent measured the quantile instead, or the share within another
+// maximum (a FailoverService sharing the service asked it: the share says
+// nothing of this one's maximum).
+std::optional<double> share_within(const LatencyCheck& check, const DataPlaneSample& sample) {
+  if (!sample.latency_within_share || sample.latency_within_ms != check.maximum_ms) return std::nullopt;
+  return sample.latency_within_share;
+}
+
 }  // namespace
 
 const char* to_string(Comparison comparison) {
@@ -208,7 +217,9 @@ CheckOutcome judge(const DataPlanePolicy& policy, const DataPlaneSample* sample)
     }
   }
   if (policy.latency) {
-    if (!sample->latency_ms) {
+    if (const auto share = share_within(*policy.latency, *sample)) {
+      if (*share < policy.latency->quantile) failed = true;
+    } else if (!sample->latency_ms) {
       unknown = true;
     } else if (*sample->latency_ms > static_cast<double>(policy.latency->maximum_ms)) {
       failed = true;
@@ -227,6 +238,7 @@ MeasureRequest measure_request(const DataPlanePolicy& policy) {
   if (policy.latency) {
     request.latency_quantile = policy.latency->quantile;
     request.latency_window_ms = policy.latency->window_ms;
+    request.latency_maximum_ms = policy.latency->maximum_ms;
     request.rate_window_ms = policy.latency->window_ms;
   }
   if (policy.success_rate) request.rate_window_ms = policy.success_rate->window_ms;
@@ -250,9 +262,11 @@ MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b) {
     const auto& with = a.latency_quantile ? a : b;
     merged.latency_quantile = with.latency_quantile;
     merged.latency_window_ms = with.latency_window_ms;
+    merged.latency_maximum_ms = with.latency_maximum_ms;
   } else {
     merged.latency_quantile = std::max(*a.latency_quantile, *b.latency_quantile);
     merged.latency_window_ms = std::min(a.latency_window_ms, b.latency_window_ms);
+    if (a.latency_maximum_ms == b.latency_maximum_ms) merged.latency_maximum_ms = a.latency_maximum_ms;
   }
   return merged;
 }
@@ -304,7 +318,13 @@ std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sampl
   }
   if (const auto& check = policy.latency) {
     const auto name = "latency p" + number(check->quantile * 100);
-    if (!sample->latency_ms) {
+    if (const auto share = share_within(*check, *sample)) {
+      const bool below = *share < check->quantile;
+      const auto maximum = duration_words(check->maximum_ms);
+      add(name + (below ? " over " : " within ") + maximum + ": " + percent(*share) + " of requests within " +
+          maximum + (below ? " < " : " >= ") + percent(check->quantile) + " over " +
+          duration_words(check->window_ms) + " at " + number(rps) + " rps");
+    } else if (!sample->latency_ms) {
       add(name + " unknown");
     } else {
       const bool above = *sample->latency_ms > static_cast<double>(check->maximum_ms);
@@ -337,7 +357,13 @@ DataPlaneEvidence evidence(const DataPlanePolicy& policy, const CheckStreak& str
   if (sample != nullptr) {
     shown.request_rate = sample->request_rate;
     if (policy.success_rate) shown.success_rate = sample->success_rate;
-    if (policy.latency) shown.latency_ms = sample->latency_ms;
+    if (policy.latency) {
+      shown.latency_ms = sample->latency_ms;
+      if (const auto share = share_within(*policy.latency, *sample)) {
+        shown.latency_within_share = share;
+        shown.latency_quantile = policy.latency->quantile;
+      }
+    }
   }
   shown.message = describe(policy, sample);
   return shown;

@@ -92,6 +92,12 @@ void explain_health(const FailoverSpec& spec, const BackingService& backing, con
     std::snprintf(buffer, sizeof buffer, ", latency %gms (maximum %gms)", *dp.latency_ms, *dp.max_latency_ms);
     text += buffer;
   }
+  if (dp.latency_within_share && dp.max_latency_ms && dp.latency_quantile) {
+    char buffer[128];
+    std::snprintf(buffer, sizeof buffer, ", %s of requests within %gms (minimum %s)",
+                  percent(*dp.latency_within_share).c_str(), *dp.max_latency_ms, percent(*dp.latency_quantile).c_str());
+    text += buffer;
+  }
   if (!dp.message.empty()) text += ": " + dp.message;
   out.push_back({"1a", text});
 }

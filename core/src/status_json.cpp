@@ -35,6 +35,8 @@ void write_data_plane(Writer& out, const DataPlaneEvidence& shown) {
   number("requestRate", shown.request_rate);
   number("latencyMs", shown.latency_ms);
   number("maxLatencyMs", shown.max_latency_ms);
+  number("latencyWithinShare", shown.latency_within_share);
+  number("latencyQuantile", shown.latency_quantile);
   out.Key("message");
   out.String(shown.message);
   out.EndObject();
@@ -98,6 +100,8 @@ std::optional<DataPlaneEvidence> data_plane_of(const rapidjson::Value& backing) 
   evidence.request_rate = number_of(*shown, "requestRate");
   evidence.latency_ms = number_of(*shown, "latencyMs");
   evidence.max_latency_ms = number_of(*shown, "maxLatencyMs");
+  evidence.latency_within_share = number_of(*shown, "latencyWithinShare");
+  evidence.latency_quantile = number_of(*shown, "latencyQuantile");
   evidence.message = string_of(*shown, "message");
   return evidence;
 }

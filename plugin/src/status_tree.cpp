@@ -95,6 +95,11 @@ std::string status_tree(const rapidjson::Value& fs, const rapidjson::Value& memb
         out << "  since " << when(since, now);
       out << "\n      cluster " << text(&b, "cluster") << ": "
           << connection(member_clusters, text(&b, "cluster"), now) << "\n";
+      // The core's words carry the evidence: success rate, latency quantile
+      // or the share of requests within the maximum, against the thresholds.
+      if (const rapidjson::Value* dp = child(b, "dataPlane"))
+        out << "      data plane " << text(dp, "verdict") << ", last " << text(dp, "lastEvaluation") << ": "
+            << text(dp, "message", "") << "\n";
     }
 
   out << "  consumers:\n";

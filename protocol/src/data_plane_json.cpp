@@ -19,6 +19,10 @@ double two_digits(double value) { return value <= 0 ? value : significant(value,
 DataPlaneMeasurement round_data_plane(DataPlaneMeasurement measured) {
   // Down, so that rounding never lifts a rate over a minimum it is under.
   if (measured.success_rate) measured.success_rate = std::floor(*measured.success_rate * 1000) / 1000;
+  // Down as well: a share under the quantile (0.9899 < 0.99) stays under it.
+  if (measured.latency_within_share) {
+    measured.latency_within_share = std::floor(*measured.latency_within_share * 1000) / 1000;
+  }
   if (measured.request_rate) measured.request_rate = two_digits(*measured.request_rate);
   if (measured.latency_ms) measured.latency_ms = two_digits(*measured.latency_ms);
   for (auto& [name, value] : measured.queries) value = significant(value, 3);
@@ -45,6 +49,14 @@ std::optional<DataPlaneMeasurement> read_data_plane_measurement(const rapidjson:
   measured.request_rate = fields.optional_number("requestRate", 0, 1e12);
   measured.success_rate = fields.optional_number("successRate", 0, 1);
   measured.latency_ms = fields.optional_number("latencyMs", 0, 1e9);
+  measured.latency_within_share = fields.optional_number("latencyWithinShare", 0, 1);
+  measured.latency_within_ms = fields.optional_int("latencyWithinMs", 1, kMaxCheckWindowMs);
+  // A share means nothing without the maximum it was measured at.
+  const bool has_share = value.HasMember("latencyWithinShare");
+  if (has_share != value.HasMember("latencyWithinMs")) {
+    fields.error(has_share ? "latencyWithinMs" : "latencyWithinShare",
+                 std::string("required with ") + (has_share ? "latencyWithinShare" : "latencyWithinMs"));
+  }
   if (const auto* queries = fields.object("queries", false)) {
     if (queries->MemberCount() > kMaxCustomQueries) {
       fields.error("queries", "at most " + std::to_string(kMaxCustomQueries) + " values");
@@ -90,6 +102,11 @@ void write_data_plane_measurement(JsonWriter& out, const DataPlaneMeasurement& m
   number("requestRate", measured.request_rate);
   number("successRate", measured.success_rate);
   number("latencyMs", measured.latency_ms);
+  if (measured.latency_within_share && measured.latency_within_ms) {
+    number("latencyWithinShare", measured.latency_within_share);
+    out.Key("latencyWithinMs");
+    out.Int64(*measured.latency_within_ms);
+  }
   if (!measured.queries.empty()) {
     out.Key("queries");
     out.StartObject();

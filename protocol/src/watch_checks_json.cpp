@@ -27,6 +27,12 @@ std::optional<DataPlaneChecks> read_watch_checks(const rapidjson::Value& entry, 
       if (*window < 1000) latency_fields.error("windowMs", "must be at least 1000, got " + std::to_string(*window));
       checks.latency_window_ms = static_cast<std::int64_t>(*window);
     }
+    if (latency->HasMember("maximumMs")) {
+      if (auto maximum = latency_fields.required_uint("maximumMs", kMaxCheckWindowMs)) {
+        if (*maximum < 1) latency_fields.error("maximumMs", "must be at least 1, got 0");
+        checks.latency_maximum_ms = static_cast<std::int64_t>(*maximum);
+      }
+    }
   }
   if (const auto* queries = fields.array("queries", false)) {
     if (queries->Size() > kMaxCustomQueries) {
@@ -70,6 +76,10 @@ void write_watch_checks(JsonWriter& out, const DataPlaneChecks& checks) {
     out.Double(*checks.latency_quantile);
     out.Key("windowMs");
     out.Int64(checks.latency_window_ms);
+    if (checks.latency_maximum_ms) {
+      out.Key("maximumMs");
+      out.Int64(*checks.latency_maximum_ms);
+    }
     out.EndObject();
   }
   if (!checks.queries.empty()) {

@@ -72,14 +72,17 @@ TEST_CASE("each watched local service is measured as the Deployment most of its 
 TEST_CASE("a round's report: rounded values, and any error makes it an error without numbers",
           "[agent][dataplane]") {
   DataPlaneMeasurement measured{
-      {"shop", "checkout", "checkout", std::nullopt}, 12.34, {0.95123, ""}, {812.4, ""}, {{"errors", {0.01234, ""}}}, {}};
-  CHECK(to_report(measured) == protocol::DataPlaneMeasurement{12.0, 0.951, 810.0, {{"errors", 0.0123}}, ""});
+      {"shop", "checkout", "checkout", std::nullopt}, 12.34, {0.95123, ""}, {812.4, ""}, {}, std::nullopt,
+      {{"errors", {0.01234, ""}}}, {}};
+  CHECK(to_report(measured) ==
+        protocol::DataPlaneMeasurement{12.0, 0.951, 810.0, {{"errors", 0.0123}}, "", std::nullopt, std::nullopt});
   measured.queries["queue"] = {std::nullopt, "query queue answered 0 series"};
   CHECK(to_report(measured).error == "query queue answered 0 series");
   measured.queries.erase("queue");
   measured.latency_ms = {std::nullopt, "latency query: timeout"};
   CHECK(to_report(measured) ==
-        protocol::DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, {}, "latency query: timeout"});
+        protocol::DataPlaneMeasurement{std::nullopt, std::nullopt, std::nullopt, {}, "latency query: timeout",
+                                       std::nullopt, std::nullopt});
 }
 
 TEST_CASE("Prometheus down or slow: rounds keep coming with the error, and stop() returns", "[agent][dataplane]") {

@@ -5,6 +5,7 @@
 
 #include "recorded_prometheus.h"
 #include "switchyard/agent/data_plane.h"
+#include "switchyard/agent/data_plane_evaluator.h"
 
 using namespace switchyard::agent;
 using switchyard::agent::test::recorded;
@@ -159,9 +160,9 @@ TEST_CASE("the hub's checks choose each service's windows and quantile, one quer
           "[agent][data-plane]") {
   using switchyard::protocol::DataPlaneChecks;
   auto watched = kWatched;
-  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000, {}};  // the flags' values: batched with the flags'
-  watched[1].checks = DataPlaneChecks{20'000, std::nullopt, 30'000, {}};
-  watched[2].checks = DataPlaneChecks{20'000, 0.5, 60'000, {}};
+  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000, std::nullopt, {}};  // the flags' values: batched with the flags'
+  watched[1].checks = DataPlaneChecks{20'000, std::nullopt, 30'000, std::nullopt, {}};
+  watched[2].checks = DataPlaneChecks{20'000, 0.5, 60'000, std::nullopt, {}};
   // 3 and 4 have none (an older hub): queries_p99()'s flags, 10s and p99.
   const auto planned = plan_queries(watched, queries_p99());
   REQUIRE(planned.size() == 4);
@@ -181,7 +182,7 @@ TEST_CASE("the hub's checks choose each service's windows and quantile, one quer
   SECTION("a latency-only check's request rate comes from its own window") {
     auto latency_only = kWatched;
     latency_only.resize(1);
-    latency_only[0].checks = DataPlaneChecks{45'000, 0.9, 45'000, {}};
+    latency_only[0].checks = DataPlaneChecks{45'000, 0.9, 45'000, std::nullopt, {}};
     const auto only = plan_queries(latency_only, DataPlaneQueries{});
     REQUIRE(only.size() == 2);
     CHECK_THAT(only[0].promql, Catch::Contains("[45s]"));
@@ -238,4 +239,71 @@ TEST_CASE("custom checks: one query per service when the template names one, els
   CHECK_THAT(m[1].queries.at("errors").error, Catch::Contains("answered 2 series"));
   CHECK_FALSE(m[0].request_rate);
   CHECK(m[0].success_rate.error.empty());  // not asked: neither a value nor an error
+}
+
+TEST_CASE("a maximum at a bucket bound is measured as the share within it, one query per (bound, window)",
+          "[agent][data-plane]") {
+  using switchyard::protocol::DataPlaneChecks;
+  auto watched = kWatched;
+  watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000, 500, {}};
+  watched[1].checks = DataPlaneChecks{10'000, 0.9, 10'000, 500, {}};   // another quantile: the same share
+  watched[2].checks = DataPlaneChecks{10'000, 0.99, 10'000, 250, {}};  // between bounds: the quantile
+  watched[3].checks = DataPlaneChecks{10'000, 0.99, 30'000, 500, {}};  // another window
+  // 4 has none (an older hub): the quantile, as before.
+  const auto planned = plan_queries(watched, queries_p99());
+  REQUIRE(planned.size() == 4);
+  CHECK(planned[0].kind == PlannedQuery::Kind::Rates);
+  CHECK(planned[1].kind == PlannedQuery::Kind::LatencyShare);
+  CHECK(planned[1].members == std::vector<std::size_t>{0, 1});
+  CHECK(planned[1].bound_ms == 500);
+  CHECK_THAT(planned[1].promql, Catch::Contains(R"(le=~"500(\\.0)?")") && Catch::Contains("[10s]") &&
+                                    !Catch::Contains("histogram_quantile"));
+  CHECK(planned[2].kind == PlannedQuery::Kind::LatencyShare);
+  CHECK(planned[2].members == std::vector<std::size_t>{3});
+  CHECK_THAT(planned[2].promql, Catch::Contains("[30s]"));
+  CHECK(planned[3].kind == PlannedQuery::Kind::Latency);
+  CHECK(planned[3].members == std::vector<std::size_t>{2, 4});
+  CHECK_THAT(planned[3].promql, Catch::StartsWith("histogram_quantile(0.99,"));
+}
+
+TEST_CASE("the share's answer: a number per workload, NaN without traffic, errors otherwise",
+          "[agent][data-plane]") {
+  using switchyard::protocol::DataPlaneChecks;
+  auto watched = kWatched;
+  for (auto& w : watched) w.checks = DataPlaneChecks{10'000, 0.99, 10'000, 50, {}};
+  const auto share = [](const std::string& ns, const std::string& workload, double value) {
+    return PromSample{{{"namespace", ns}, {"deployment", workload}}, value, 1};
+  };
+  FakePrometheus prometheus;
+  prometheus.answers.push_back(decoded("success_rate"));  // web 40 rps, voting 4, authors 0, slow 5; no ghost
+  prometheus.answers.push_back(PromVector{{share("emojivoto", "web", 0.972), share("emojivoto", "voting", 1.0000001),
+                                           share("books", "authors", std::nan("")), share("slow", "api", std::nan(""))},
+                                          {}});
+  const auto m = evaluate_data_plane(prometheus, watched, queries_p99(), kNow);
+  REQUIRE(prometheus.asked.size() == 2);
+  CHECK(m[0].latency_within_share.value == Approx(0.972));
+  CHECK(m[0].latency_within_ms == 50);
+  CHECK_FALSE(m[0].latency_ms.value);
+  CHECK(m[0].latency_ms.error.empty());  // the quantile was not asked
+  CHECK(m[1].latency_within_share.value == 1.0);  // rate() extrapolation past the count: at most 1
+  CHECK_FALSE(m[2].latency_within_share.value);    // no requests: 0/0, "not enough traffic"
+  CHECK(m[2].latency_within_share.error.empty());
+  CHECK(m[3].latency_within_share.error == "no response_latency_ms series with le=\"50\" for deployment books/ghost");
+  CHECK(m[4].latency_within_share.error == "share of requests within 50ms is NaN");  // traffic, yet 0/0
+
+  const auto reported = to_report(m[0]);
+  CHECK(reported.latency_within_share == Approx(0.972));
+  CHECK(reported.latency_within_ms == 50);
+  CHECK_FALSE(reported.latency_ms);
+  CHECK(to_report(m[3]).error == m[3].success_rate.error + "; " + m[3].latency_within_share.error);
+  CHECK_FALSE(to_report(m[3]).latency_within_share);
+
+  SECTION("a failed share query is every member's error") {
+    FakePrometheus down;
+    down.answers.push_back(decoded("success_rate"));
+    down.answers.push_back(PromError{PromErrorKind::Query, "query timed out"});
+    const auto n = evaluate_data_plane(down, watched, queries_p99(), kNow);
+    CHECK(n[0].latency_within_share.error == "latency share query: query timed out");
+    CHECK(to_report(n[0]).error == "latency share query: query timed out");
+  }
 }

@@ -4,6 +4,7 @@
 // (test/agent/data/record_prometheus.py). Not shipped.
 //
 //   agent_prometheus_probe --prometheus-url URL --watch ns/service/workload ... [--window 5s] [--quantile 0.99]
+//                          [--latency-maximum-ms 500]
 // prints one JSON object per watched service; with --print-queries only
 // the batched PromQL, one query a line.
 #include <CLI/CLI.hpp>
@@ -42,6 +43,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> watch;
   std::string window = "30s";
   double quantile = -1;
+  std::int64_t maximum_ms = 0;
   bool print_queries = false;
   CLI::App app{"the agent's Prometheus client alone, for tests"};
   app.add_option("--prometheus-url", config.url)->required();
@@ -49,6 +51,8 @@ int main(int argc, char** argv) {
   app.add_option("--watch", watch, "namespace/service/workload")->required();
   app.add_option("--window", window, "rate window: Ns or Nms");
   app.add_option("--quantile", quantile, "latency quantile 0..1 (default: no latency query)");
+  app.add_option("--latency-maximum-ms", maximum_ms,
+                 "the latency check's maximum as the hub sends it (a Linkerd bucket bound: the share within it)");
   app.add_flag("--print-queries", print_queries);
   CLI11_PARSE(app, argc, argv);
 
@@ -66,7 +70,17 @@ int main(int argc, char** argv) {
   const bool millis = window.size() > 2 && window.compare(window.size() - 2, 2, "ms") == 0;
   queries.options.window = std::chrono::milliseconds(std::stoll(window) * (millis ? 1 : 1000));
   if (quantile >= 0) queries.latency_quantile = quantile;
+  if (maximum_ms > 0) {
+    const std::int64_t window_ms = queries.options.window.count();
+    for (auto& w : watched) {
+      w.checks = switchyard::protocol::DataPlaneChecks{window_ms, queries.latency_quantile, window_ms, maximum_ms, {}};
+    }
+  }
   if (print_queries) {
+    if (maximum_ms > 0) {
+      for (const auto& planned : plan_queries(watched, queries)) std::cout << planned.promql << "\n";
+      return 0;
+    }
     std::cout << success_rate_query(watched, queries.options) << "\n";
     if (queries.latency_quantile) std::cout << latency_query(watched, quantile, queries.options) << "\n";
     return 0;
@@ -91,7 +105,8 @@ int main(int argc, char** argv) {
       out.Double(*m.request_rate);
     }
     write_check(out, "success_rate", m.success_rate);
-    if (queries.latency_quantile) write_check(out, "latency_ms", m.latency_ms);
+    if (queries.latency_quantile && !m.latency_within_ms) write_check(out, "latency_ms", m.latency_ms);
+    if (m.latency_within_ms) write_check(out, "latency_within_share", m.latency_within_share);
     out.Key("evaluated_at_ms");
     out.Int64(std::chrono::duration_cast<std::chrono::milliseconds>(m.evaluated_at.time_since_epoch()).count());
     out.EndObject();

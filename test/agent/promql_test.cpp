@@ -91,3 +91,22 @@ TEST_CASE("a value that is not a Kubernetes name is refused, not spliced into Pr
   CHECK(template_error("{workload}", {"ns", "svc", "", std::nullopt}).find("{workload} = \"\"") !=
         std::string::npos);
 }
+
+TEST_CASE("the latency share query reads one bucket and the count, batched", "[agent][promql]") {
+  LinkerdQueryOptions options;
+  options.window = 30s;
+  CHECK(latency_share_query({{"db", "pg", "pg", std::nullopt}}, 500, options) ==
+        R"(sum by (namespace, deployment) (rate(response_latency_ms_bucket{direction="inbound", namespace=~"db", )"
+        R"(deployment=~"pg", le=~"500(\\.0)?"}[30s])) / sum by (namespace, deployment) )"
+        R"((rate(response_latency_ms_count{direction="inbound", namespace=~"db", deployment=~"pg"}[30s])))");
+  CHECK(latency_share_query({}, 500, options).empty());
+}
+
+TEST_CASE("Linkerd's latency bucket bounds", "[agent][promql]") {
+  for (const auto bound : {1, 5, 10, 50, 100, 200, 300, 500, 1000, 5000, 10000, 50000}) {
+    CHECK(is_linkerd_latency_bound(bound));
+  }
+  for (const auto between : {0, 6, 250, 750, 1500, 60000}) CHECK_FALSE(is_linkerd_latency_bound(between));
+  // The stand-in proxies export the same bounds (test/support/fake_linkerd_proxy.py): 25 finite and +Inf.
+  CHECK(std::size(kLinkerdLatencyBoundsMs) == 25);
+}

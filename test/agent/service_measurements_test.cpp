@@ -70,7 +70,7 @@ TEST_CASE("only what the assignment's watch list names is measured", "[agent]") 
 TEST_CASE("the checks the hub sent for a local service reach its workload", "[agent][data-plane]") {
   ServiceMeasurements measurements;
   const ServiceKey other{"emojivoto", "voting-svc", ServiceRole::Local};
-  measurements.set_watch({kWeb, other}, {{kWeb, protocol::DataPlaneChecks{10'000, 0.9, 20'000, {}}}});
+  measurements.set_watch({kWeb, other}, {{kWeb, protocol::DataPlaneChecks{10'000, 0.9, 20'000, std::nullopt, {}}}});
   for (const auto* name : {"web-svc", "voting-svc"}) {
     measurements.service_present("emojivoto", name);
     EndpointSlice s{"emojivoto", std::string(name) + "-a", name, "IPv4", {}};
@@ -82,6 +82,6 @@ TEST_CASE("the checks the hub sent for a local service reach its workload", "[ag
   const auto& voting = workloads[0].service == "voting-svc" ? workloads[0] : workloads[1];
   const auto& web = workloads[0].service == "web-svc" ? workloads[0] : workloads[1];
   REQUIRE(web.checks);
-  CHECK(*web.checks == protocol::DataPlaneChecks{10'000, 0.9, 20'000, {}});
+  CHECK(*web.checks == protocol::DataPlaneChecks{10'000, 0.9, 20'000, std::nullopt, {}});
   CHECK_FALSE(voting.checks);  // none sent: the agent's flags apply
 }

@@ -27,8 +27,10 @@ PROBE = os.path.join(os.environ.get("SWITCHYARD_BIN", os.path.join(HERE, "..", "
 WINDOW = "5s"
 
 
-def measure(url, *watch, quantile=None):
+def measure(url, *watch, quantile=None, maximum_ms=None):
     argv = [PROBE, "--prometheus-url", url, "--window", WINDOW]
+    if maximum_ms is not None:
+        argv += ["--latency-maximum-ms", str(maximum_ms)]
     for w in watch:
         argv += ["--watch", w]
     if quantile is not None:
@@ -144,6 +146,39 @@ class PrometheusE2E(WithDataPlane):
         wait_until("web latency p50 in the (400, 500] bucket",
                    lambda: (lambda m: (400 < m[0]["latency_ms"].get("value", 0) <= 500, m))(
                        measure(self.plane.url, *watch, quantile=0.5)))
+
+    def test_share_within_a_bound_agrees_with_histogram_quantile(self):
+        """The latency check's cheap path: "quantile q <= maximum" iff "the
+        share within maximum >= q" when maximum is a bucket bound, on the
+        real Prometheus's histogram_quantile."""
+        self.plane.add_pod("emojivoto", "web", rps=30, latency_ms=25)   # (20, 30]
+        self.plane.add_pod("emojivoto", "web", rps=10, latency_ms=450)  # (400, 500]: 25% of web's requests
+        self.plane.add_pod("emojivoto", "voting", rps=5, latency_ms=3)
+        self.plane.add_pod("books", "authors", rps=0)                     # series, no traffic
+        self.plane.start_prometheus()
+        watch = ("emojivoto/web-svc/web", "emojivoto/voting-svc/voting", "books/authors/authors",
+                 "emojivoto/ghost/ghost")
+
+        def full_window():
+            m = measure(self.plane.url, *watch, quantile=0.99, maximum_ms=300)
+            share = m[0]["latency_within_share"].get("value")
+            return abs(m[0].get("request_rate", 0) - 40) <= 2 and share is not None and 0.72 <= share <= 0.78, m
+
+        m = wait_until("web's share within 300 ms near 75%", full_window)
+        self.assertNotIn("latency_ms", m[0])  # the share path does not run the quantile query
+        self.assertEqual(m[1]["latency_within_share"], {"value": 1.0})
+        self.assertEqual(m[2]["latency_within_share"], {})  # no traffic: neither a number nor an error
+        self.assertEqual(m[3]["latency_within_share"],
+                         {"error": 'no response_latency_ms series with le="300" for deployment emojivoto/ghost'})
+        for q in (0.5, 0.7, 0.8, 0.9, 0.99):
+            with self.subTest(quantile=q):
+                share = measure(self.plane.url, watch[0], quantile=q, maximum_ms=300)[0]["latency_within_share"]
+                quantile = measure(self.plane.url, watch[0], quantile=q)[0]["latency_ms"]
+                self.assertEqual(share["value"] >= q, quantile["value"] <= 300, (share, quantile))
+        # A maximum between bounds keeps the quantile query (interpolation inside a bucket).
+        between = measure(self.plane.url, watch[0], quantile=0.5, maximum_ms=250)[0]
+        self.assertNotIn("latency_within_share", between)
+        self.assertLessEqual(between["latency_ms"]["value"], 30)
 
     def test_prometheus_killed_gives_an_error_not_a_number(self):
         self.plane.add_pod("emojivoto", "web", rps=20, failure_ratio=0.1)

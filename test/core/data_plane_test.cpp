@@ -20,7 +20,12 @@ DataPlanePolicy rate_policy(std::uint32_t failures = 2, std::uint32_t successes 
 }
 
 DataPlaneSample sample(double rps, std::optional<double> rate, std::optional<double> latency = std::nullopt) {
-  return DataPlaneSample{rps, rate, latency, {}, ""};
+  return DataPlaneSample{rps, rate, latency, {}, "", std::nullopt, std::nullopt};
+}
+
+// What an agent that measured the share within `within_ms` reports.
+DataPlaneSample share_sample(double rps, double share, TimeMs within_ms) {
+  return DataPlaneSample{rps, 0.99, std::nullopt, {}, "", share, within_ms};
 }
 
 const std::string kChecked =
@@ -78,6 +83,60 @@ TEST_CASE("judge: latency over its maximum fails, and a failure outranks an Unkn
   CHECK(judge(policy, &slow_rate_unknown) == CheckOutcome::Fail);
   CHECK(judge(policy, &fast_rate_unknown) == CheckOutcome::Unknown);
   CHECK(describe(policy, &slow) == "success rate 99% >= 95% over 30s at 10 rps; latency p99 812ms > 500ms over 30s");
+}
+
+TEST_CASE("judge: latency as the share within the maximum passes while share >= quantile", "[core][dataplane]") {
+  DataPlanePolicy policy = rate_policy();
+  policy.latency = LatencyCheck{0.99, 500, 30'000};
+  const auto below = share_sample(12.3, 0.972, 500);
+  const auto at = share_sample(12.3, 0.99, 500);
+  const auto above = share_sample(12.3, 0.996, 500);
+  CHECK(judge(policy, &below) == CheckOutcome::Fail);
+  CHECK(judge(policy, &at) == CheckOutcome::Pass);  // p99 at the bound itself is within the maximum
+  CHECK(judge(policy, &above) == CheckOutcome::Pass);
+  CHECK(describe(policy, &below) ==
+        "success rate 99% >= 95% over 30s at 12.3 rps; latency p99 over 500ms: 97.2% of requests within 500ms "
+        "< 99% over 30s at 12.3 rps");
+  CHECK(describe(policy, &above) ==
+        "success rate 99% >= 95% over 30s at 12.3 rps; latency p99 within 500ms: 99.6% of requests within 500ms "
+        ">= 99% over 30s at 12.3 rps");
+  const auto shown = evidence(policy, CheckStreak{}, &below);
+  CHECK(shown.latency_within_share == 0.972);
+  CHECK(shown.latency_quantile == 0.99);
+  CHECK(shown.max_latency_ms == 500);
+  CHECK_FALSE(shown.latency_ms);
+
+  SECTION("the quantile the check asks, not the one another FailoverService had measured") {
+    policy.latency->quantile = 0.9;
+    CHECK(judge(policy, &below) == CheckOutcome::Pass);
+  }
+  SECTION("no share and no quantile: Unknown, as a missing latency always was") {
+    const auto none = DataPlaneSample{12.3, 0.99, std::nullopt, {}, "", std::nullopt, std::nullopt};
+    CHECK(judge(policy, &none) == CheckOutcome::Unknown);
+    CHECK(describe(policy, &none) == "success rate 99% >= 95% over 30s at 12.3 rps; latency p99 unknown");
+  }
+  SECTION("a share within another maximum says nothing of this one: Unknown, or the quantile when reported") {
+    const auto other = share_sample(12.3, 0.5, 1000);
+    CHECK(judge(policy, &other) == CheckOutcome::Unknown);
+    auto with_quantile = other;
+    with_quantile.latency_ms = 812;
+    CHECK(judge(policy, &with_quantile) == CheckOutcome::Fail);
+    with_quantile.latency_ms = 120;
+    CHECK(judge(policy, &with_quantile) == CheckOutcome::Pass);
+  }
+  SECTION("an old agent's latencyMs is still judged against the maximum") {
+    const auto old_slow = sample(12.3, 0.99, 812);
+    const auto old_fast = sample(12.3, 0.99, 120);
+    CHECK(judge(policy, &old_slow) == CheckOutcome::Fail);
+    CHECK(judge(policy, &old_fast) == CheckOutcome::Pass);
+  }
+  SECTION("the error and the not-enough-traffic rules come first, as for every check") {
+    auto failed = below;
+    failed.error = "latency share query: timeout";
+    CHECK(judge(policy, &failed) == CheckOutcome::Unknown);
+    const auto quiet = share_sample(0.5, 0.2, 500);
+    CHECK(judge(policy, &quiet) == CheckOutcome::NotEnoughTraffic);
+  }
 }
 
 TEST_CASE("advance: failureThreshold failures in a row make failing, a pass in between starts over",
@@ -317,7 +376,7 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
       R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
       R"("health":{"successRate":{"minimum":0.9,"window":"20s"},"latency":{"quantile":0.9,"maximum":"300ms","window":"1m"}}})");
   using W = ClusterAssignment::WatchItem;
-  const MeasureRequest asked{20'000, 0.9, 60'000, {}};
+  const MeasureRequest asked{20'000, 0.9, 60'000, 300, {}};
   const auto west = fleet.engine.assignment_for("west");
   REQUIRE(west.watch.size() == 2);
   CHECK(west.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, asked});
@@ -326,9 +385,10 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
   SECTION("latency alone: the request rate over latency's window") {
     DataPlanePolicy latency_only;
     latency_only.latency = LatencyCheck{0.5, 200, 15'000};
-    CHECK(measure_request(latency_only) == MeasureRequest{15'000, 0.5, 15'000, {}});
+    CHECK(measure_request(latency_only) == MeasureRequest{15'000, 0.5, 15'000, 200, {}});
   }
-  SECTION("a service two FailoverServices check is measured once: shorter windows, higher quantile") {
+  SECTION("a service two FailoverServices check is measured once: shorter windows, higher quantile, "
+          "no maximum when they ask different ones") {
     fleet.apply(
         R"({"service":"web-b","backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
         R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
@@ -336,7 +396,19 @@ TEST_CASE("rule 1a: the assignment carries each checked local service's windows 
         std::nullopt, "web-b");
     const auto merged = fleet.engine.assignment_for("west");
     REQUIRE(merged.watch.size() == 2);  // one local item, one mirror: both FailoverServices share them
-    CHECK(merged.watch[0] == W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 10'000, {}}});
+    // 300ms and 1s: a share within one says nothing of the other; the quantile answers both.
+    CHECK(merged.watch[0] ==
+          W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 10'000, std::nullopt, {}}});
+  }
+  SECTION("two FailoverServices asking the same maximum keep it, whatever their quantiles") {
+    fleet.apply(
+        R"({"service":"web-b","backingServices":[{"cluster":"west","namespace":"emojivoto","name":"web-svc"},)"
+        R"({"cluster":"east","namespace":"emojivoto","name":"web-svc"}],)"
+        R"("health":{"latency":{"quantile":0.99,"maximum":"300ms","window":"1m"}}})",
+        std::nullopt, "web-b");
+    const auto merged = fleet.engine.assignment_for("west");
+    CHECK(merged.watch[0] ==
+          W{"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.99, 60'000, 300, {}}});
   }
   SECTION("a service one of them checks and the other does not is measured for the one that checks") {
     fleet.apply(

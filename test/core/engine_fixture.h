@@ -138,7 +138,7 @@ inline void fail_data_plane(Fleet& fleet, const std::string& cluster, int evalua
   const auto id = fleet.engine.cluster_id(cluster);
   for (int i = 0; i < evaluations; ++i) {
     fleet.engine.observe_data_plane(fleet.engine.service_id(id, "emojivoto", "web-svc", ServiceRole::Local),
-                                    DataPlaneSample{12.0, 0.4, std::nullopt, {}, ""});
+                                    DataPlaneSample{12.0, 0.4, std::nullopt, {}, "", std::nullopt, std::nullopt});
     fleet.engine.data_plane_evaluated(id);
     fleet.evaluate();
   }

@@ -10,6 +10,7 @@ after `make build`). Everything started is stopped when the test ends, also
 when it fails.
 """
 
+import json
 import os
 import sys
 import time
@@ -173,23 +174,49 @@ class LowTraffic(DataPlaneCase):
 
 class LatencyBreach(DataPlaneCase):
     """Requests that succeed but slow down past latency.maximum fail over;
-    back under it, traffic returns after the delay."""
+    back under it, traffic returns after the delay. 200ms is a bucket bound
+    of the proxy's histogram: the agent measures the share of requests
+    within it (docs/agent.md, "Latency as a share"), and status and the
+    Event show that share."""
     HEALTH = {"latency": {"quantile": 0.99, "maximum": "200ms", "window": WINDOW},
               "failureThreshold": 2, "successThreshold": 2}
 
     def test_latency_breach_fails_over_then_back(self):
+        self.assertEqual(self.west_evidence().get("latencyWithinShare"), 1.0)  # all at 5 ms, within 200 ms
         started = time.monotonic()
         self.web["west"].control(latency_ms=450.0)
         self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
         detected = time.monotonic() - started
         west = self.west_evidence()
         self.assertEqual(west["verdict"], "Failing")
-        self.assertGreater(west["latencyMs"], 200)
+        self.assertLess(west["latencyWithinShare"], 0.99)
+        self.assertEqual(west["latencyQuantile"], 0.99)
         self.assertEqual(west["maxLatencyMs"], 200)
-        self.assertIn("latency p99", west["message"])
+        self.assertNotIn("latencyMs", west)  # the quantile was not queried
+        self.assertRegex(west["message"], r"latency p99 over 200ms: [0-9.]+% of requests within 200ms < 99% over 5s")
+        events = json.loads(self.fleet.kubectl("mgmt", "get", "events", "-n", NS, "-o", "json"))["items"]
+        self.assertTrue(any("of requests within 200ms < 99%" in e.get("message", "") for e in events),
+                        [e.get("message") for e in events])
         print(f"\nlatency failover {detected:.1f} s after the first slow request", file=sys.stderr)
         self.web["west"].control(latency_ms=5.0)
         self.wait_split("west", all_on("checkout"), timeout=DELAY + 30)
+
+
+class LatencyBreachBetweenBounds(DataPlaneCase):
+    """A maximum that is not a bucket bound (250ms) is measured with
+    histogram_quantile, as before the share: the same breach fails over."""
+    HEALTH = {"latency": {"quantile": 0.99, "maximum": "250ms", "window": WINDOW},
+              "failureThreshold": 2, "successThreshold": 2}
+
+    def test_latency_breach_fails_over_on_the_quantile(self):
+        self.web["west"].control(latency_ms=450.0)
+        self.wait_split("west", all_on("checkout-east"), timeout=DETECT_WITHIN)
+        west = self.west_evidence()
+        self.assertEqual(west["verdict"], "Failing")
+        self.assertGreater(west["latencyMs"], 250)
+        self.assertEqual(west["maxLatencyMs"], 250)
+        self.assertNotIn("latencyWithinShare", west)
+        self.assertIn("latency p99", west["message"])
 
 
 class FlappingErrorRate(DataPlaneCase):

@@ -10,11 +10,11 @@ using switchyard::core::MeasureRequest;
 using switchyard::core::ServiceRole;
 using namespace switchyard::hub;
 
-TEST_CASE("the watch list carries a checked service's windows and quantile, and nothing for the others",
+TEST_CASE("the watch list carries a checked service's windows, quantile and latency maximum, and nothing for the others",
           "[hub][dataplane]") {
   const std::vector<ClusterAssignment::WatchItem> watch{
       {"emojivoto", "voting-svc", ServiceRole::Local, std::nullopt},
-      {"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.95, 60'000, {}}},
+      {"emojivoto", "web-svc", ServiceRole::Local, MeasureRequest{20'000, 0.95, 60'000, 500, {}}},
       {"emojivoto", "web-svc-east", ServiceRole::Mirror, std::nullopt}};
   const auto body = encode_assignment_body(4, "e1", encode_watch_json(watch), EncodedSplits());
   const auto decoded = switchyard::protocol::decode_assignment(body);
@@ -23,5 +23,5 @@ TEST_CASE("the watch list carries a checked service's windows and quantile, and 
   REQUIRE(decoded.value->watch.size() == 3);
   REQUIRE(decoded.value->checks.size() == 1);
   const switchyard::protocol::ServiceKey web{"emojivoto", "web-svc", switchyard::protocol::ServiceRole::Local};
-  CHECK(decoded.value->checks.at(web) == switchyard::protocol::DataPlaneChecks{20'000, 0.95, 60'000, {}});
+  CHECK(decoded.value->checks.at(web) == switchyard::protocol::DataPlaneChecks{20'000, 0.95, 60'000, 500, {}});
 }

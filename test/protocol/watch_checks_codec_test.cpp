@@ -21,14 +21,14 @@ TEST_CASE("a watch entry's checks survive encode then decode", "[protocol][datap
   Assignment assignment;
   assignment.revision = 3;
   assignment.watch = {kWeb, kMirror};
-  assignment.checks[kWeb] = DataPlaneChecks{10'000, 0.95, 20'000, {}};
+  assignment.checks[kWeb] = DataPlaneChecks{10'000, 0.95, 20'000, std::nullopt, {}};
   const auto encoded = encode_assignment(assignment);
   CHECK(encoded.find(R"("checks":{"windowMs":10000,"latency":{"quantile":0.95,"windowMs":20000}})") !=
         std::string::npos);
   const auto decoded = decode_assignment(encoded);
   REQUIRE(decoded.ok());
   CHECK(decoded.value->checks.size() == 1);
-  CHECK(decoded.value->checks.at(kWeb) == DataPlaneChecks{10'000, 0.95, 20'000, {}});
+  CHECK(decoded.value->checks.at(kWeb) == DataPlaneChecks{10'000, 0.95, 20'000, std::nullopt, {}});
   CHECK(*decoded.value == assignment);
 }
 
@@ -95,4 +95,40 @@ TEST_CASE("custom checks travel in the watch entry, with or without the Linkerd 
   REQUIRE(decoded.ok());
   CHECK(decoded.value->checks.at(kWeb) == custom_only);
   CHECK_FALSE(decoded.value->checks.at(kWeb).window_ms);
+}
+
+TEST_CASE("latency.maximumMs: sent beside quantile and window, optional both ways", "[protocol][dataplane]") {
+  Assignment assignment;
+  assignment.revision = 3;
+  assignment.watch = {kWeb};
+  assignment.checks[kWeb] = DataPlaneChecks{30'000, 0.99, 30'000, 500, {}};
+  const auto encoded = encode_assignment(assignment);
+  // An older agent reads quantile and windowMs as before and ignores maximumMs
+  // (its decoder skips unknown members): it keeps measuring the quantile.
+  CHECK(encoded.find(R"("latency":{"quantile":0.99,"windowMs":30000,"maximumMs":500})") != std::string::npos);
+  const auto decoded = decode_assignment(encoded);
+  REQUIRE(decoded.ok());
+  CHECK(decoded.value->checks.at(kWeb).latency_maximum_ms == 500);
+  CHECK(*decoded.value == assignment);
+
+  SECTION("an older hub sends no maximum: the agent measures the quantile") {
+    const auto old = decode_assignment(assignment_with_watch(
+        R"({"namespace":"emojivoto","name":"web-svc","role":"local",)"
+        R"("checks":{"windowMs":30000,"latency":{"quantile":0.99,"windowMs":30000}}})"));
+    REQUIRE(old.ok());
+    CHECK(old.value->checks.at(kWeb).latency_quantile == 0.99);
+    CHECK_FALSE(old.value->checks.at(kWeb).latency_maximum_ms);
+  }
+  SECTION("a bad maximum is refused with the field named") {
+    const auto bad = decode_assignment(assignment_with_watch(
+        R"({"namespace":"emojivoto","name":"web-svc","role":"local",)"
+        R"("checks":{"windowMs":30000,"latency":{"quantile":0.99,"windowMs":30000,"maximumMs":0}}})"));
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.message().rfind("watch[0].checks.latency.maximumMs:", 0) == 0);
+    const auto text = decode_assignment(assignment_with_watch(
+        R"({"namespace":"emojivoto","name":"web-svc","role":"local",)"
+        R"("checks":{"windowMs":30000,"latency":{"quantile":0.99,"windowMs":30000,"maximumMs":"500ms"}}})"));
+    REQUIRE_FALSE(text.ok());
+    CHECK(text.message().rfind("watch[0].checks.latency.maximumMs:", 0) == 0);
+  }
 }

@@ -32,7 +32,8 @@ void write_raw(Writer& out, const std::string& json, rapidjson::Type type) {
 
 // spec.health's windows and quantile as the agent reads them (docs/protocol.md, "Data-plane checks").
 protocol::DataPlaneChecks to_wire(const core::MeasureRequest& measure) {
-  protocol::DataPlaneChecks checks{measure.rate_window_ms, measure.latency_quantile, measure.latency_window_ms, {}};
+  protocol::DataPlaneChecks checks{measure.rate_window_ms, measure.latency_quantile, measure.latency_window_ms,
+                                   measure.latency_maximum_ms, {}};
   for (const auto& query : measure.queries) checks.queries.push_back({query.name, query.query_template, query.window_ms});
   return checks;
 }

@@ -24,8 +24,10 @@ core::ServiceRole core_role(protocol::ServiceRole role) {
 std::optional<core::DataPlaneSample> data_plane_sample(const protocol::ServiceHealth& service) {
   if (!service.data_plane) return std::nullopt;
   const auto& measured = *service.data_plane;
-  return core::DataPlaneSample{measured.request_rate, measured.success_rate, measured.latency_ms, measured.queries,
-                               measured.error};
+  return core::DataPlaneSample{measured.request_rate,         measured.success_rate,
+                               measured.latency_ms,           measured.queries,
+                               measured.error,                measured.latency_within_share,
+                               measured.latency_within_ms};
 }
 
 // A route's identity on the wire: a TrafficSplit by namespace/name (as a hub

@@ -1,6 +1,8 @@
 // One evaluation of the built-in Linkerd data-plane checks for every
-// watched service of this cluster: two batched queries (success/request
-// rate, latency quantile), turned into one measurement per service.
+// watched service of this cluster: batched queries (success/request rate;
+// latency as a quantile, or as the share of requests within the check's
+// maximum when that is a bucket bound), turned into one measurement per
+// service.
 //
 // A value is only ever a number Prometheus computed from series of that
 // workload. Prometheus unreachable, a query error, a NaN where traffic
@@ -9,6 +11,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,7 +34,12 @@ struct DataPlaneMeasurement {
   // unset without error, "not enough traffic".
   std::optional<double> request_rate;
   CheckValue success_rate;  // 0..1
-  CheckValue latency_ms;    // the quantile asked for; unset when no latency check was asked
+  CheckValue latency_ms;    // the quantile asked for; unset when no latency check was asked or the share was
+  // The share (0..1) of requests within `latency_within_ms`, measured
+  // instead of the quantile when the hub sent a maximum that is a bucket
+  // bound (is_linkerd_latency_bound).
+  CheckValue latency_within_share;
+  std::optional<std::int64_t> latency_within_ms;
   std::map<std::string, CheckValue> queries;  // custom checks by name, those asked only
   std::chrono::system_clock::time_point evaluated_at;
 };
@@ -48,20 +56,27 @@ struct ResolvedChecks {
   std::optional<double> latency_quantile;           // unset: no latency
   std::chrono::milliseconds latency_window{30000};
   std::vector<protocol::CustomQuery> queries;
+  // The check's maximum when the hub sent one that is a Linkerd bucket
+  // bound: the share within it is measured instead of the quantile.
+  // Unset: the quantile (a maximum between bounds needs interpolation
+  // across its bucket, which only histogram_quantile does).
+  std::optional<std::int64_t> latency_share_bound_ms;
 };
 [[nodiscard]] ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQueries& defaults);
 
 // One query of a round and the workloads (indexes into `watched`) it covers.
 struct PlannedQuery {
-  enum class Kind { Rates, Latency, Custom } kind = Kind::Rates;
+  enum class Kind { Rates, Latency, LatencyShare, Custom } kind = Kind::Rates;
   std::string promql;
   std::vector<std::size_t> members;
   std::string name;   // Custom: the check's name
   std::string error;  // Custom: the template could not be expanded (promql empty, nothing asked)
+  std::int64_t bound_ms = 0;  // LatencyShare: the bucket bound
 };
 
-// Pure: the queries of one round: one rates query per distinct window and
-// one latency query per distinct (quantile, window), each batched over
+// Pure: the queries of one round: one rates query per distinct window, one
+// latency share query per distinct (bound, window) and one latency quantile
+// query per distinct (quantile, window), each batched over
 // every workload that asks for it; a custom check's template once per
 // service, or once for all when it names no service variable
 // (core/query_template.h): its one answer is then every service's.

@@ -89,6 +89,9 @@ struct MeasureRequest {
   std::optional<TimeMs> rate_window_ms;    // response_total: success and request rate; unset: custom checks only
   std::optional<double> latency_quantile;  // unset: no latency check
   TimeMs latency_window_ms = 30'000;
+  // The latency check's maximum, so the agent can measure the share of
+  // requests within it; unset when merged requests ask different maxima.
+  std::optional<TimeMs> latency_maximum_ms;
   std::vector<MeasuredQuery> queries;      // by name
   auto operator<=>(const MeasureRequest&) const = default;
 };
@@ -99,7 +102,9 @@ struct MeasureRequest {
 
 // One request for a service that several FailoverServices check (one
 // measurement per service): the shorter windows, the higher quantile, the
-// custom checks of both (the first's, by name, where both name one).
+// custom checks of both (the first's, by name, where both name one), the
+// latency maximum only when both ask the same (a share within one maximum
+// says nothing of another; the quantile answers every maximum).
 [[nodiscard]] MeasureRequest merge(const MeasureRequest& a, const MeasureRequest& b);
 
 // One service's measurement, as the report carries it (rounded by the agent:
@@ -110,6 +115,14 @@ struct DataPlaneSample {
   std::optional<double> latency_ms;    // the quantile the agent measured
   std::map<std::string, double> queries;  // custom checks' values by name
   std::string error;
+  // The share (0..1) of requests that took at most latency_within_ms: what
+  // the agent measures instead of the quantile when the check's maximum is
+  // a bucket bound. "Quantile q <= maximum" holds exactly when this share
+  // >= q (histogram_quantile interpolates within a bucket, so the quantile
+  // is at or below a bound exactly when the count at that bound reaches the
+  // rank q x count).
+  std::optional<double> latency_within_share;
+  std::optional<TimeMs> latency_within_ms;
   bool operator==(const DataPlaneSample&) const = default;
 };
 
@@ -141,7 +154,8 @@ struct CheckStreak {
 bool advance(CheckStreak& streak, CheckOutcome outcome, const DataPlanePolicy& policy);
 
 // "success rate 41% < 95% over 30s at 12.3 rps", "latency p99 812ms > 500ms
-// over 30s", "not enough traffic (0.2 rps < 1)", or the sample's error: the
+// over 30s", "latency p99 over 500ms: 97.2% of requests within 500ms < 99%
+// over 30s at 12.3 rps", "not enough traffic (0.2 rps < 1)", or the sample's error: the
 // words of the last evaluation, for Events and status.
 [[nodiscard]] std::string describe(const DataPlanePolicy& policy, const DataPlaneSample* sample);
 

@@ -34,6 +34,9 @@ struct DataPlaneEvidence {
   std::uint32_t consecutive = 0;  // evaluations in a row with that outcome (capped at the threshold)
   std::optional<double> success_rate, min_success_rate, request_rate, latency_ms, max_latency_ms;
   std::string message;     // describe(): the last evaluation in words, or its error
+  // The latency check's evidence when the agent measured the share within
+  // max_latency_ms (the check passes while it is >= latency_quantile).
+  std::optional<double> latency_within_share, latency_quantile;
   bool operator==(const DataPlaneEvidence&) const = default;
 };
 

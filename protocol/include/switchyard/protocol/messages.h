@@ -35,9 +35,15 @@ struct ServiceKey {
 struct DataPlaneMeasurement {
   std::optional<double> request_rate;  // requests per second, >= 0
   std::optional<double> success_rate;  // 0..1
-  std::optional<double> latency_ms;    // the quantile the agent measures
+  std::optional<double> latency_ms;    // the quantile the agent measures (histogram_quantile)
   std::map<std::string, double> queries;  // custom checks' values by name (at most kMaxCustomQueries)
   std::string error;                   // at most kMaxDataPlaneErrorLength characters
+  // "latencyWithinShare" / "latencyWithinMs": the share (0..1) of requests
+  // that took at most `latency_within_ms`, measured instead of latency_ms
+  // when the hub sent a maximum that is a bucket bound of Linkerd's
+  // histogram (docs/agent.md, "Latency as a share"). Both or neither.
+  std::optional<double> latency_within_share;
+  std::optional<std::int64_t> latency_within_ms;
 
   bool operator==(const DataPlaneMeasurement&) const = default;
 };
@@ -45,8 +51,8 @@ struct DataPlaneMeasurement {
 inline constexpr std::size_t kMaxDataPlaneErrorLength = 512;
 
 // Rounds what is reported (docs/protocol.md, "Data-plane measurements"):
-// success rate down to 0.001, request rate and latency to two significant
-// digits, custom values to three, the error cut to kMaxDataPlaneErrorLength.
+// success rate and the share within the latency maximum down to 0.001,
+// request rate and latency to two significant digits, custom values to three, the error cut to kMaxDataPlaneErrorLength.
 [[nodiscard]] DataPlaneMeasurement round_data_plane(DataPlaneMeasurement measured);
 
 // What one agent measured of one service in its cluster.
@@ -185,6 +191,12 @@ struct DataPlaneChecks {
   std::optional<std::int64_t> window_ms;
   std::optional<double> latency_quantile;  // unset: no latency measured
   std::int64_t latency_window_ms = 30'000;
+  // "latency.maximumMs": the latency check's maximum, so the agent can
+  // measure the share of requests within it (one histogram bucket) rather
+  // than the quantile (every bucket). Unset from a hub older than it, or
+  // when FailoverServices checking the service ask different maxima: the
+  // agent then measures the quantile.
+  std::optional<std::int64_t> latency_maximum_ms;
   std::vector<CustomQuery> queries;
 
   bool operator==(const DataPlaneChecks&) const = default;
