@@ -92,26 +92,38 @@ void fill_latency(DataPlaneMeasurement& m, const PromQueryResult* answer, const 
   }
 }
 
-// The share within `bound_ms` of `m` (after fill_rates: no traffic makes
-// NaN expected, 0/0).
-void fill_share(DataPlaneMeasurement& m, const PromQueryResult& answer, const std::map<Key, double>& shares,
-                std::int64_t bound_ms, const std::string& workload_label) {
+// The share within `bound_ms` of `m` from the bucket's and the count's
+// answers (`buckets`, `counts` decoded from them); after fill_rates: no
+// traffic makes 0/0 expected.
+void fill_share(DataPlaneMeasurement& m, const PromQueryResult& bucket_answer, const PromQueryResult& count_answer,
+                const std::map<Key, double>& buckets, const std::map<Key, double>& counts, std::int64_t bound_ms,
+                const std::string& workload_label) {
   const auto& w = m.watched;
+  const Key key{w.namespace_, w.workload};
   m.latency_within_ms = bound_ms;
-  if (const auto* error = std::get_if<PromError>(&answer)) {
-    m.latency_within_share.error = error_text(*error, "latency share query");
-  } else if (const auto found = shares.find({w.namespace_, w.workload}); found == shares.end()) {
-    // Also when the proxy's histogram has no bucket at this bound.
-    m.latency_within_share.error = "no response_latency_ms series with le=\"" + std::to_string(bound_ms) + "\" for " +
-                                   workload_label + " " + w.namespace_ + "/" + w.workload;
-  } else if (std::isnan(found->second)) {
-    if (!m.request_rate || *m.request_rate > 0) {
-      m.latency_within_share.error = "share of requests within " + std::to_string(bound_ms) + "ms is NaN";
+  const auto bucket = buckets.find(key);
+  const auto count = counts.find(key);
+  if (const auto* error = std::get_if<PromError>(&bucket_answer)) {
+    m.latency_within_share.error = error_text(*error, "latency bucket query");
+  } else if (const auto* count_error = std::get_if<PromError>(&count_answer)) {
+    m.latency_within_share.error = error_text(*count_error, "latency count query");
+  } else if (count == counts.end()) {
+    m.latency_within_share.error = "no response_latency_ms series for " + workload_label + " " + w.namespace_ + "/" +
+                                   w.workload;
+  } else if (bucket == buckets.end()) {
+    // The proxy's histogram has no bucket at this bound.
+    m.latency_within_share.error = "no response_latency_ms_bucket series with le=\"" + std::to_string(bound_ms) +
+                                   "\" for " + workload_label + " " + w.namespace_ + "/" + w.workload;
+  } else if (!std::isfinite(bucket->second) || !std::isfinite(count->second) || count->second <= 0) {
+    // No requests in the window: "not enough traffic" unless requests were counted.
+    if (!m.request_rate || *m.request_rate > 0 || !std::isfinite(bucket->second) || !std::isfinite(count->second)) {
+      m.latency_within_share.error = "share of requests within " + std::to_string(bound_ms) + "ms is " +
+                                     std::to_string(bucket->second) + " / " + std::to_string(count->second);
     }
   } else {
     // rate() extrapolates each series on its own: a bucket's rate may pass
     // the count's by a rounding error; a share is at most 1.
-    m.latency_within_share.value = std::clamp(found->second, 0.0, 1.0);
+    m.latency_within_share.value = std::clamp(bucket->second / count->second, 0.0, 1.0);
   }
 }
 
@@ -142,7 +154,7 @@ CheckValue custom_value(const PromQueryResult& answer, const std::string& name) 
 // A custom check's query for `members`, its template expanded for `watched`.
 PlannedQuery custom_query(const std::string& name, const std::string& query_template, std::int64_t window_ms,
                           std::vector<std::size_t> members, const WatchedWorkload& watched) {
-  PlannedQuery planned{PlannedQuery::Kind::Custom, {}, std::move(members), name, {}, 0};
+  PlannedQuery planned{PlannedQuery::Kind::Custom, {}, std::move(members), name, {}, 0, {}};
   auto expanded = expand_query_template(query_template, watched, std::chrono::milliseconds(window_ms));
   if (auto* text = std::get_if<std::string>(&expanded)) {
     planned.promql = std::move(*text);
@@ -199,19 +211,20 @@ std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watch
   for (auto& [window, indexes] : by_window) {
     auto options = defaults.options;
     options.window = window;
-    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}, 0});
+    planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}, 0, {}});
   }
   for (auto& [key, indexes] : by_bound) {
     auto options = defaults.options;
     options.window = key.second;
-    planned.push_back({PlannedQuery::Kind::LatencyShare, latency_share_query(members_of(indexes), key.first, options),
-                       indexes, {}, {}, key.first});
+    const auto members = members_of(indexes);
+    planned.push_back({PlannedQuery::Kind::LatencyShare, latency_bucket_query(members, key.first, options), indexes,
+                       {}, {}, key.first, latency_count_query(members, options)});
   }
   for (auto& [key, indexes] : by_quantile) {
     auto options = defaults.options;
     options.window = key.second;
     planned.push_back(
-        {PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes, {}, {}, 0});
+        {PlannedQuery::Kind::Latency, latency_query(members_of(indexes), key.first, options), indexes, {}, {}, 0, {}});
   }
   for (auto& [key, indexes] : shared) {
     const auto& [name, query_template, window_ms] = key;
@@ -247,12 +260,22 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
   out.reserve(watched.size());
   for (const auto& w : watched) out.push_back({w, std::nullopt, {}, {}, {}, std::nullopt, {}, now});
   const auto& workload_label = queries.options.workload_label;
-  for (const auto& planned : plan_queries(watched, queries)) {
+  const auto planned_queries = plan_queries(watched, queries);
+  // Every query of the round at once; each plan's answers in plan order.
+  std::vector<std::string> promqls;
+  for (const auto& planned : planned_queries) {
+    if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) continue;
+    promqls.push_back(planned.promql);
+    if (planned.kind == PlannedQuery::Kind::LatencyShare) promqls.push_back(planned.count_promql);
+  }
+  const auto answers = prometheus.query_all(promqls);
+  std::size_t next = 0;
+  for (const auto& planned : planned_queries) {
     if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) {
       for (const auto i : planned.members) out[i].queries[planned.name].error = planned.error;
       continue;
     }
-    const auto answer = prometheus.query(planned.promql);
+    const auto& answer = answers[next++];
     if (planned.kind == PlannedQuery::Kind::Custom) {
       const auto value = custom_value(answer, planned.name);
       for (const auto i : planned.members) out[i].queries[planned.name] = value;
@@ -260,8 +283,13 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
       const auto rates = rates_of(answer, workload_label);
       for (const auto i : planned.members) fill_rates(out[i], answer, rates, workload_label);
     } else if (planned.kind == PlannedQuery::Kind::LatencyShare) {
-      const auto shares = latencies_of(answer, workload_label);  // one number per workload, as the quantile
-      for (const auto i : planned.members) fill_share(out[i], answer, shares, planned.bound_ms, workload_label);
+      const auto& count_answer = answers[next++];
+      // One number per workload each, as the quantile's answer.
+      const auto buckets = latencies_of(answer, workload_label);
+      const auto counts = latencies_of(count_answer, workload_label);
+      for (const auto i : planned.members) {
+        fill_share(out[i], answer, count_answer, buckets, counts, planned.bound_ms, workload_label);
+      }
     } else {
       const auto latencies = latencies_of(answer, workload_label);
       for (const auto i : planned.members) fill_latency(out[i], &answer, latencies, workload_label);

@@ -2,6 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
 #include "token_file.h"
 
 namespace switchyard::agent {
@@ -40,21 +44,45 @@ std::variant<std::unique_ptr<PrometheusClient>, std::string> PrometheusClient::c
 }
 
 PrometheusClient::PrometheusClient(PrometheusConfig config, std::string scheme_host_port, std::string path_prefix)
-    : config_(std::move(config)), path_prefix_(std::move(path_prefix)) {
-  client_ = std::make_unique<httplib::Client>(scheme_host_port);
+    : config_(std::move(config)), scheme_host_port_(std::move(scheme_host_port)), path_prefix_(std::move(path_prefix)) {
+  clients_.push_back(make_client());
+}
+
+std::unique_ptr<httplib::Client> PrometheusClient::make_client() const {
+  auto client = std::make_unique<httplib::Client>(scheme_host_port_);
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(config_.timeout);
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(config_.timeout - seconds);
-  client_->set_connection_timeout(seconds.count(), micros.count());
-  client_->set_read_timeout(seconds.count(), micros.count());
-  client_->set_write_timeout(seconds.count(), micros.count());
-  client_->set_keep_alive(true);
-  if (!config_.ca_file.empty()) client_->set_ca_cert_path(config_.ca_file.c_str());
-  client_->enable_server_certificate_verification(true);
+  client->set_connection_timeout(seconds.count(), micros.count());
+  client->set_read_timeout(seconds.count(), micros.count());
+  client->set_write_timeout(seconds.count(), micros.count());
+  client->set_keep_alive(true);
+  if (!config_.ca_file.empty()) client->set_ca_cert_path(config_.ca_file.c_str());
+  client->enable_server_certificate_verification(true);
+  return client;
 }
 
 PrometheusClient::~PrometheusClient() = default;
 
-PromQueryResult PrometheusClient::query(const std::string& promql) {
+PromQueryResult PrometheusClient::query(const std::string& promql) { return query_on(*clients_.front(), promql); }
+
+std::vector<PromQueryResult> PrometheusClient::query_all(const std::vector<std::string>& promqls) {
+  // Custom checks naming a service are one query per service: at most
+  // kMaxConcurrentQueries connections take the next query as they finish.
+  const auto workers = std::min(promqls.size(), kMaxConcurrentQueries);
+  while (clients_.size() < workers) clients_.push_back(make_client());
+  std::vector<PromQueryResult> answers(promqls.size());
+  std::atomic<std::size_t> next{0};
+  const auto work = [this, &answers, &promqls, &next](httplib::Client& client) {
+    for (auto i = next++; i < promqls.size(); i = next++) answers[i] = query_on(client, promqls[i]);
+  };
+  std::vector<std::thread> others;
+  for (std::size_t w = 1; w < workers; ++w) others.emplace_back([&work, this, w] { work(*clients_[w]); });
+  work(*clients_[0]);
+  for (auto& thread : others) thread.join();
+  return answers;
+}
+
+PromQueryResult PrometheusClient::query_on(httplib::Client& client, const std::string& promql) const {
   httplib::Request request;
   request.method = "POST";
   request.path = path_prefix_ + "/api/v1/query";
@@ -83,7 +111,7 @@ PromQueryResult PrometheusClient::query(const std::string& promql) {
   };
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
-  const bool sent = client_->send(request, response, error);
+  const bool sent = client.send(request, response, error);
   if (too_large) {
     return PromError{PromErrorKind::Malformed,
                      "answer larger than " + std::to_string(config_.max_body_bytes) + " bytes"};

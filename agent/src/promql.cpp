@@ -94,15 +94,19 @@ bool is_linkerd_latency_bound(std::int64_t ms) {
          std::end(kLinkerdLatencyBoundsMs);
 }
 
-std::string latency_share_query(const std::vector<WatchedWorkload>& watched, std::int64_t bound_ms,
-                                const LinkerdQueryOptions& options) {
+std::string latency_bucket_query(const std::vector<WatchedWorkload>& watched, std::int64_t bound_ms,
+                                 const LinkerdQueryOptions& options) {
   if (watched.empty()) return {};
-  const auto by = "sum by (namespace, " + options.workload_label + ") (rate(";
-  const auto range = "[" + promql_duration(options.window) + "]))";
   // "500" or "500.0": a regex over the le label's 26 values, not its series.
   const auto le = ", le=~\"" + std::to_string(bound_ms) + "(\\\\.0)?\"";
-  return by + "response_latency_ms_bucket" + inbound_selector(watched, options, le) + range + " / " + by +
-         "response_latency_ms_count" + inbound_selector(watched, options) + range;
+  return "sum by (namespace, " + options.workload_label + ") (rate(response_latency_ms_bucket" +
+         inbound_selector(watched, options, le) + "[" + promql_duration(options.window) + "]))";
+}
+
+std::string latency_count_query(const std::vector<WatchedWorkload>& watched, const LinkerdQueryOptions& options) {
+  if (watched.empty()) return {};
+  return "sum by (namespace, " + options.workload_label + ") (rate(response_latency_ms_count" +
+         inbound_selector(watched, options) + "[" + promql_duration(options.window) + "]))";
 }
 
 std::variant<std::string, TemplateError> expand_query_template(const std::string& query_template,

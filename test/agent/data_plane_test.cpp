@@ -258,6 +258,7 @@ TEST_CASE("a maximum at a bucket bound is measured as the share within it, one q
   CHECK(planned[1].bound_ms == 500);
   CHECK_THAT(planned[1].promql, Catch::Contains(R"(le=~"500(\\.0)?")") && Catch::Contains("[10s]") &&
                                     !Catch::Contains("histogram_quantile"));
+  CHECK_THAT(planned[1].count_promql, Catch::Contains("response_latency_ms_count{") && Catch::Contains("[10s]"));
   CHECK(planned[2].kind == PlannedQuery::Kind::LatencyShare);
   CHECK(planned[2].members == std::vector<std::size_t>{3});
   CHECK_THAT(planned[2].promql, Catch::Contains("[30s]"));
@@ -276,11 +277,17 @@ TEST_CASE("the share's answer: a number per workload, NaN without traffic, error
   };
   FakePrometheus prometheus;
   prometheus.answers.push_back(decoded("success_rate"));  // web 40 rps, voting 4, authors 0, slow 5; no ghost
-  prometheus.answers.push_back(PromVector{{share("emojivoto", "web", 0.972), share("emojivoto", "voting", 1.0000001),
-                                           share("books", "authors", std::nan("")), share("slow", "api", std::nan(""))},
+  // The bucket's rates, then the count's: ghost has neither; authors no requests; api's count is 0 with traffic.
+  prometheus.answers.push_back(PromVector{{share("emojivoto", "web", 38.88), share("emojivoto", "voting", 4.0001),
+                                           share("books", "authors", 0), share("slow", "api", 0)},
+                                          {}});
+  prometheus.answers.push_back(PromVector{{share("emojivoto", "web", 40), share("emojivoto", "voting", 4),
+                                           share("books", "authors", 0), share("slow", "api", 0)},
                                           {}});
   const auto m = evaluate_data_plane(prometheus, watched, queries_p99(), kNow);
-  REQUIRE(prometheus.asked.size() == 2);
+  REQUIRE(prometheus.asked.size() == 3);
+  CHECK_THAT(prometheus.asked[1], Catch::Contains("response_latency_ms_bucket{"));
+  CHECK_THAT(prometheus.asked[2], Catch::Contains("response_latency_ms_count{"));
   CHECK(m[0].latency_within_share.value == Approx(0.972));
   CHECK(m[0].latency_within_ms == 50);
   CHECK_FALSE(m[0].latency_ms.value);
@@ -288,8 +295,8 @@ TEST_CASE("the share's answer: a number per workload, NaN without traffic, error
   CHECK(m[1].latency_within_share.value == 1.0);  // rate() extrapolation past the count: at most 1
   CHECK_FALSE(m[2].latency_within_share.value);    // no requests: 0/0, "not enough traffic"
   CHECK(m[2].latency_within_share.error.empty());
-  CHECK(m[3].latency_within_share.error == "no response_latency_ms series with le=\"50\" for deployment books/ghost");
-  CHECK(m[4].latency_within_share.error == "share of requests within 50ms is NaN");  // traffic, yet 0/0
+  CHECK(m[3].latency_within_share.error == "no response_latency_ms series for deployment books/ghost");
+  CHECK_THAT(m[4].latency_within_share.error, Catch::StartsWith("share of requests within 50ms is 0"));  // traffic, yet 0/0
 
   const auto reported = to_report(m[0]);
   CHECK(reported.latency_within_share == Approx(0.972));
@@ -302,8 +309,18 @@ TEST_CASE("the share's answer: a number per workload, NaN without traffic, error
     FakePrometheus down;
     down.answers.push_back(decoded("success_rate"));
     down.answers.push_back(PromError{PromErrorKind::Query, "query timed out"});
+    down.answers.push_back(PromVector{});
     const auto n = evaluate_data_plane(down, watched, queries_p99(), kNow);
-    CHECK(n[0].latency_within_share.error == "latency share query: query timed out");
-    CHECK(to_report(n[0]).error == "latency share query: query timed out");
+    CHECK(n[0].latency_within_share.error == "latency bucket query: query timed out");
+    CHECK(to_report(n[0]).error == "latency bucket query: query timed out");
+  }
+  SECTION("a histogram without the bound: an error naming it") {
+    FakePrometheus no_bucket;
+    no_bucket.answers.push_back(decoded("success_rate"));
+    no_bucket.answers.push_back(PromVector{});
+    no_bucket.answers.push_back(PromVector{{share("emojivoto", "web", 40)}, {}});
+    const auto n = evaluate_data_plane(no_bucket, watched, queries_p99(), kNow);
+    CHECK(n[0].latency_within_share.error ==
+          "no response_latency_ms_bucket series with le=\"50\" for deployment emojivoto/web");
   }
 }

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <fstream>
+#include <algorithm>
+#include <condition_variable>
 #include <mutex>
 
 #include "recorded_prometheus.h"
@@ -119,4 +121,56 @@ TEST_CASE("a wrong --prometheus-url or token file is refused at start, naming th
                                                "query or fragment");
   CHECK(create_error("http://p:9090", "/nonexistent/token") ==
         "--prometheus-token-file /nonexistent/token: cannot be read");
+}
+
+TEST_CASE("query_all sends a round's queries at once and answers them in their order", "[agent][prometheus]") {
+  std::mutex mutex;  // guards in_flight and most
+  std::condition_variable changed;
+  int in_flight = 0;
+  int most = 0;
+  int expected = 3;  // in flight at once before the server answers any
+  TestServer server;
+  server.http().Post("/api/v1/query", [&](const httplib::Request& request, httplib::Response& response) {
+    std::unique_lock lock(mutex);
+    most = std::max(most, ++in_flight);
+    changed.notify_all();
+    // Held until `expected` are in: sent one by one, they never are (the wait then ends at its timeout).
+    changed.wait_for(lock, std::chrono::seconds(2), [&] { return most >= expected; });
+    --in_flight;
+    response.set_content(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"q":")" +
+                             request.get_param_value("query") + R"("},"value":[1,"1"]}]}})",
+                         "application/json");
+  });
+  server.start();
+  auto client = client_for(config_for(server.url()));
+  const auto answers = client->query_all({"a", "b", "c"});
+  REQUIRE(answers.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    const auto* vector = std::get_if<PromVector>(&answers[i]);
+    REQUIRE(vector);
+    REQUIRE(vector->samples.size() == 1);
+    CHECK(vector->samples[0].labels.at("q") == std::string(1, static_cast<char>('a' + i)));
+  }
+  {
+    std::lock_guard lock(mutex);
+    CHECK(most == 3);
+  }
+  CHECK(client->query_all({}).empty());
+
+  SECTION("more queries than connections: at most kMaxConcurrentQueries at once, every answer in its place") {
+    std::vector<std::string> many;
+    for (char c = 'a'; c <= 'j'; ++c) many.emplace_back(1, c);
+    {
+      std::lock_guard lock(mutex);
+      most = 0;
+      expected = static_cast<int>(kMaxConcurrentQueries);
+    }
+    const auto all = client->query_all(many);
+    REQUIRE(all.size() == many.size());
+    for (std::size_t i = 0; i < many.size(); ++i) {
+      CHECK(std::get<PromVector>(all[i]).samples.at(0).labels.at("q") == many[i]);
+    }
+    std::lock_guard lock(mutex);
+    CHECK(most == static_cast<int>(kMaxConcurrentQueries));
+  }
 }

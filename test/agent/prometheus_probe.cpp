@@ -78,7 +78,10 @@ int main(int argc, char** argv) {
   }
   if (print_queries) {
     if (maximum_ms > 0) {
-      for (const auto& planned : plan_queries(watched, queries)) std::cout << planned.promql << "\n";
+      for (const auto& planned : plan_queries(watched, queries)) {
+        std::cout << planned.promql << "\n";
+        if (!planned.count_promql.empty()) std::cout << planned.count_promql << "\n";
+      }
       return 0;
     }
     std::cout << success_rate_query(watched, queries.options) << "\n";

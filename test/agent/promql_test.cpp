@@ -92,14 +92,17 @@ TEST_CASE("a value that is not a Kubernetes name is refused, not spliced into Pr
         std::string::npos);
 }
 
-TEST_CASE("the latency share query reads one bucket and the count, batched", "[agent][promql]") {
+TEST_CASE("the latency share's queries read one bucket and the count, batched", "[agent][promql]") {
   LinkerdQueryOptions options;
   options.window = 30s;
-  CHECK(latency_share_query({{"db", "pg", "pg", std::nullopt}}, 500, options) ==
+  CHECK(latency_bucket_query({{"db", "pg", "pg", std::nullopt}}, 500, options) ==
         R"(sum by (namespace, deployment) (rate(response_latency_ms_bucket{direction="inbound", namespace=~"db", )"
-        R"(deployment=~"pg", le=~"500(\\.0)?"}[30s])) / sum by (namespace, deployment) )"
-        R"((rate(response_latency_ms_count{direction="inbound", namespace=~"db", deployment=~"pg"}[30s])))");
-  CHECK(latency_share_query({}, 500, options).empty());
+        R"(deployment=~"pg", le=~"500(\\.0)?"}[30s])))");
+  CHECK(latency_count_query({{"db", "pg", "pg", std::nullopt}}, options) ==
+        R"(sum by (namespace, deployment) (rate(response_latency_ms_count{direction="inbound", namespace=~"db", )"
+        R"(deployment=~"pg"}[30s])))");
+  CHECK(latency_bucket_query({}, 500, options).empty());
+  CHECK(latency_count_query({}, options).empty());
 }
 
 TEST_CASE("Linkerd's latency bucket bounds", "[agent][promql]") {

@@ -72,6 +72,7 @@ struct PlannedQuery {
   std::string name;   // Custom: the check's name
   std::string error;  // Custom: the template could not be expanded (promql empty, nothing asked)
   std::int64_t bound_ms = 0;  // LatencyShare: the bucket bound
+  std::string count_promql;   // LatencyShare: the denominator (`promql` is the bucket)
 };
 
 // Pure: the queries of one round: one rates query per distinct window, one
@@ -91,7 +92,8 @@ struct PlannedQuery {
                                                                   const PromQueryResult* latency,
                                                                   std::chrono::system_clock::time_point evaluated_at);
 
-// Runs the planned queries through `prometheus` (blocking) and decodes them.
+// Runs the planned queries through `prometheus` (blocking; all at once, by
+// query_all) and decodes them.
 [[nodiscard]] std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
                                                                     const std::vector<WatchedWorkload>& watched,
                                                                     const DataPlaneQueries& queries,

@@ -3,14 +3,17 @@
 // proxies) through its HTTP API, POST /api/v1/query with a form body, so a
 // batched query naming thousands of workloads is not limited by URL length.
 //
-// Thread-safety: query() blocks and may not run concurrently with itself;
-// the agent runs it off its loop thread and hands the result back.
+// Thread-safety: query() and query_all() block and may not run
+// concurrently with themselves; the agent runs them off its loop thread and
+// hands the results back. query_all() runs its queries at once, each on its
+// own connection (Prometheus evaluates concurrent queries on its cores).
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "switchyard/agent/prometheus_response.h"
 
@@ -34,7 +37,18 @@ class PrometheusApi {
  public:
   virtual ~PrometheusApi() = default;
   [[nodiscard]] virtual PromQueryResult query(const std::string& promql) = 0;
+  // The answers to `promqls`, in their order; by default one after the other.
+  [[nodiscard]] virtual std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls) {
+    std::vector<PromQueryResult> answers;
+    answers.reserve(promqls.size());
+    for (const auto& promql : promqls) answers.push_back(query(promql));
+    return answers;
+  }
 };
+
+// Connections query_all uses at most: enough for a round's built-in
+// queries; Prometheus has few cores to run more on.
+inline constexpr std::size_t kMaxConcurrentQueries = 4;
 
 class PrometheusClient final : public PrometheusApi {
  public:
@@ -43,13 +57,22 @@ class PrometheusClient final : public PrometheusApi {
   ~PrometheusClient() override;
 
   [[nodiscard]] PromQueryResult query(const std::string& promql) override;
+  // At once, up to kMaxConcurrentQueries: the calling thread and one more
+  // thread per further connection (each kept alive), so a round of the
+  // built-in checks (two or three queries) costs its slowest query rather
+  // than their sum (docs/benchmarks.md).
+  [[nodiscard]] std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls) override;
 
  private:
   PrometheusClient(PrometheusConfig config, std::string scheme_host_port, std::string path_prefix);
+  [[nodiscard]] std::unique_ptr<httplib::Client> make_client() const;
+  [[nodiscard]] PromQueryResult query_on(httplib::Client& client, const std::string& promql) const;
 
   PrometheusConfig config_;
+  std::string scheme_host_port_;
   std::string path_prefix_;  // "" or "/prometheus": where the API lives behind a proxy
-  std::unique_ptr<httplib::Client> client_;
+  // clients_[i] carries the i-th query of query_all (clients_[0] also query()).
+  std::vector<std::unique_ptr<httplib::Client>> clients_;
 };
 
 }  // namespace switchyard::agent

@@ -53,23 +53,27 @@ struct LinkerdQueryOptions {
 // The finite bucket bounds (ms) of the Linkerd proxy's response_latency_ms
 // histogram (linkerd2-proxy's latency BOUNDS: 1..5, 10..50, 100..500,
 // 1000..5000, 10000..50000, then +Inf). A latency maximum among them can be
-// measured from one bucket (latency_share_query).
+// measured from one bucket (latency_bucket_query, latency_count_query).
 inline constexpr std::int64_t kLinkerdLatencyBoundsMs[] = {1,    2,    3,    4,     5,     10,    20,   30,  40,
                                                           50,   100,  200,  300,   400,   500,   1000, 2000, 3000,
                                                           4000, 5000, 10000, 20000, 30000, 40000, 50000};
 [[nodiscard]] bool is_linkerd_latency_bound(std::int64_t ms);
 
-// sum by (namespace, <workload>) (rate(response_latency_ms_bucket{..., le="<bound>"}[window]))
-//   / sum by (namespace, <workload>) (rate(response_latency_ms_count{...}[window])):
-// per workload the share of requests that took at most `bound_ms`, reading
+// The share of requests within a bound, as two batched queries the agent
+// divides per workload (one division query costs Prometheus more than its
+// two sides sent at once: docs/benchmarks.md):
+//   sum by (namespace, <workload>) (rate(response_latency_ms_bucket{..., le="<bound>"}[window]))
+//   sum by (namespace, <workload>) (rate(response_latency_ms_count{...}[window]))
 // 1 bucket of the histogram's 26 (and the _count series, a metric name of
-// its own) rather than all of them. "Quantile q <= bound" holds exactly when
-// this share >= q, so it judges a latency check whose maximum is a bound
-// as histogram_quantile would (docs/agent.md, "Latency as a share").
+// its own) rather than all of them. "Quantile q <= bound" holds exactly
+// when bucket / count >= q, so it judges a latency check whose maximum is a
+// bound as histogram_quantile would (docs/agent.md, "Latency as a share").
 // The bound matches as Linkerd writes it ("500") and as Prometheus 3
-// rewrites classic histograms' `le` on ingestion ("500.0"). 0/0 (no
-// requests) is NaN. `bound_ms` must be is_linkerd_latency_bound.
-[[nodiscard]] std::string latency_share_query(const std::vector<WatchedWorkload>& watched, std::int64_t bound_ms,
+// rewrites classic histograms' `le` on ingestion ("500.0"). `bound_ms` must
+// be is_linkerd_latency_bound. Empty `watched`: empty strings.
+[[nodiscard]] std::string latency_bucket_query(const std::vector<WatchedWorkload>& watched, std::int64_t bound_ms,
+                                               const LinkerdQueryOptions& options);
+[[nodiscard]] std::string latency_count_query(const std::vector<WatchedWorkload>& watched,
                                               const LinkerdQueryOptions& options);
 
 // A custom check's template with its variables replaced:
