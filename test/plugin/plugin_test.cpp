@@ -152,3 +152,16 @@ TEST_CASE("import converts linkerd-failover TrafficSplits of two clusters into o
   auto bad = json(R"([{"metadata":{"name":"t","namespace":"n","labels":{"failover.linkerd.io/controlled-by":"linkerd-failover"}},"spec":{"service":"s"}}])");
   CHECK(import_linkerd_failover({{"west", &bad}}).error.find("TrafficSplit n/t in west: no failover.linkerd.io/primary-service") == 0);
 }
+
+TEST_CASE("status shows each backend's data-plane evidence in the hub's words, the latency share included") {
+  auto fs = json(R"({"metadata":{"name":"web","namespace":"ns"},"status":{"state":"FailedOver",
+    "backingServices":[{"cluster":"west","namespace":"ns","name":"s","health":"Unhealthy","readyEndpoints":1,
+      "dataPlane":{"verdict":"Failing","lastEvaluation":"Fail","consecutive":2,"maxLatencyMs":500,
+        "latencyWithinShare":0.972,"latencyQuantile":0.99,
+        "message":"latency p99 over 500ms: 97.2% of requests within 500ms < 99% over 30s at 12.3 rps"}},
+     {"cluster":"east","namespace":"ns","name":"s","health":"Healthy","readyEndpoints":1}]}})");
+  const auto tree = status_tree(fs, json("[]"), {});
+  CHECK(tree.find("      data plane Failing, last Fail: latency p99 over 500ms: 97.2% of requests within 500ms < 99% "
+                  "over 30s at 12.3 rps\n") != std::string::npos);
+  CHECK(tree.find("data plane", tree.find("east/ns/s")) == std::string::npos);  // no checks, no line
+}
