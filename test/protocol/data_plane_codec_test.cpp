@@ -123,7 +123,7 @@ TEST_CASE("the share within the latency maximum: round trip, rounding down, both
              Catch::Contains("services[0].dataPlane.latencyWithinShare: must be within 0..1"));
 }
 
-TEST_CASE("an older agent's measurement has latencyMs and no share; a newer agent's share is an unknown member "
+TEST_CASE("an older agent's measurement has latencyMs and no share, and a newer agent's share is an unknown member "
           "to an older hub", "[protocol][dataplane]") {
   const auto old = decode_report(with_service_data_plane(R"({"requestRate":12,"successRate":0.99,"latencyMs":810})"));
   REQUIRE(old.ok());
