@@ -114,9 +114,12 @@ void fill_share(DataPlaneMeasurement& m, const PromQueryResult& bucket_answer, c
     // The proxy's histogram has no bucket at this bound.
     m.latency_within_share.error = "no response_latency_ms_bucket series with le=\"" + std::to_string(bound_ms) +
                                    "\" for " + workload_label + " " + w.namespace_ + "/" + w.workload;
-  } else if (!std::isfinite(bucket->second) || !std::isfinite(count->second) || count->second <= 0) {
-    // No requests in the window: "not enough traffic" unless requests were counted.
-    if (!m.request_rate || *m.request_rate > 0 || !std::isfinite(bucket->second) || !std::isfinite(count->second)) {
+  } else if (const bool finite = std::isfinite(bucket->second) && std::isfinite(count->second);
+             !finite || count->second <= 0) {
+    // No requests in the window is "not enough traffic" (no error) when the
+    // rates query counted none either; anything else is a broken histogram.
+    const bool no_traffic = finite && m.request_rate && *m.request_rate <= 0;
+    if (!no_traffic) {
       m.latency_within_share.error = "share of requests within " + std::to_string(bound_ms) + "ms is " +
                                      std::to_string(bucket->second) + " / " + std::to_string(count->second);
     }
