@@ -52,8 +52,10 @@ std::optional<DataPlaneMeasurement> read_data_plane_measurement(const rapidjson:
   measured.latency_within_share = fields.optional_number("latencyWithinShare", 0, 1);
   measured.latency_within_ms = fields.optional_int("latencyWithinMs", 1, kMaxCheckWindowMs);
   // A share means nothing without the maximum it was measured at.
-  const bool has_share = value.HasMember("latencyWithinShare");
-  if (has_share != value.HasMember("latencyWithinMs")) {
+  // Present as FieldReader reads it: a null member is an absent one.
+  const auto present = [&value](const char* key) { return value.HasMember(key) && !value[key].IsNull(); };
+  const bool has_share = present("latencyWithinShare");
+  if (has_share != present("latencyWithinMs")) {
     fields.error(has_share ? "latencyWithinMs" : "latencyWithinShare",
                  std::string("required with ") + (has_share ? "latencyWithinShare" : "latencyWithinMs"));
   }

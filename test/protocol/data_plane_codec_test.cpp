@@ -121,6 +121,23 @@ TEST_CASE("the share within the latency maximum: round trip, rounding down, both
              Catch::Contains("services[0].dataPlane.latencyWithinShare: required with latencyWithinMs"));
   CHECK_THAT(decode_report(with_service_data_plane(R"({"latencyWithinShare":1.5,"latencyWithinMs":500})")).message(),
              Catch::Contains("services[0].dataPlane.latencyWithinShare: must be within 0..1"));
+  // Hostile or malformed values from an agent: refused, the field named.
+  for (const char* body : {R"({"latencyWithinShare":-0.1,"latencyWithinMs":500})",
+                           R"({"latencyWithinShare":"0.9","latencyWithinMs":500})",
+                           R"({"latencyWithinShare":null,"latencyWithinMs":500})"}) {
+    const auto bad = decode_report(with_service_data_plane(body));
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.message(), Catch::Contains("services[0].dataPlane.latencyWithinShare"));
+  }
+  for (const char* body : {R"({"latencyWithinShare":0.9,"latencyWithinMs":0})",
+                           R"({"latencyWithinShare":0.9,"latencyWithinMs":-500})",
+                           R"({"latencyWithinShare":0.9,"latencyWithinMs":"500"})",
+                           R"({"latencyWithinShare":0.9,"latencyWithinMs":1e15})",
+                           R"({"latencyWithinShare":0.9,"latencyWithinMs":500.5})"}) {
+    const auto bad = decode_report(with_service_data_plane(body));
+    REQUIRE_FALSE(bad.ok());
+    CHECK_THAT(bad.message(), Catch::Contains("services[0].dataPlane.latencyWithinMs"));
+  }
 }
 
 TEST_CASE("an older agent's measurement has latencyMs and no share, and a newer agent's share is an unknown member "

@@ -130,5 +130,12 @@ TEST_CASE("latency.maximumMs: sent beside quantile and window, optional both way
         R"("checks":{"windowMs":30000,"latency":{"quantile":0.99,"windowMs":30000,"maximumMs":"500ms"}}})"));
     REQUIRE_FALSE(text.ok());
     CHECK(text.message().rfind("watch[0].checks.latency.maximumMs:", 0) == 0);
+    for (const char* maximum : {"-1", "1e15", "500.5", "null"}) {
+      const auto hostile = decode_assignment(assignment_with_watch(
+          std::string(R"({"namespace":"emojivoto","name":"web-svc","role":"local",)") +
+          R"("checks":{"windowMs":30000,"latency":{"quantile":0.99,"windowMs":30000,"maximumMs":)" + maximum + "}}}"));
+      REQUIRE_FALSE(hostile.ok());
+      CHECK(hostile.message().rfind("watch[0].checks.latency.maximumMs:", 0) == 0);
+    }
   }
 }
