@@ -271,7 +271,7 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
     promqls.push_back(planned.promql);
     if (planned.kind == PlannedQuery::Kind::LatencyShare) promqls.push_back(planned.count_promql);
   }
-  const auto answers = prometheus.query_all(promqls);
+  const auto answers = prometheus.query_all(promqls, now);
   std::size_t next = 0;
   for (const auto& planned : planned_queries) {
     if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) {

@@ -63,17 +63,25 @@ std::unique_ptr<httplib::Client> PrometheusClient::make_client() const {
 
 PrometheusClient::~PrometheusClient() = default;
 
-PromQueryResult PrometheusClient::query(const std::string& promql) { return query_on(*clients_.front(), promql); }
+PromQueryResult PrometheusClient::query(const std::string& promql) { return query_on(*clients_.front(), promql, {}); }
 
-std::vector<PromQueryResult> PrometheusClient::query_all(const std::vector<std::string>& promqls) {
+std::string prometheus_time(std::chrono::system_clock::time_point at) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at.time_since_epoch()).count();
+  const auto fraction = std::to_string(1000 + ms % 1000);  // "1007" for 7 ms: the digits after the point
+  return std::to_string(ms / 1000) + "." + fraction.substr(1);
+}
+
+std::vector<PromQueryResult> PrometheusClient::query_all(const std::vector<std::string>& promqls,
+                                                         std::chrono::system_clock::time_point at) {
   // Custom checks naming a service are one query per service: at most
   // kMaxConcurrentQueries connections take the next query as they finish.
   const auto workers = std::min(promqls.size(), kMaxConcurrentQueries);
   while (clients_.size() < workers) clients_.push_back(make_client());
   std::vector<PromQueryResult> answers(promqls.size());
+  const auto time = prometheus_time(at);
   std::atomic<std::size_t> next{0};
-  const auto work = [this, &answers, &promqls, &next](httplib::Client& client) {
-    for (auto i = next++; i < promqls.size(); i = next++) answers[i] = query_on(client, promqls[i]);
+  const auto work = [this, &answers, &promqls, &next, &time](httplib::Client& client) {
+    for (auto i = next++; i < promqls.size(); i = next++) answers[i] = query_on(client, promqls[i], time);
   };
   std::vector<std::thread> others;
   for (std::size_t w = 1; w < workers; ++w) others.emplace_back([&work, this, w] { work(*clients_[w]); });
@@ -82,11 +90,13 @@ std::vector<PromQueryResult> PrometheusClient::query_all(const std::vector<std::
   return answers;
 }
 
-PromQueryResult PrometheusClient::query_on(httplib::Client& client, const std::string& promql) const {
+PromQueryResult PrometheusClient::query_on(httplib::Client& client, const std::string& promql,
+                                           const std::string& time) const {
   httplib::Request request;
   request.method = "POST";
   request.path = path_prefix_ + "/api/v1/query";
   request.body = "query=" + httplib::detail::encode_query_param(promql);
+  if (!time.empty()) request.body += "&time=" + time;
   request.set_header("Content-Type", "application/x-www-form-urlencoded");
   request.set_header("Accept", "application/json");
   if (!config_.token_file.empty()) {

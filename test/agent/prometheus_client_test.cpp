@@ -123,8 +123,17 @@ TEST_CASE("a wrong --prometheus-url or token file is refused at start, naming th
         "--prometheus-token-file /nonexistent/token: cannot be read");
 }
 
+TEST_CASE("prometheus_time gives Unix seconds with milliseconds", "[agent][prometheus]") {
+  using std::chrono::milliseconds;
+  const std::chrono::system_clock::time_point epoch{};
+  CHECK(prometheus_time(epoch + milliseconds(1733450000007)) == "1733450000.007");
+  CHECK(prometheus_time(epoch + milliseconds(1733450000120)) == "1733450000.120");
+  CHECK(prometheus_time(epoch + milliseconds(999)) == "0.999");
+}
+
 TEST_CASE("query_all sends a round's queries at once and answers them in their order", "[agent][prometheus]") {
-  std::mutex mutex;  // guards in_flight and most
+  std::mutex mutex;  // guards in_flight, most and times
+  std::vector<std::string> times;  // each query's evaluation time parameter
   std::condition_variable changed;
   int in_flight = 0;
   int most = 0;
@@ -132,6 +141,7 @@ TEST_CASE("query_all sends a round's queries at once and answers them in their o
   TestServer server;
   server.http().Post("/api/v1/query", [&](const httplib::Request& request, httplib::Response& response) {
     std::unique_lock lock(mutex);
+    times.push_back(request.get_param_value("time"));
     most = std::max(most, ++in_flight);
     changed.notify_all();
     // Held until `expected` are in: sent one by one, they never are (the wait then ends at its timeout).
@@ -143,7 +153,8 @@ TEST_CASE("query_all sends a round's queries at once and answers them in their o
   });
   server.start();
   auto client = client_for(config_for(server.url()));
-  const auto answers = client->query_all({"a", "b", "c"});
+  const auto at = std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1733450000250);
+  const auto answers = client->query_all({"a", "b", "c"}, at);
   REQUIRE(answers.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     const auto* vector = std::get_if<PromVector>(&answers[i]);
@@ -154,8 +165,10 @@ TEST_CASE("query_all sends a round's queries at once and answers them in their o
   {
     std::lock_guard lock(mutex);
     CHECK(most == 3);
+    // One window for the whole round: a share divides two of its answers.
+    CHECK(times == std::vector<std::string>(3, "1733450000.250"));
   }
-  CHECK(client->query_all({}).empty());
+  CHECK(client->query_all({}, at).empty());
 
   SECTION("more queries than connections: at most kMaxConcurrentQueries at once, every answer in its place") {
     std::vector<std::string> many;
@@ -165,7 +178,7 @@ TEST_CASE("query_all sends a round's queries at once and answers them in their o
       most = 0;
       expected = static_cast<int>(kMaxConcurrentQueries);
     }
-    const auto all = client->query_all(many);
+    const auto all = client->query_all(many, at);
     REQUIRE(all.size() == many.size());
     for (std::size_t i = 0; i < many.size(); ++i) {
       CHECK(std::get<PromVector>(all[i]).samples.at(0).labels.at("q") == many[i]);

@@ -37,14 +37,24 @@ class PrometheusApi {
  public:
   virtual ~PrometheusApi() = default;
   [[nodiscard]] virtual PromQueryResult query(const std::string& promql) = 0;
-  // The answers to `promqls`, in their order; by default one after the other.
-  [[nodiscard]] virtual std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls) {
+  // The answers to `promqls`, in their order, every one evaluated at `at`
+  // (Prometheus's `time` parameter): queries of one round divided into each
+  // other must read the same window, or a share of two counters that are
+  // equal at every scrape comes out 0.999. By default one after the other
+  // (fakes answer what they are told and ignore the time).
+  [[nodiscard]] virtual std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls,
+                                                               std::chrono::system_clock::time_point at) {
+    (void)at;
     std::vector<PromQueryResult> answers;
     answers.reserve(promqls.size());
     for (const auto& promql : promqls) answers.push_back(query(promql));
     return answers;
   }
 };
+
+// Prometheus's `time` parameter for `at`: Unix seconds with milliseconds,
+// "1733450000.007".
+[[nodiscard]] std::string prometheus_time(std::chrono::system_clock::time_point at);
 
 // Connections query_all uses at most: enough for a round's built-in
 // queries; Prometheus has few cores to run more on.
@@ -61,12 +71,15 @@ class PrometheusClient final : public PrometheusApi {
   // thread per further connection (each kept alive), so a round of the
   // built-in checks (two or three queries) costs its slowest query rather
   // than their sum (docs/benchmarks.md).
-  [[nodiscard]] std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls) override;
+  [[nodiscard]] std::vector<PromQueryResult> query_all(const std::vector<std::string>& promqls,
+                                                       std::chrono::system_clock::time_point at) override;
 
  private:
   PrometheusClient(PrometheusConfig config, std::string scheme_host_port, std::string path_prefix);
   [[nodiscard]] std::unique_ptr<httplib::Client> make_client() const;
-  [[nodiscard]] PromQueryResult query_on(httplib::Client& client, const std::string& promql) const;
+  // `time`: Prometheus's evaluation time parameter; empty: the server's now.
+  [[nodiscard]] PromQueryResult query_on(httplib::Client& client, const std::string& promql,
+                                         const std::string& time) const;
 
   PrometheusConfig config_;
   std::string scheme_host_port_;
