@@ -130,6 +130,35 @@ void fill_share(DataPlaneMeasurement& m, const PromQueryResult& bucket_answer, c
   }
 }
 
+// The share within `bound_ms` of `m` from the bucket's answer over the
+// request rate fill_rates found for `m` in this round (the same window):
+// no request rate is an error, a zero one is "not enough traffic".
+void fill_share_over_requests(DataPlaneMeasurement& m, const PromQueryResult& bucket_answer,
+                              const std::map<Key, double>& buckets, std::int64_t bound_ms,
+                              const std::string& workload_label) {
+  const auto& w = m.watched;
+  m.latency_within_ms = bound_ms;
+  const auto bucket = buckets.find({w.namespace_, w.workload});
+  if (const auto* error = std::get_if<PromError>(&bucket_answer)) {
+    m.latency_within_share.error = error_text(*error, "latency bucket query");
+  } else if (bucket == buckets.end()) {
+    m.latency_within_share.error = m.request_rate ? "no response_latency_ms_bucket series with le=\"" +
+                                                        std::to_string(bound_ms) + "\" for " + workload_label + " " +
+                                                        w.namespace_ + "/" + w.workload
+                                                  : "no response_latency_ms series for " + workload_label + " " +
+                                                        w.namespace_ + "/" + w.workload;
+  } else if (!m.request_rate) {
+    // The rates query failed or found no response_total: its error is the
+    // success rate's, said once in the report.
+    m.latency_within_share.error = "no request rate to divide by";
+  } else if (!std::isfinite(bucket->second) || !std::isfinite(*m.request_rate)) {
+    m.latency_within_share.error = "share of requests within " + std::to_string(bound_ms) + "ms is " +
+                                   std::to_string(bucket->second) + " / " + std::to_string(*m.request_rate);
+  } else if (*m.request_rate > 0) {
+    m.latency_within_share.value = std::clamp(bucket->second / *m.request_rate, 0.0, 1.0);
+  }
+}
+
 std::map<Key, Rates> rates_of(const PromQueryResult& answer, const std::string& workload_label) {
   const auto* vector = std::get_if<PromVector>(&answer);
   return vector ? rates_by_workload(*vector, workload_label) : std::map<Key, Rates>{};
@@ -184,7 +213,8 @@ ResolvedChecks resolve_checks(const WatchedWorkload& watched, const DataPlaneQue
 std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watched, const DataPlaneQueries& defaults) {
   std::map<std::chrono::milliseconds, std::vector<std::size_t>> by_window;
   std::map<std::pair<double, std::chrono::milliseconds>, std::vector<std::size_t>> by_quantile;
-  std::map<std::pair<std::int64_t, std::chrono::milliseconds>, std::vector<std::size_t>> by_bound;
+  // (bound, window, denominator from the rates query of that window)
+  std::map<std::tuple<std::int64_t, std::chrono::milliseconds, bool>, std::vector<std::size_t>> by_bound;
   // A template naming no service: one query for all, keyed by what it asks.
   std::map<std::tuple<std::string, std::string, std::int64_t>, std::vector<std::size_t>> shared;
   std::vector<PlannedQuery> per_service;
@@ -192,7 +222,8 @@ std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watch
     const auto checks = resolve_checks(watched[i], defaults);
     if (checks.window) by_window[*checks.window].push_back(i);
     if (checks.latency_quantile && checks.latency_share_bound_ms) {
-      by_bound[{*checks.latency_share_bound_ms, checks.latency_window}].push_back(i);
+      const bool over_rates = checks.window == checks.latency_window;
+      by_bound[{*checks.latency_share_bound_ms, checks.latency_window, over_rates}].push_back(i);
     } else if (checks.latency_quantile) {
       by_quantile[{*checks.latency_quantile, checks.latency_window}].push_back(i);
     }
@@ -217,11 +248,12 @@ std::vector<PlannedQuery> plan_queries(const std::vector<WatchedWorkload>& watch
     planned.push_back({PlannedQuery::Kind::Rates, success_rate_query(members_of(indexes), options), indexes, {}, {}, 0, {}});
   }
   for (auto& [key, indexes] : by_bound) {
+    const auto& [bound_ms, window, over_rates] = key;
     auto options = defaults.options;
-    options.window = key.second;
+    options.window = window;
     const auto members = members_of(indexes);
-    planned.push_back({PlannedQuery::Kind::LatencyShare, latency_bucket_query(members, key.first, options), indexes,
-                       {}, {}, key.first, latency_count_query(members, options)});
+    planned.push_back({PlannedQuery::Kind::LatencyShare, latency_bucket_query(members, bound_ms, options), indexes,
+                       {}, {}, bound_ms, over_rates ? std::string() : latency_count_query(members, options)});
   }
   for (auto& [key, indexes] : by_quantile) {
     auto options = defaults.options;
@@ -269,7 +301,7 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
   for (const auto& planned : planned_queries) {
     if (planned.kind == PlannedQuery::Kind::Custom && !planned.error.empty()) continue;
     promqls.push_back(planned.promql);
-    if (planned.kind == PlannedQuery::Kind::LatencyShare) promqls.push_back(planned.count_promql);
+    if (!planned.count_promql.empty()) promqls.push_back(planned.count_promql);
   }
   const auto answers = prometheus.query_all(promqls, now);
   std::size_t next = 0;
@@ -285,6 +317,12 @@ std::vector<DataPlaneMeasurement> evaluate_data_plane(PrometheusApi& prometheus,
     } else if (planned.kind == PlannedQuery::Kind::Rates) {
       const auto rates = rates_of(answer, workload_label);
       for (const auto i : planned.members) fill_rates(out[i], answer, rates, workload_label);
+    } else if (planned.kind == PlannedQuery::Kind::LatencyShare && planned.count_promql.empty()) {
+      // The rates plans come first: fill_rates has set each request rate.
+      const auto buckets = latencies_of(answer, workload_label);
+      for (const auto i : planned.members) {
+        fill_share_over_requests(out[i], answer, buckets, planned.bound_ms, workload_label);
+      }
     } else if (planned.kind == PlannedQuery::Kind::LatencyShare) {
       const auto& count_answer = answers[next++];
       // One number per workload each, as the quantile's answer.

@@ -248,7 +248,7 @@ TEST_CASE("a maximum at a bucket bound is measured as the share within it, one q
   watched[0].checks = DataPlaneChecks{10'000, 0.99, 10'000, 500, {}};
   watched[1].checks = DataPlaneChecks{10'000, 0.9, 10'000, 500, {}};   // another quantile: the same share
   watched[2].checks = DataPlaneChecks{10'000, 0.99, 10'000, 250, {}};  // between bounds: the quantile
-  watched[3].checks = DataPlaneChecks{10'000, 0.99, 30'000, 500, {}};  // another window
+  watched[3].checks = DataPlaneChecks{10'000, 0.99, 30'000, 500, {}};  // another window than its rates'
   // 4 has none (an older hub): the quantile, as before.
   const auto planned = plan_queries(watched, queries_p99());
   REQUIRE(planned.size() == 4);
@@ -258,20 +258,23 @@ TEST_CASE("a maximum at a bucket bound is measured as the share within it, one q
   CHECK(planned[1].bound_ms == 500);
   CHECK_THAT(planned[1].promql, Catch::Contains(R"(le=~"500(\\.0)?")") && Catch::Contains("[10s]") &&
                                     !Catch::Contains("histogram_quantile"));
-  CHECK_THAT(planned[1].count_promql, Catch::Contains("response_latency_ms_count{") && Catch::Contains("[10s]"));
+  // Their rates query has the same window: it gives the denominator.
+  CHECK(planned[1].count_promql.empty());
   CHECK(planned[2].kind == PlannedQuery::Kind::LatencyShare);
   CHECK(planned[2].members == std::vector<std::size_t>{3});
   CHECK_THAT(planned[2].promql, Catch::Contains("[30s]"));
+  CHECK_THAT(planned[2].count_promql, Catch::Contains("response_latency_ms_count{") && Catch::Contains("[30s]"));
   CHECK(planned[3].kind == PlannedQuery::Kind::Latency);
   CHECK(planned[3].members == std::vector<std::size_t>{2, 4});
   CHECK_THAT(planned[3].promql, Catch::StartsWith("histogram_quantile(0.99,"));
 }
 
-TEST_CASE("the share's answer: a number per workload, NaN without traffic, errors otherwise",
+TEST_CASE("the share's answer over its count: a number per workload, NaN without traffic, errors otherwise",
           "[agent][data-plane]") {
   using switchyard::protocol::DataPlaneChecks;
   auto watched = kWatched;
-  for (auto& w : watched) w.checks = DataPlaneChecks{10'000, 0.99, 10'000, 50, {}};
+  // The latency's window is not the rates': the count query is the denominator.
+  for (auto& w : watched) w.checks = DataPlaneChecks{10'000, 0.99, 30'000, 50, {}};
   const auto share = [](const std::string& ns, const std::string& workload, double value) {
     return PromSample{{{"namespace", ns}, {"deployment", workload}}, value, 1};
   };
@@ -322,5 +325,60 @@ TEST_CASE("the share's answer: a number per workload, NaN without traffic, error
     const auto n = evaluate_data_plane(no_bucket, watched, queries_p99(), kNow);
     CHECK(n[0].latency_within_share.error ==
           "no response_latency_ms_bucket series with le=\"50\" for deployment emojivoto/web");
+  }
+}
+
+TEST_CASE("the share over the request rate of the same window: one query less, the same numbers",
+          "[agent][data-plane]") {
+  using switchyard::protocol::DataPlaneChecks;
+  auto watched = kWatched;
+  for (auto& w : watched) w.checks = DataPlaneChecks{10'000, 0.99, 10'000, 50, {}};
+  const auto bucket = [](const std::string& ns, const std::string& workload, double value) {
+    return PromSample{{{"namespace", ns}, {"deployment", workload}}, value, 1};
+  };
+  const PromVector buckets{{bucket("emojivoto", "web", 38.88), bucket("emojivoto", "voting", 4.0001),
+                            bucket("books", "authors", 0), bucket("slow", "api", 0)},
+                           {}};
+  FakePrometheus prometheus;
+  prometheus.answers.push_back(decoded("success_rate"));  // web 40 rps, voting 4, authors 0, slow 5; no ghost
+  prometheus.answers.push_back(buckets);
+  const auto m = evaluate_data_plane(prometheus, watched, queries_p99(), kNow);
+  REQUIRE(prometheus.asked.size() == 2);
+  CHECK_THAT(prometheus.asked[1], Catch::Contains("response_latency_ms_bucket{"));
+  REQUIRE(m[0].request_rate);
+  CHECK(m[0].latency_within_share.value == Approx(38.88 / *m[0].request_rate));
+  CHECK(m[0].latency_within_share.value == Approx(0.972).margin(0.003));
+  CHECK(m[0].latency_within_ms == 50);
+  CHECK(m[1].latency_within_share.value == 1.0);  // a bucket's rate past the request rate: at most 1
+  CHECK_FALSE(m[2].latency_within_share.value);    // no requests: "not enough traffic"
+  CHECK(m[2].latency_within_share.error.empty());
+  CHECK(m[3].latency_within_share.error == "no response_latency_ms series for deployment books/ghost");
+  CHECK(m[4].latency_within_share.value == 0.0);  // 5 rps, none within 50 ms
+  CHECK(m[4].latency_within_share.error.empty());
+
+  SECTION("the rates query failed: no share, its error said once") {
+    FakePrometheus down;
+    down.answers.push_back(PromError{PromErrorKind::Query, "query timed out"});
+    down.answers.push_back(buckets);
+    const auto n = evaluate_data_plane(down, watched, queries_p99(), kNow);
+    CHECK_FALSE(n[0].latency_within_share.value);
+    CHECK(n[0].latency_within_share.error == "no request rate to divide by");
+    CHECK(to_report(n[0]).error == "success rate query: query timed out; no request rate to divide by");
+  }
+  SECTION("a histogram without the bound: an error naming it") {
+    FakePrometheus no_bucket;
+    no_bucket.answers.push_back(decoded("success_rate"));
+    no_bucket.answers.push_back(PromVector{});
+    const auto n = evaluate_data_plane(no_bucket, watched, queries_p99(), kNow);
+    CHECK(n[0].latency_within_share.error ==
+          "no response_latency_ms_bucket series with le=\"50\" for deployment emojivoto/web");
+  }
+  SECTION("a failed bucket query is every member's error") {
+    FakePrometheus down;
+    down.answers.push_back(decoded("success_rate"));
+    down.answers.push_back(PromError{PromErrorKind::Query, "query timed out"});
+    const auto n = evaluate_data_plane(down, watched, queries_p99(), kNow);
+    CHECK(n[0].latency_within_share.error == "latency bucket query: query timed out");
+    CHECK(n[4].latency_within_share.error == "latency bucket query: query timed out");
   }
 }

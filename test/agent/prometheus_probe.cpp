@@ -4,7 +4,7 @@
 // (test/agent/data/record_prometheus.py). Not shipped.
 //
 //   agent_prometheus_probe --prometheus-url URL --watch ns/service/workload ... [--window 5s] [--quantile 0.99]
-//                          [--latency-maximum-ms 500]
+//                          [--latency-maximum-ms 500 [--latency-window 10s]]
 // prints one JSON object per watched service; with --print-queries only
 // the batched PromQL, one query a line.
 #include <CLI/CLI.hpp>
@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   PrometheusConfig config;
   std::vector<std::string> watch;
   std::string window = "30s";
+  std::string latency_window;
   double quantile = -1;
   std::int64_t maximum_ms = 0;
   bool print_queries = false;
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
   app.add_option("--quantile", quantile, "latency quantile 0..1 (default: no latency query)");
   app.add_option("--latency-maximum-ms", maximum_ms,
                  "the latency check's maximum as the hub sends it (a Linkerd bucket bound: the share within it)");
+  app.add_option("--latency-window", latency_window,
+                 "the latency check's window with --latency-maximum-ms (default: --window; another one makes the "
+                 "share's denominator a count query of its own instead of the request rate)");
   app.add_flag("--print-queries", print_queries);
   CLI11_PARSE(app, argc, argv);
 
@@ -66,14 +70,19 @@ int main(int argc, char** argv) {
     }
     watched.push_back({w.substr(0, a), w.substr(a + 1, b - a - 1), w.substr(b + 1), {}});
   }
+  const auto to_ms = [](const std::string& text) {
+    const bool millis = text.size() > 2 && text.compare(text.size() - 2, 2, "ms") == 0;
+    return std::stoll(text) * (millis ? 1 : 1000);
+  };
   DataPlaneQueries queries;
-  const bool millis = window.size() > 2 && window.compare(window.size() - 2, 2, "ms") == 0;
-  queries.options.window = std::chrono::milliseconds(std::stoll(window) * (millis ? 1 : 1000));
+  queries.options.window = std::chrono::milliseconds(to_ms(window));
   if (quantile >= 0) queries.latency_quantile = quantile;
   if (maximum_ms > 0) {
     const std::int64_t window_ms = queries.options.window.count();
+    const std::int64_t latency_window_ms = latency_window.empty() ? window_ms : to_ms(latency_window);
     for (auto& w : watched) {
-      w.checks = switchyard::protocol::DataPlaneChecks{window_ms, queries.latency_quantile, window_ms, maximum_ms, {}};
+      w.checks = switchyard::protocol::DataPlaneChecks{window_ms, queries.latency_quantile, latency_window_ms,
+                                                       maximum_ms, {}};
     }
   }
   if (print_queries) {
