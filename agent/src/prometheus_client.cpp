@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include "token_file.h"
@@ -63,6 +64,35 @@ std::unique_ptr<httplib::Client> PrometheusClient::make_client() const {
 
 PrometheusClient::~PrometheusClient() = default;
 
+namespace {
+
+// cpp-httplib names its errors after the step that failed ("Read"); say
+// what an operator can act on instead.
+std::string why_unreachable(httplib::Error error, std::chrono::steady_clock::duration took,
+                            std::chrono::milliseconds timeout) {
+  const auto within = std::to_string(timeout.count()) + " ms";
+  switch (error) {
+    case httplib::Error::ConnectionTimeout:
+      return "no connection within " + within;
+    case httplib::Error::Connection:
+      return "cannot connect (refused, or no route to it)";
+    case httplib::Error::Read:
+      // A read that waited out the timeout is a Prometheus too slow or
+      // stopped; an earlier one, a connection closed under the request.
+      return took >= timeout * 9 / 10 ? "no answer within " + within : "the connection closed before the answer";
+    case httplib::Error::Write:
+      return "the connection closed while the query was sent";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLServerVerification:
+      return "its certificate is not signed by a trusted CA (--prometheus-ca)";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
+}  // namespace
+
 PromQueryResult PrometheusClient::query(const std::string& promql) { return query_on(*clients_.front(), promql, {}); }
 
 std::string prometheus_time(std::chrono::system_clock::time_point at) {
@@ -121,6 +151,7 @@ PromQueryResult PrometheusClient::query_on(httplib::Client& client, const std::s
   };
   httplib::Response response;
   httplib::Error error = httplib::Error::Success;
+  const auto started = std::chrono::steady_clock::now();
   const bool sent = client.send(request, response, error);
   if (too_large) {
     return PromError{PromErrorKind::Malformed,
@@ -128,7 +159,8 @@ PromQueryResult PrometheusClient::query_on(httplib::Client& client, const std::s
   }
   if (!sent) {
     return PromError{PromErrorKind::Unreachable,
-                     "prometheus " + config_.url + " unreachable: " + httplib::to_string(error)};
+                     "prometheus " + config_.url + " unreachable: " +
+                         why_unreachable(error, std::chrono::steady_clock::now() - started, config_.timeout)};
   }
   return decode_query_response(response.status, body);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "recorded_prometheus.h"
 #include "switchyard/agent/prometheus_client.h"
@@ -110,6 +111,21 @@ TEST_CASE("nothing listening is Unreachable", "[agent][prometheus]") {
   REQUIRE(std::holds_alternative<PromError>(result));
   CHECK(std::get<PromError>(result).kind == PromErrorKind::Unreachable);
   CHECK(std::get<PromError>(result).message.find("prometheus " + url + " unreachable: ") == 0);
+}
+
+TEST_CASE("a Prometheus that does not answer within the timeout says so", "[agent][prometheus]") {
+  TestServer server;
+  server.http().Post("/api/v1/query", [](const httplib::Request&, httplib::Response& response) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    response.set_content(R"({"status":"success","data":{"resultType":"vector","result":[]}})", "application/json");
+  });
+  server.start();
+  auto config = config_for(server.url());
+  config.timeout = std::chrono::milliseconds(300);
+  const auto result = client_for(config)->query("up");
+  REQUIRE(std::holds_alternative<PromError>(result));
+  CHECK(std::get<PromError>(result).kind == PromErrorKind::Unreachable);
+  CHECK(std::get<PromError>(result).message == "prometheus " + server.url() + " unreachable: no answer within 300 ms");
 }
 
 TEST_CASE("a wrong --prometheus-url or token file is refused at start, naming the flag", "[agent][prometheus]") {
