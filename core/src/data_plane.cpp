@@ -365,6 +365,16 @@ DataPlaneEvidence evidence(const DataPlanePolicy& policy, const CheckStreak& str
       }
     }
   }
+  for (const auto& check : policy.queries) {
+    QueryEvidence query{check.name, std::nullopt, to_string(check.comparison), check.threshold, "Unknown"};
+    if (sample != nullptr) {
+      if (const auto value = sample->queries.find(check.name); value != sample->queries.end()) {
+        query.value = value->second;
+        query.result = passes(check.comparison, value->second, check.threshold) ? "Pass" : "Fail";
+      }
+    }
+    shown.queries.push_back(std::move(query));
+  }
   shown.message = describe(policy, sample);
   return shown;
 }

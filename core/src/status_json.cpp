@@ -37,6 +37,24 @@ void write_data_plane(Writer& out, const DataPlaneEvidence& shown) {
   number("maxLatencyMs", shown.max_latency_ms);
   number("latencyWithinShare", shown.latency_within_share);
   number("latencyQuantile", shown.latency_quantile);
+  if (!shown.queries.empty()) {
+    out.Key("queries");
+    out.StartArray();
+    for (const auto& query : shown.queries) {
+      out.StartObject();
+      out.Key("name");
+      out.String(query.name);
+      number("value", query.value);
+      out.Key("comparison");
+      out.String(query.comparison);
+      out.Key("threshold");
+      out.Double(query.threshold);
+      out.Key("result");
+      out.String(query.result);
+      out.EndObject();
+    }
+    out.EndArray();
+  }
   out.Key("message");
   out.String(shown.message);
   out.EndObject();
@@ -102,6 +120,13 @@ std::optional<DataPlaneEvidence> data_plane_of(const rapidjson::Value& backing) 
   evidence.max_latency_ms = number_of(*shown, "maxLatencyMs");
   evidence.latency_within_share = number_of(*shown, "latencyWithinShare");
   evidence.latency_quantile = number_of(*shown, "latencyQuantile");
+  if (const auto* queries = member(*shown, "queries"); queries != nullptr && queries->IsArray()) {
+    for (const auto& query : queries->GetArray()) {
+      if (!query.IsObject()) continue;
+      evidence.queries.push_back({string_of(query, "name"), number_of(query, "value"), string_of(query, "comparison"),
+                                  number_of(query, "threshold").value_or(0), string_of(query, "result")});
+    }
+  }
   evidence.message = string_of(*shown, "message");
   return evidence;
 }

@@ -2,6 +2,8 @@
 // when its clause is broken.
 #include <catch2/catch.hpp>
 
+#include <rapidjson/document.h>
+
 #include "engine_fixture.h"
 #include "switchyard/core/data_plane.h"
 
@@ -496,6 +498,39 @@ TEST_CASE("judge: a custom check passes while value <comparison> threshold, with
     measured.queries["errors"] = 0.01;
     CHECK(judge(both, &measured) == CheckOutcome::Pass);
   }
+}
+
+TEST_CASE("status: each custom check's value, comparison, threshold and result, read back as written",
+          "[core][dataplane][status]") {
+  const auto policy = query_policy();
+  const auto bad = with_query(0.2);
+  const auto good = with_query(0.01);
+  const auto missing = with_query(std::nullopt);
+  const auto failing = evidence(policy, CheckStreak{}, &bad);
+  REQUIRE(failing.queries.size() == 1);
+  CHECK(failing.queries[0] == QueryEvidence{"errors", 0.2, "<", 0.05, "Fail"});
+  CHECK(evidence(policy, CheckStreak{}, &good).queries[0] == QueryEvidence{"errors", 0.01, "<", 0.05, "Pass"});
+  CHECK(evidence(policy, CheckStreak{}, &missing).queries[0] ==
+        QueryEvidence{"errors", std::nullopt, "<", 0.05, "Unknown"});
+  CHECK(evidence(policy, CheckStreak{}, nullptr).queries[0].result == "Unknown");
+  CHECK(evidence(rate_policy(), CheckStreak{}, &bad).queries.empty());  // no custom check: no list
+
+  FosStatus status;
+  status.backing_services.push_back({"west", "emojivoto", "web-svc", Health::Unhealthy, 2, 0, failing});
+  rapidjson::Document document;
+  document.Parse(status_to_json(status).c_str());
+  REQUIRE_FALSE(document.HasParseError());
+  const auto& shown = document["backingServices"][0]["dataPlane"]["queries"];
+  REQUIRE(shown.IsArray());
+  REQUIRE(shown.Size() == 1);
+  CHECK(std::string(shown[0]["name"].GetString()) == "errors");
+  CHECK(shown[0]["value"].GetDouble() == 0.2);
+  CHECK(std::string(shown[0]["comparison"].GetString()) == "<");
+  CHECK(shown[0]["threshold"].GetDouble() == 0.05);
+  CHECK(std::string(shown[0]["result"].GetString()) == "Fail");
+  const auto read = status_from_json(document);
+  REQUIRE(read);
+  CHECK(read->backing_services.at(0).data_plane == failing);
 }
 
 TEST_CASE("rule 1a: a custom check fails a Ready backend over like the built-in ones, and reaches the agent",

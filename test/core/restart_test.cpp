@@ -107,7 +107,8 @@ TEST_CASE("a backend's data-plane evidence survives status's JSON form", "[core]
   FosStatus status;
   BackendStatus backend{"west", "emojivoto", "web-svc", Health::Unhealthy, 2, kStart, std::nullopt};
   backend.data_plane = DataPlaneEvidence{"Failing", "Fail", 2, 0.41, 0.95, 12.5, std::nullopt, std::nullopt,
-                                         "success rate 41% < 95% over 30s at 12.5 rps", std::nullopt, std::nullopt};
+                                         "success rate 41% < 95% over 30s at 12.5 rps", std::nullopt, std::nullopt,
+                                         {}};
   status.backing_services.push_back(backend);
   const auto again = round_trip(status);
   REQUIRE(again.backing_services.size() == 1);

@@ -275,6 +275,11 @@ class CustomQuery(DataPlaneCase):
         self.assertEqual(west["verdict"], "Failing")
         self.assertIn("query error-ratio", west["message"])
         self.assertIn("not < 0.05", west["message"])
+        # The same evidence as fields, for scripts.
+        [query] = west["queries"]
+        self.assertEqual((query["name"], query["comparison"], query["threshold"], query["result"]),
+                         ("error-ratio", "<", 0.05, "Fail"), query)
+        self.assertGreater(query["value"], 0.05)
         self.web["west"].control(failure_ratio=0.0)
         self.wait_split("west", all_on("checkout"), timeout=DELAY + 30)
 

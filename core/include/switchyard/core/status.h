@@ -28,6 +28,17 @@ struct ActiveBackend {
 
 // A backend's data-plane evidence (rule 1a; docs/hub.md "Data-plane
 // evidence"), shown only when the spec has data-plane checks.
+// A custom check's evidence (spec.health.queries[]): its value against its
+// threshold in the last round.
+struct QueryEvidence {
+  std::string name;
+  std::optional<double> value;  // unset: Unknown (no value reported)
+  std::string comparison;       // "<", "<=", ">", ">="
+  double threshold = 0;
+  std::string result;           // "Pass" | "Fail" | "Unknown"
+  bool operator==(const QueryEvidence&) const = default;
+};
+
 struct DataPlaneEvidence {
   std::string verdict;     // "Passing" | "Failing": what the decision uses
   std::string last;        // the last evaluation: Pass | Fail | NotEnoughTraffic | Unknown
@@ -37,6 +48,7 @@ struct DataPlaneEvidence {
   // The latency check's evidence when the agent measured the share within
   // max_latency_ms (the check passes while it is >= latency_quantile).
   std::optional<double> latency_within_share, latency_quantile;
+  std::vector<QueryEvidence> queries;  // in spec order
   bool operator==(const DataPlaneEvidence&) const = default;
 };
 
