@@ -105,6 +105,15 @@ std::optional<double> number_of(const rapidjson::Value& object, const char* key)
   return value->GetDouble();
 }
 
+template <class F>
+void for_each_object(const rapidjson::Value& status, const char* key, F&& f) {
+  const auto* list = member(status, key);
+  if (list == nullptr || !list->IsArray()) return;
+  for (const auto& entry : list->GetArray()) {
+    if (entry.IsObject()) f(entry);
+  }
+}
+
 // What write_data_plane wrote, read back (what-if and explain read it).
 std::optional<DataPlaneEvidence> data_plane_of(const rapidjson::Value& backing) {
   const auto* shown = member(backing, "dataPlane");
@@ -120,24 +129,12 @@ std::optional<DataPlaneEvidence> data_plane_of(const rapidjson::Value& backing) 
   evidence.max_latency_ms = number_of(*shown, "maxLatencyMs");
   evidence.latency_within_share = number_of(*shown, "latencyWithinShare");
   evidence.latency_quantile = number_of(*shown, "latencyQuantile");
-  if (const auto* queries = member(*shown, "queries"); queries != nullptr && queries->IsArray()) {
-    for (const auto& query : queries->GetArray()) {
-      if (!query.IsObject()) continue;
-      evidence.queries.push_back({string_of(query, "name"), number_of(query, "value"), string_of(query, "comparison"),
-                                  number_of(query, "threshold").value_or(0), string_of(query, "result")});
-    }
-  }
+  for_each_object(*shown, "queries", [&evidence](const rapidjson::Value& query) {
+    evidence.queries.push_back({string_of(query, "name"), number_of(query, "value"), string_of(query, "comparison"),
+                                number_of(query, "threshold").value_or(0), string_of(query, "result")});
+  });
   evidence.message = string_of(*shown, "message");
   return evidence;
-}
-
-template <class F>
-void for_each_object(const rapidjson::Value& status, const char* key, F&& f) {
-  const auto* list = member(status, key);
-  if (list == nullptr || !list->IsArray()) return;
-  for (const auto& entry : list->GetArray()) {
-    if (entry.IsObject()) f(entry);
-  }
 }
 
 void write_conditions(Writer& out, const std::vector<Condition>& conditions) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <deque>
+#include <limits>
 
 #include "recorded_prometheus.h"
 #include "switchyard/agent/data_plane.h"
@@ -380,5 +381,17 @@ TEST_CASE("the share over the request rate of the same window: one query less, t
     const auto n = evaluate_data_plane(down, watched, queries_p99(), kNow);
     CHECK(n[0].latency_within_share.error == "latency bucket query: query timed out");
     CHECK(n[4].latency_within_share.error == "latency bucket query: query timed out");
+  }
+  SECTION("a bucket rate that is NaN or infinite is an error, never a share") {
+    FakePrometheus broken;
+    broken.answers.push_back(decoded("success_rate"));
+    broken.answers.push_back(PromVector{{bucket("emojivoto", "web", std::nan("")),
+                                         bucket("emojivoto", "voting", std::numeric_limits<double>::infinity())},
+                                        {}});
+    const auto n = evaluate_data_plane(broken, watched, queries_p99(), kNow);
+    CHECK_FALSE(n[0].latency_within_share.value);
+    CHECK_THAT(n[0].latency_within_share.error, Catch::StartsWith("share of requests within 50ms is nan / 39.99"));
+    CHECK_FALSE(n[1].latency_within_share.value);
+    CHECK_THAT(n[1].latency_within_share.error, Catch::StartsWith("share of requests within 50ms is inf / 3.99"));
   }
 }

@@ -531,6 +531,19 @@ TEST_CASE("status: each custom check's value, comparison, threshold and result, 
   const auto read = status_from_json(document);
   REQUIRE(read);
   CHECK(read->backing_services.at(0).data_plane == failing);
+
+  SECTION("a hand-edited list: entries that are not objects are skipped, fields of the wrong type read as absent") {
+    rapidjson::Document edited;
+    edited.Parse(R"j({"backingServices":[{"cluster":"west","dataPlane":{"verdict":"Failing","queries":)j"
+                 R"j([7,"errors",null,{"name":5,"value":"high","threshold":[1],"result":{}},)j"
+                 R"j({"name":"errors","value":0.2,"comparison":"<","threshold":0.05,"result":"Fail"}]}}]})j");
+    REQUIRE_FALSE(edited.HasParseError());
+    const auto taken = status_from_json(edited);
+    REQUIRE(taken);
+    REQUIRE(taken->backing_services.at(0).data_plane);
+    CHECK(taken->backing_services[0].data_plane->queries ==
+          std::vector<QueryEvidence>{{"", std::nullopt, "", 0, ""}, {"errors", 0.2, "<", 0.05, "Fail"}});
+  }
 }
 
 TEST_CASE("rule 1a: a custom check fails a Ready backend over like the built-in ones, and reaches the agent",
